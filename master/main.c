@@ -1,0 +1,242 @@
+/*
+ * main.c - the executioner binary: command line, config, the master's single poll loop (HTTP,
+ * worker sockets, signals, timers), SIGHUP reload and the graceful stop (drain in-flight jobs,
+ * remove this instance's containers, stop workers, exit 0).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "master.h"
+
+#define VERSION "0.1.0"
+#define DRAIN_MS 30000
+#define CLEANUP_MS 20000
+
+struct master M = { .sigpipe = { -1, -1 } };
+
+static const char *conf_path = "executioner.conf";
+static int flag_port = -1, flag_workers = -1;
+static const char *flag_level;
+
+long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: executioner [-c FILE] [--port N] [--workers N] [-v] [--log-level L]\n"
+		"       executioner [-c FILE] --check-config | --list-images\n"
+		"Runs untrusted code in hardened Docker containers behind a REST API.\n"
+		"  -c, --config FILE   settings file (default executioner.conf)\n"
+		"      --port N        override server.port\n"
+		"      --workers N     override workers.count\n"
+		"  -v                  log at debug level (same as --log-level debug)\n"
+		"      --check-config  validate FILE, print the effective settings, exit\n"
+		"      --list-images   print \"language image\" per configured language, exit\n"
+		"  -h, --help          this text;  -V, --version  the version\n");
+}
+
+/* Loads the config file with env and flag overrides; 0 or -1 with the error printed. */
+static int load_config(struct config *c)
+{
+	char err[600];
+	if (config_load(conf_path, c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (flag_port >= 0)
+		c->port = flag_port;
+	if (flag_workers > 0)
+		c->workers = flag_workers;
+	if (flag_level)
+		snprintf(c->log_level, sizeof(c->log_level), "%s", flag_level);
+	return 0;
+}
+
+static void reload(void)
+{
+	struct config c;
+	M.sig_hup = 0;
+	char err[600];
+	if (config_load(conf_path, &c, err, sizeof(err)) < 0) {
+		log_error("SIGHUP: keeping the old config; the new one is refused: %s", err);
+		return;
+	}
+	c.port = M.cfg.port; /* the listener and the worker count stay as started */
+	c.workers = M.cfg.workers;
+	snprintf(c.docker_socket, sizeof(c.docker_socket), "%s", M.cfg.docker_socket);
+	snprintf(c.instance, sizeof(c.instance), "%s", M.cfg.instance);
+	if (flag_level)
+		snprintf(c.log_level, sizeof(c.log_level), "%s", flag_level);
+	config_free(&M.cfg);
+	M.cfg = c;
+	log_init(log_level_parse(M.cfg.log_level), !strcmp(M.cfg.log_format, "json"), NULL);
+	sched_reconfigure();
+	log_info("SIGHUP: config reloaded from %s (%d languages)", conf_path, M.cfg.nlangs);
+}
+
+static void begin_stop(void)
+{
+	M.stopping = 1;
+	M.stop_deadline = now_ms() + DRAIN_MS;
+	log_info("stopping: no new requests; waiting for %d running jobs", M.running);
+	http_stop_accepting();
+	sched_drop_queue(503, "the service is shutting down");
+}
+
+/* Advances the stop sequence; returns 1 when the loop may end. */
+static int stop_step(void)
+{
+	if (M.stopping == 1 && (M.running == 0 || now_ms() > M.stop_deadline)) {
+		M.stopping = 2;
+		M.cleanup_done = 0;
+		M.cleanup_pending = 1;
+		M.stop_deadline = now_ms() + CLEANUP_MS;
+		log_info("stopping: removing this instance's containers");
+	}
+	if (M.stopping == 2 && (M.cleanup_done || now_ms() > M.stop_deadline)) {
+		if (!M.cleanup_done)
+			log_warn("stopping: container cleanup did not finish in time");
+		return 1;
+	}
+	return 0;
+}
+
+static void drain_sigpipe(void)
+{
+	char b[64];
+	while (read(M.sigpipe[0], b, sizeof(b)) > 0)
+		;
+}
+
+static void loop_once(void)
+{
+	struct pollfd pfd[2 + 256];
+	int n = 0;
+	pfd[n++] = (struct pollfd){ .fd = M.sigpipe[0], .events = POLLIN };
+	int hfd = http_poll_fd();
+	if (hfd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = hfd, .events = POLLIN };
+	int first_slot = n;
+	for (int i = 0; i < M.nslots; i++) {
+		struct slot *s = &M.slots[i];
+		short ev = 0;
+		if (s->state != SLOT_DEAD && s->fd >= 0)
+			ev = POLLIN | (s->out.len ? POLLOUT : 0);
+		pfd[n++] = (struct pollfd){ .fd = ev ? s->fd : -1, .events = ev };
+	}
+	int timeout = http_timeout_ms();
+	if (timeout < 0 || timeout > 250)
+		timeout = 250;
+	int r = poll(pfd, (nfds_t)n, timeout);
+	if (r < 0 && errno != EINTR)
+		fatal("poll: %s", strerror(errno));
+	if (r > 0 && (pfd[0].revents & POLLIN))
+		drain_sigpipe();
+	for (int i = 0; r > 0 && i < M.nslots; i++)
+		if (pfd[first_slot + i].revents && M.slots[i].state != SLOT_DEAD)
+			procs_io(&M.slots[i], pfd[first_slot + i].revents);
+	http_run();
+}
+
+static int serve(void)
+{
+	if (pipe2(M.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		fatal("pipe: %s", strerror(errno));
+	procs_signals_install();
+	if (sched_init() < 0 || procs_start() < 0)
+		return 1;
+	if (http_start() < 0) {
+		procs_stop_all(2000);
+		return 1;
+	}
+	for (;;) {
+		if (M.sig_chld)
+			procs_reap();
+		if (M.sig_hup && !M.stopping)
+			reload();
+		if (M.sig_term && !M.stopping)
+			begin_stop();
+		procs_respawn_due();
+		sched_timers();
+		sched_kick();
+		http_run();
+		if (M.stopping && stop_step())
+			break;
+		loop_once();
+	}
+	procs_stop_all(3000);
+	http_stop();
+	sched_free();
+	config_free(&M.cfg);
+	log_info("stopped");
+	return 0;
+}
+
+static int list_images(void)
+{
+	for (int i = 0; i < M.cfg.nlangs; i++)
+		printf("%s %s\n", M.cfg.langs[i].id, M.cfg.langs[i].image);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_PORT = 256, O_WORKERS, O_CHECK, O_LIST, O_LEVEL };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "port", required_argument, NULL, O_PORT },
+		{ "workers", required_argument, NULL, O_WORKERS }, { "check-config", no_argument, NULL, O_CHECK },
+		{ "list-images", no_argument, NULL, O_LIST }, { "log-level", required_argument, NULL, O_LEVEL },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+	};
+	int check = 0, list = 0, o;
+	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': conf_path = optarg; break;
+		case 'v': flag_level = "debug"; break;
+		case O_PORT: flag_port = atoi(optarg); break;
+		case O_WORKERS: flag_workers = atoi(optarg); break;
+		case O_CHECK: check = 1; break;
+		case O_LIST: list = 1; break;
+		case O_LEVEL:
+			if (log_level_parse(optarg) < 0) {
+				fprintf(stderr, "executioner: unknown log level \"%s\"\n", optarg);
+				return 2;
+			}
+			flag_level = optarg;
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("executioner %s\n", VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc || (flag_port != -1 && (flag_port < 0 || flag_port > 65535))) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(&M.cfg) < 0)
+		return 2;
+	if (check) {
+		config_print(&M.cfg, stdout);
+		printf("# %s: OK\n", conf_path);
+		return 0;
+	}
+	if (list)
+		return list_images();
+	log_init(log_level_parse(M.cfg.log_level), !strcmp(M.cfg.log_format, "json"), "master");
+	log_info("executioner %s starting: %d languages, %d workers, config %s", VERSION, M.cfg.nlangs,
+		 M.cfg.workers, conf_path);
+	return serve();
+}

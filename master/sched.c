@@ -1,0 +1,558 @@
+/*
+ * sched.c - the master's job queue and pool inventory: admits jobs into a bounded FIFO, hands
+ * each to an idle worker together with a ready (paused) container of its language, asks idle
+ * workers to refill pools (with backoff while the engine fails) and to remove used or orphaned
+ * containers, and turns worker messages into HTTP answers. It holds ids only, never calls Docker.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "master.h"
+#include "wire.h"
+
+#define PING_INTERVAL_MS 5000
+
+static struct pool *pool_find(const char *lang)
+{
+	for (int i = 0; i < M.npools; i++)
+		if (!strcmp(M.pools[i].lang, lang))
+			return &M.pools[i];
+	return NULL;
+}
+
+static struct pool *pool_add(const char *lang)
+{
+	struct pool *p = realloc(M.pools, sizeof(*p) * (size_t)(M.npools + 1));
+	if (!p)
+		return NULL;
+	M.pools = p;
+	p = &M.pools[M.npools++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->lang, sizeof(p->lang), "%s", lang);
+	return p;
+}
+
+static void chore_add(const char *id)
+{
+	if (M.nchores == M.chores_cap) {
+		int cap = M.chores_cap ? M.chores_cap * 2 : 16;
+		char **c = realloc(M.chores, sizeof(char *) * (size_t)cap);
+		if (!c)
+			return;
+		M.chores = c;
+		M.chores_cap = cap;
+	}
+	char *s = strdup(id);
+	if (s)
+		M.chores[M.nchores++] = s;
+}
+
+static void pool_push(struct pool *p, const char *id)
+{
+	if (p->removed || p->nready >= p->target * 2 + 4) {
+		chore_add(id);
+		return;
+	}
+	if (p->nready == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 8;
+		char(*r)[72] = realloc(p->ready, sizeof(*r) * (size_t)cap);
+		if (!r) {
+			chore_add(id);
+			return;
+		}
+		p->ready = r;
+		p->cap = cap;
+	}
+	snprintf(p->ready[p->nready++], 72, "%s", id);
+}
+
+static void pool_drain(struct pool *p)
+{
+	for (int i = 0; i < p->nready; i++)
+		chore_add(p->ready[i]);
+	p->nready = 0;
+}
+
+/* Pools follow the config: new languages get one, dropped ones are drained. */
+void sched_reconfigure(void)
+{
+	for (int i = 0; i < M.npools; i++)
+		M.pools[i].removed = 1;
+	for (int i = 0; i < M.cfg.nlangs; i++) {
+		const struct lang *g = &M.cfg.langs[i];
+		struct pool *p = pool_find(g->id);
+		if (!p && !(p = pool_add(g->id)))
+			continue;
+		p->removed = 0;
+		p->target = g->pool_size;
+		if (!p->version[0])
+			snprintf(p->version, sizeof(p->version), "%s", g->version);
+	}
+	for (int i = 0; i < M.npools; i++)
+		if (M.pools[i].removed)
+			pool_drain(&M.pools[i]);
+}
+
+int sched_init(void)
+{
+	M.next_job_id = 1;
+	M.cleanup_pending = 1;
+	M.engine_ok = 1;
+	sched_reconfigure();
+	return 0;
+}
+
+int sched_pools_full(void)
+{
+	for (int i = 0; i < M.npools; i++)
+		if (!M.pools[i].removed && M.pools[i].nready < M.pools[i].target)
+			return 0;
+	return M.cleanup_done;
+}
+
+struct job *sched_submit(cJSON *spec, const char *lang, struct MHD_Connection *conn, int *http, char **body)
+{
+	if (M.stopping) {
+		*http = 503;
+		*body = json_error("the service is shutting down", NULL);
+		return NULL;
+	}
+	if (M.queued >= M.cfg.queue_size) {
+		*http = 503;
+		*body = json_error("the job queue is full; try again later", NULL);
+		return NULL;
+	}
+	struct job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		*http = 500;
+		*body = json_error("out of memory", NULL);
+		return NULL;
+	}
+	j->id = M.next_job_id++;
+	if (M.next_job_id == 0)
+		M.next_job_id = 1;
+	j->conn = conn;
+	j->spec = spec;
+	j->t_admit = now_ms();
+	snprintf(j->lang, sizeof(j->lang), "%s", lang);
+	if (M.queue_tail)
+		M.queue_tail->next = j;
+	else
+		M.queue_head = j;
+	M.queue_tail = j;
+	M.queued++;
+	return j;
+}
+
+static void queue_unlink(struct job *prev, struct job *j)
+{
+	if (prev)
+		prev->next = j->next;
+	else
+		M.queue_head = j->next;
+	if (M.queue_tail == j)
+		M.queue_tail = prev;
+	j->next = NULL;
+	M.queued--;
+}
+
+/* The job is answered: its connection (if any) is resumed to send the body. */
+void sched_job_finish(struct job *j, int http, char *body)
+{
+	j->http = http;
+	free(j->body);
+	j->body = body;
+	j->done = 1;
+	cJSON_Delete(j->spec);
+	j->spec = NULL;
+	if (j->conn)
+		http_resume(j);
+	else {
+		free(j->body);
+		free(j);
+	}
+}
+
+static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct pool *p)
+{
+	queue_unlink(prev, j);
+	char id[72];
+	snprintf(id, sizeof(id), "%s", p->ready[0]);
+	memmove(p->ready, p->ready + 1, sizeof(*p->ready) * (size_t)(p->nready - 1));
+	p->nready--;
+	cJSON_AddStringToObject(j->spec, "container", id);
+	cJSON_AddNumberToObject(j->spec, "id", j->id);
+	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(now_ms() - j->t_admit));
+	cJSON_AddBoolToObject(j->spec, "pause", M.cfg.pool_pause);
+	char *txt = cJSON_PrintUnformatted(j->spec);
+	cJSON_Delete(j->spec);
+	j->spec = NULL;
+	if (!txt || procs_send(s, MSG_JOB, j->id, txt) < 0) {
+		free(txt);
+		chore_add(id);
+		sched_job_finish(j, 500, json_error("could not hand the job to a worker", NULL));
+		return -1;
+	}
+	free(txt);
+	s->state = SLOT_BUSY;
+	s->task = TASK_JOB;
+	s->job = j;
+	s->since = j->t_start = now_ms();
+	snprintf(s->container, sizeof(s->container), "%s", id);
+	M.running++;
+	return 0;
+}
+
+static int try_job(struct slot *s)
+{
+	struct job *prev = NULL;
+	for (struct job *j = M.queue_head; j; prev = j, j = j->next) {
+		struct pool *p = pool_find(j->lang);
+		if (p && p->nready > 0) {
+			dispatch_job(s, prev, j, p);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int send_simple(struct slot *s, enum task t, uint16_t type, const char *json)
+{
+	if (procs_send(s, type, 0, json) < 0)
+		return 0;
+	s->state = SLOT_BUSY;
+	s->task = t;
+	s->since = now_ms();
+	return 1;
+}
+
+static int try_chore(struct slot *s)
+{
+	if (M.cleanup_pending) {
+		M.cleanup_pending = 0;
+		return send_simple(s, TASK_CLEANUP, MSG_CLEANUP, NULL);
+	}
+	if (M.nchores > 0 && M.cleanup_done) {
+		char *id = M.chores[--M.nchores];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "container", id);
+		char *txt = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		int ok = txt && send_simple(s, TASK_REMOVE, MSG_REMOVE, txt);
+		if (ok)
+			snprintf(s->container, sizeof(s->container), "%s", id);
+		free(txt);
+		free(id);
+		return ok;
+	}
+	if (now_ms() >= M.next_ping) {
+		M.next_ping = now_ms() + PING_INTERVAL_MS;
+		return send_simple(s, TASK_PING, MSG_PING, NULL);
+	}
+	return 0;
+}
+
+static int waiting_for(const char *lang)
+{
+	int n = 0;
+	for (struct job *j = M.queue_head; j; j = j->next)
+		n += !strcmp(j->lang, lang);
+	return n;
+}
+
+static char *fill_json(const struct lang *g)
+{
+	const struct config *c = &M.cfg;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "lang", g->id);
+	cJSON_AddStringToObject(o, "image", g->image);
+	cJSON_AddNumberToObject(o, "memory_mb", config_container_mb(c, g));
+	cJSON_AddNumberToObject(o, "cpus", c->cpus);
+	cJSON_AddNumberToObject(o, "pids", g->pids);
+	cJSON_AddNumberToObject(o, "workdir_mb", c->workdir_mb);
+	cJSON_AddNumberToObject(o, "tmp_mb", c->tmp_mb);
+	cJSON_AddNumberToObject(o, "nofile", c->nofile);
+	cJSON_AddNumberToObject(o, "fsize_bytes", (double)c->fsize_kb * 1024);
+	cJSON_AddStringToObject(o, "runtime", c->runtime);
+	cJSON_AddBoolToObject(o, "pause", c->pool_pause);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+/* The pool that most needs a container: jobs waiting first, then the biggest shortfall. */
+static struct pool *neediest_pool(void)
+{
+	struct pool *best = NULL;
+	int best_need = 0;
+	long t = now_ms();
+	for (int i = 0; i < M.npools; i++) {
+		struct pool *p = &M.pools[i];
+		if (p->removed || p->retry_at > t)
+			continue;
+		int have = p->nready + p->filling;
+		int waiting = waiting_for(p->lang);
+		int need = (waiting > have ? (waiting - have) * 1000 : 0) + (p->target - have);
+		if (have >= p->target && waiting <= have)
+			continue;
+		if (need > best_need) {
+			best = p;
+			best_need = need;
+		}
+	}
+	return best;
+}
+
+static int try_fill(struct slot *s)
+{
+	if (!M.cleanup_done || M.stopping)
+		return 0;
+	struct pool *p = neediest_pool();
+	if (!p)
+		return 0;
+	const struct lang *g = config_lang(&M.cfg, p->lang);
+	if (!g)
+		return 0;
+	char *txt = fill_json(g);
+	int ok = txt && send_simple(s, TASK_FILL, MSG_FILL, txt);
+	free(txt);
+	if (ok) {
+		p->filling++;
+		snprintf(s->lang, sizeof(s->lang), "%s", p->lang);
+	}
+	return ok;
+}
+
+void sched_kick(void)
+{
+	for (int i = 0; i < M.nslots; i++) {
+		struct slot *s = &M.slots[i];
+		if (s->state != SLOT_IDLE)
+			continue;
+		if (try_job(s) || try_chore(s) || try_fill(s))
+			continue;
+	}
+}
+
+static void slot_idle(struct slot *s)
+{
+	s->state = SLOT_IDLE;
+	s->task = TASK_NONE;
+	s->job = NULL;
+	s->container[0] = s->lang[0] = '\0';
+}
+
+static void engine_state(int ok, const char *why)
+{
+	if (ok && !M.engine_ok) {
+		log_info("the Docker engine answers again; refreshing the pools");
+		/* containers that were ready before the outage may be gone: replace them all */
+		for (int i = 0; i < M.npools; i++) {
+			pool_drain(&M.pools[i]);
+			M.pools[i].failures = 0;
+			M.pools[i].retry_at = 0;
+		}
+	} else if (!ok && M.engine_ok) {
+		log_error("the Docker engine is unreachable: %s", why ? why : "");
+	}
+	M.engine_ok = ok;
+	if (!ok && why)
+		snprintf(M.engine_error, sizeof(M.engine_error), "%s", why);
+}
+
+static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *payload, size_t len)
+{
+	struct job *j = s->job;
+	if (!j || j->id != id) {
+		log_warn("result for job %u that worker pid %d does not hold", id, (int)s->pid);
+		return;
+	}
+	char *body = malloc(len + 1);
+	if (body) {
+		memcpy(body, payload, len);
+		body[len] = '\0';
+	}
+	s->job = NULL;
+	M.running--;
+	s->container[0] = '\0'; /* the worker removes it itself */
+	sched_job_finish(j, flags ? flags : 500, body ? body : json_error("out of memory", NULL));
+}
+
+static void on_ready(struct slot *s, cJSON *o)
+{
+	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(o, "lang"));
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
+	const char *ver = cJSON_GetStringValue(cJSON_GetObjectItem(o, "version"));
+	struct pool *p = lang ? pool_find(lang) : NULL;
+	if (s->task == TASK_FILL && p && p->filling > 0)
+		p->filling--;
+	if (!p || !id) {
+		if (id)
+			chore_add(id);
+		return;
+	}
+	if (ver && *ver)
+		snprintf(p->version, sizeof(p->version), "%s", ver);
+	p->failures = 0;
+	p->retry_at = 0;
+	engine_state(1, NULL);
+	pool_push(p, id);
+}
+
+static void on_failed(struct slot *s, cJSON *o)
+{
+	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(o, "lang"));
+	const char *err = cJSON_GetStringValue(cJSON_GetObjectItem(o, "error"));
+	cJSON *eng = cJSON_GetObjectItem(o, "engine_down");
+	struct pool *p = lang ? pool_find(lang) : NULL;
+	if (p && s->task == TASK_FILL && p->filling > 0)
+		p->filling--;
+	if (cJSON_IsTrue(eng))
+		engine_state(0, err);
+	if (p) {
+		p->failures++;
+		long back = 500L << (p->failures < 6 ? p->failures : 6);
+		p->retry_at = now_ms() + back;
+		log_warn("could not make a %s container (%d in a row; next try in %ld ms): %s", lang,
+			 p->failures, back, err ? err : "?");
+	}
+}
+
+void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, const char *payload, size_t len)
+{
+	if (type == MSG_RESULT) {
+		on_result(s, flags, id, payload, len);
+		return;
+	}
+	if (type == MSG_IDLE) {
+		if (s->task == TASK_CLEANUP)
+			M.cleanup_done = 1;
+		if (s->task == TASK_FILL) {
+			struct pool *p = pool_find(s->lang);
+			if (p && p->filling > 0)
+				p->filling--;
+		}
+		slot_idle(s);
+		return;
+	}
+	cJSON *o = cJSON_ParseWithLength(payload, len);
+	if (!o) {
+		log_warn("unparseable message %u from worker pid %d", type, (int)s->pid);
+		return;
+	}
+	if (type == MSG_READY) {
+		on_ready(s, o);
+		s->lang[0] = '\0'; /* the fill is accounted for */
+	} else if (type == MSG_FAILED) {
+		on_failed(s, o);
+		s->lang[0] = '\0';
+	} else if (type == MSG_PONG) {
+		cJSON *ok = cJSON_GetObjectItem(o, "engine");
+		engine_state(cJSON_IsTrue(ok), cJSON_GetStringValue(cJSON_GetObjectItem(o, "error")));
+	} else {
+		log_warn("unexpected message %u from worker pid %d", type, (int)s->pid);
+	}
+	cJSON_Delete(o);
+}
+
+void sched_slot_died(struct slot *s)
+{
+	if (s->task == TASK_JOB && s->job) {
+		M.running--;
+		sched_job_finish(s->job, 500,
+				 json_error("internal_error: the worker running this job died; the job was not completed",
+					    NULL));
+	}
+	if (s->task == TASK_FILL) {
+		struct pool *p = pool_find(s->lang);
+		if (p && p->filling > 0 && s->lang[0])
+			p->filling--;
+	}
+	if (s->task == TASK_CLEANUP)
+		M.cleanup_pending = 1;
+	if (s->container[0])
+		chore_add(s->container);
+	slot_idle(s);
+}
+
+/* Queue deadlines: a job that waited longer than queue_timeout_s for a container gets a 503. */
+void sched_timers(void)
+{
+	long t = now_ms(), limit = (long)(M.cfg.queue_timeout_s * 1000);
+	struct job *prev = NULL, *j = M.queue_head;
+	while (j) {
+		struct job *next = j->next;
+		if (t - j->t_admit > limit) {
+			queue_unlink(prev, j);
+			char msg[160];
+			snprintf(msg, sizeof(msg), "no %s container became ready within %g s%s", j->lang,
+				 M.cfg.queue_timeout_s, M.engine_ok ? "" : " (the Docker engine is unreachable)");
+			sched_job_finish(j, 503, json_error(msg, NULL));
+		} else {
+			prev = j;
+		}
+		j = next;
+	}
+	if (!M.ready_logged && sched_pools_full()) {
+		M.ready_logged = 1;
+		log_info("ready: every pool is full");
+	}
+}
+
+void sched_drop_queue(int http, const char *msg)
+{
+	while (M.queue_head) {
+		struct job *j = M.queue_head;
+		queue_unlink(NULL, j);
+		sched_job_finish(j, http, json_error(msg, NULL));
+	}
+}
+
+cJSON *sched_health(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	int busy = 0, alive = 0;
+	for (int i = 0; i < M.nslots; i++) {
+		alive += M.slots[i].state != SLOT_DEAD;
+		busy += M.slots[i].state == SLOT_BUSY;
+	}
+	const char *st = !M.engine_ok ? "unhealthy" : M.stopping ? "stopping" : M.ready_logged ? "healthy" : "starting";
+	cJSON_AddStringToObject(o, "status", st);
+	cJSON *eng = cJSON_AddObjectToObject(o, "engine");
+	cJSON_AddBoolToObject(eng, "reachable", M.engine_ok);
+	if (!M.engine_ok)
+		cJSON_AddStringToObject(eng, "error", M.engine_error);
+	cJSON *w = cJSON_AddObjectToObject(o, "workers");
+	cJSON_AddNumberToObject(w, "total", M.nslots);
+	cJSON_AddNumberToObject(w, "alive", alive);
+	cJSON_AddNumberToObject(w, "busy", busy);
+	cJSON_AddNumberToObject(o, "queued", M.queued);
+	cJSON_AddNumberToObject(o, "running", M.running);
+	cJSON *pools = cJSON_AddObjectToObject(o, "pools");
+	for (int i = 0; i < M.npools; i++) {
+		if (M.pools[i].removed)
+			continue;
+		cJSON *p = cJSON_AddObjectToObject(pools, M.pools[i].lang);
+		cJSON_AddNumberToObject(p, "ready", M.pools[i].nready);
+		cJSON_AddNumberToObject(p, "target", M.pools[i].target);
+	}
+	return o;
+}
+
+/* Every container id the master knows of, as removal chores (used at shutdown). */
+void sched_free(void)
+{
+	for (int i = 0; i < M.npools; i++)
+		free(M.pools[i].ready);
+	free(M.pools);
+	M.pools = NULL;
+	M.npools = 0;
+	for (int i = 0; i < M.nchores; i++)
+		free(M.chores[i]);
+	free(M.chores);
+	M.chores = NULL;
+	M.nchores = 0;
+}

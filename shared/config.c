@@ -1,0 +1,431 @@
+/*
+ * config.c - loads executioner.conf with libconfig. Scalar settings come from one table
+ * (section, key, type, default, range), so parsing, EXECUTIONER_<SECTION>_<KEY> overrides,
+ * validation and --check-config printing cannot drift apart; languages are parsed apart.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+enum stype { S_INT, S_DBL, S_STR, S_BOOL };
+
+struct setting {
+	const char *section, *key;
+	enum stype type;
+	size_t off, size; /* size: for strings */
+	const char *def;
+	double min, max;
+};
+
+#define SI(sec, k, f, d, lo, hi) { sec, k, S_INT, offsetof(struct config, f), 0, d, lo, hi }
+#define SD(sec, k, f, d, lo, hi) { sec, k, S_DBL, offsetof(struct config, f), 0, d, lo, hi }
+#define SB(sec, k, f, d) { sec, k, S_BOOL, offsetof(struct config, f), 0, d, 0, 1 }
+#define SS(sec, k, f, d) { sec, k, S_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), d, 0, 0 }
+
+static const struct setting settings[] = {
+	SS("server", "address", address, "0.0.0.0"),
+	SI("server", "port", port, "8080", 0, 65535),
+	SI("server", "body_kb", body_kb, "2048", 1, 65536),
+	SI("server", "queue_size", queue_size, "256", 1, 100000),
+	SD("server", "queue_timeout_s", queue_timeout_s, "30", 0.1, 3600),
+	SI("server", "max_connections", max_connections, "512", 4, 65536),
+	SI("server", "connection_timeout_s", connection_timeout_s, "30", 1, 3600),
+	SI("workers", "count", workers, "4", 1, 256),
+	SS("docker", "socket", docker_socket, "/var/run/docker.sock"),
+	SS("docker", "api_version", docker_api, "v1.41"),
+	SI("docker", "timeout_ms", docker_timeout_ms, "15000", 100, 600000),
+	SS("docker", "runtime", runtime, "runc"),
+	SS("docker", "instance", instance, "default"),
+	SI("pool", "size", pool_size, "2", 0, 64),
+	SB("pool", "pause", pool_pause, "true"),
+	SD("limits", "time_s", time_s, "5", 0.01, 3600),
+	SD("limits", "max_time_s", max_time_s, "30", 0.01, 3600),
+	SD("limits", "wall_factor", wall_factor, "2", 1, 100),
+	SI("limits", "memory_mb", memory_mb, "256", 8, 65536),
+	SI("limits", "max_memory_mb", max_memory_mb, "1024", 8, 65536),
+	SD("limits", "cpus", cpus, "1", 0.01, 256),
+	SD("limits", "max_cpus", max_cpus, "2", 0.01, 256),
+	SI("limits", "pids", pids, "64", 8, 100000),
+	SI("limits", "output_kb", output_kb, "1024", 1, 1048576),
+	SI("limits", "max_output_kb", max_output_kb, "8192", 1, 1048576),
+	SI("limits", "source_kb", source_kb, "1024", 1, 65536),
+	SI("limits", "stdin_kb", stdin_kb, "8192", 0, 65536),
+	SI("limits", "file_size_kb", fsize_kb, "16384", 1, 1048576),
+	SI("limits", "nofile", nofile, "256", 16, 65536),
+	SI("limits", "workdir_mb", workdir_mb, "64", 1, 65536),
+	SI("limits", "tmp_mb", tmp_mb, "16", 1, 65536),
+	SD("limits", "compile_time_s", compile_time_s, "30", 0.1, 3600),
+	SI("limits", "compile_memory_mb", compile_memory_mb, "1024", 8, 65536),
+	SI("limits", "tests_max", tests_max, "512", 1, 100000),
+	SS("log", "level", log_level, "info"),
+	SS("log", "format", log_format, "text"),
+};
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+
+/* Stores text s into setting st of c, checking type and range. Returns 0 or -1 with why. */
+static int setting_store(struct config *c, const struct setting *st, const char *s, char *why,
+			 size_t whylen)
+{
+	char *p = (char *)c + st->off, *end = NULL;
+	double v = 0;
+	if (st->type == S_STR) {
+		if (strlen(s) >= st->size)
+			return snprintf(why, whylen, "is longer than %zu bytes", st->size - 1), -1;
+		memcpy(p, s, strlen(s) + 1);
+		return 0;
+	}
+	if (st->type == S_BOOL) {
+		int b = !strcmp(s, "true") || !strcmp(s, "1") ? 1 : !strcmp(s, "false") || !strcmp(s, "0") ? 0 : -1;
+		if (b < 0)
+			return snprintf(why, whylen, "must be true or false"), -1;
+		*(int *)p = b;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end)
+		return snprintf(why, whylen, "must be a number, not \"%s\"", s), -1;
+	if (st->type == S_INT && v != (double)(long)v)
+		return snprintf(why, whylen, "must be an integer"), -1;
+	if (v < st->min || v > st->max)
+		return snprintf(why, whylen, "must be between %g and %g", st->min, st->max), -1;
+	if (st->type == S_INT)
+		*(int *)p = (int)v;
+	else
+		*(double *)p = v;
+	return 0;
+}
+
+/* Reads one libconfig setting as text, checking its type. */
+static int setting_text(const config_setting_t *s, const struct setting *st, char *out, size_t n)
+{
+	int t = config_setting_type(s);
+	switch (st->type) {
+	case S_STR:
+		if (t != CONFIG_TYPE_STRING)
+			return -1;
+		snprintf(out, n, "%s", config_setting_get_string(s));
+		return 0;
+	case S_BOOL:
+		if (t != CONFIG_TYPE_BOOL)
+			return -1;
+		snprintf(out, n, "%s", config_setting_get_bool(s) ? "true" : "false");
+		return 0;
+	case S_INT:
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+			return -1;
+		snprintf(out, n, "%lld", config_setting_get_int64(s));
+		return 0;
+	case S_DBL:
+		if (t == CONFIG_TYPE_FLOAT)
+			snprintf(out, n, "%.17g", config_setting_get_float(s));
+		else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+			snprintf(out, n, "%lld", config_setting_get_int64(s));
+		else
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+static const char *type_name(enum stype t)
+{
+	return t == S_INT ? "an integer" : t == S_DBL ? "a number" : t == S_BOOL ? "true or false" : "a string";
+}
+
+static void env_name(const struct setting *st, char *out, size_t n)
+{
+	size_t o = (size_t)snprintf(out, n, "EXECUTIONER_%s_%s", st->section, st->key);
+	for (size_t i = 0; i < o && i < n; i++)
+		out[i] = (char)toupper((unsigned char)out[i]);
+}
+
+static int load_scalars(config_t *cf, struct config *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting *st = &settings[i];
+		char path[96], text[CONF_STR_MAX], why[128], env[96];
+		int line = 0;
+		snprintf(path, sizeof(path), "%s.%s", st->section, st->key);
+		snprintf(text, sizeof(text), "%s", st->def);
+		config_setting_t *s = config_lookup(cf, path);
+		if (s) {
+			line = config_setting_source_line(s);
+			if (setting_text(s, st, text, sizeof(text)) < 0)
+				return ERR("%s:%d: %s must be %s", c->path, line, path, type_name(st->type)), -1;
+		}
+		env_name(st, env, sizeof(env));
+		const char *ov = getenv(env);
+		if (ov) {
+			if (setting_store(c, st, ov, why, sizeof(why)) < 0)
+				return ERR("%s: environment %s %s", c->path, env, why), -1;
+			continue;
+		}
+		if (setting_store(c, st, text, why, sizeof(why)) < 0) {
+			if (line)
+				return ERR("%s:%d: %s %s", c->path, line, path, why), -1;
+			return ERR("%s: %s %s", c->path, path, why), -1;
+		}
+	}
+	return 0;
+}
+
+static void argv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* An array of strings -> NULL-terminated argv. Missing -> *out NULL, returns 0. */
+static int load_argv(const config_setting_t *l, const char *key, char ***out, int required,
+		     const char *file, char *err, size_t errlen)
+{
+	config_setting_t *a = config_setting_get_member(l, key);
+	*out = NULL;
+	if (!a) {
+		if (required)
+			return ERR("%s:%d: language needs \"%s\"", file, config_setting_source_line(l), key), -1;
+		return 0;
+	}
+	int n = config_setting_length(a);
+	if (!config_setting_is_array(a) || (n == 0 && required))
+		return ERR("%s:%d: %s must be a non-empty array of strings", file,
+			   config_setting_source_line(a), key), -1;
+	char **v = calloc((size_t)n + 1, sizeof(char *));
+	if (!v)
+		return ERR("%s: out of memory", file), -1;
+	for (int i = 0; i < n; i++) {
+		const char *s = config_setting_get_string_elem(a, i);
+		if (!s || !(v[i] = strdup(s))) {
+			argv_free(v);
+			return ERR("%s:%d: %s must be an array of strings", file,
+				   config_setting_source_line(a), key), -1;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+static int lang_str(const config_setting_t *l, const char *key, char *dst, size_t n, int required,
+		    const char *file, char *err, size_t errlen)
+{
+	config_setting_t *s = config_setting_get_member(l, key);
+	if (!s) {
+		if (required)
+			return ERR("%s:%d: language needs \"%s\"", file, config_setting_source_line(l), key), -1;
+		return 0;
+	}
+	const char *v = config_setting_get_string(s);
+	if (!v || strlen(v) >= n || (required && !*v))
+		return ERR("%s:%d: %s must be a non-empty string of at most %zu bytes", file,
+			   config_setting_source_line(s), key, n - 1), -1;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int lang_num(const config_setting_t *l, const char *key, double *v, double lo, double hi,
+		    const char *file, char *err, size_t errlen)
+{
+	config_setting_t *s = config_setting_get_member(l, key);
+	if (!s)
+		return 0;
+	int t = config_setting_type(s);
+	if (t == CONFIG_TYPE_FLOAT)
+		*v = config_setting_get_float(s);
+	else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+		*v = (double)config_setting_get_int64(s);
+	else
+		return ERR("%s:%d: %s must be a number", file, config_setting_source_line(s), key), -1;
+	if (*v < lo || *v > hi)
+		return ERR("%s:%d: %s must be between %g and %g", file, config_setting_source_line(s),
+			   key, lo, hi), -1;
+	return 0;
+}
+
+static int id_ok(const char *id)
+{
+	for (const char *p = id; *p; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_' && *p != '-')
+			return 0;
+	return *id != '\0';
+}
+
+static int load_lang(const config_setting_t *l, struct config *c, struct lang *g, char *err, size_t errlen)
+{
+	const char *f = c->path;
+	double pool = c->pool_size, mem = c->memory_mb, pids = c->pids;
+	double ct = c->compile_time_s, cm = c->compile_memory_mb;
+	if (!config_setting_is_group(l))
+		return ERR("%s:%d: each language must be a group { ... }", f, config_setting_source_line(l)), -1;
+	if (lang_str(l, "id", g->id, sizeof(g->id), 1, f, err, errlen) < 0 ||
+	    lang_str(l, "name", g->name, sizeof(g->name), 1, f, err, errlen) < 0 ||
+	    lang_str(l, "version", g->version, sizeof(g->version), 1, f, err, errlen) < 0 ||
+	    lang_str(l, "image", g->image, sizeof(g->image), 1, f, err, errlen) < 0 ||
+	    lang_str(l, "file", g->file, sizeof(g->file), 1, f, err, errlen) < 0 ||
+	    load_argv(l, "compile", &g->compile, 0, f, err, errlen) < 0 ||
+	    load_argv(l, "run", &g->run, 1, f, err, errlen) < 0 ||
+	    load_argv(l, "env", &g->env, 0, f, err, errlen) < 0 ||
+	    lang_num(l, "pool_size", &pool, 0, 64, f, err, errlen) < 0 ||
+	    lang_num(l, "memory_mb", &mem, 8, 65536, f, err, errlen) < 0 ||
+	    lang_num(l, "pids", &pids, 8, 100000, f, err, errlen) < 0 ||
+	    lang_num(l, "compile_time_s", &ct, 0.1, 3600, f, err, errlen) < 0 ||
+	    lang_num(l, "compile_memory_mb", &cm, 8, 65536, f, err, errlen) < 0)
+		return -1;
+	if (!id_ok(g->id))
+		return ERR("%s:%d: language id \"%s\" must be lowercase letters, digits, '-' or '_'", f,
+			   config_setting_source_line(l), g->id), -1;
+	if (strchr(g->file, '/') || !strcmp(g->file, ".") || !strcmp(g->file, ".."))
+		return ERR("%s:%d: file \"%s\" must be a plain file name", f, config_setting_source_line(l),
+			   g->file), -1;
+	g->pool_size = (int)pool;
+	g->memory_mb = (int)mem;
+	g->pids = (int)pids;
+	g->compile_time_s = ct;
+	g->compile_memory_mb = (int)cm;
+	return 0;
+}
+
+static int load_langs(config_t *cf, struct config *c, char *err, size_t errlen)
+{
+	config_setting_t *ls = config_lookup(cf, "languages");
+	if (!ls || !config_setting_is_list(ls) || config_setting_length(ls) == 0)
+		return ERR("%s: \"languages\" must be a non-empty list ( {...}, ... )", c->path), -1;
+	int n = config_setting_length(ls);
+	c->langs = calloc((size_t)n, sizeof(struct lang));
+	if (!c->langs)
+		return ERR("%s: out of memory", c->path), -1;
+	for (int i = 0; i < n; i++) {
+		struct lang *g = &c->langs[i];
+		c->nlangs = i + 1;
+		if (load_lang(config_setting_get_elem(ls, (unsigned)i), c, g, err, errlen) < 0)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(c->langs[j].id, g->id))
+				return ERR("%s:%d: language id \"%s\" appears twice", c->path,
+					   config_setting_source_line(config_setting_get_elem(ls, (unsigned)i)),
+					   g->id), -1;
+	}
+	return 0;
+}
+
+static int check_consistency(struct config *c, char *err, size_t errlen)
+{
+	if (c->time_s > c->max_time_s)
+		return ERR("%s: limits.time_s (%g) is above limits.max_time_s (%g)", c->path, c->time_s, c->max_time_s), -1;
+	if (c->memory_mb > c->max_memory_mb)
+		return ERR("%s: limits.memory_mb is above limits.max_memory_mb", c->path), -1;
+	if (c->cpus > c->max_cpus)
+		return ERR("%s: limits.cpus is above limits.max_cpus", c->path), -1;
+	if (c->output_kb > c->max_output_kb)
+		return ERR("%s: limits.output_kb is above limits.max_output_kb", c->path), -1;
+	if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json"))
+		return ERR("%s: log.format must be \"text\" or \"json\"", c->path), -1;
+	if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") && strcmp(c->log_level, "warn") &&
+	    strcmp(c->log_level, "error"))
+		return ERR("%s: log.level must be debug, info, warn or error", c->path), -1;
+	return 0;
+}
+
+int config_load(const char *path, struct config *c, char *err, size_t errlen)
+{
+	config_t cf;
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	config_init(&cf);
+	int rc = -1;
+	if (!config_read_file(&cf, path)) {
+		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
+			ERR("%s: cannot read the file: %s", path, strerror(errno));
+		else
+			ERR("%s:%d: %s", path, config_error_line(&cf), config_error_text(&cf));
+		goto out;
+	}
+	if (load_scalars(&cf, c, err, errlen) < 0 || load_langs(&cf, c, err, errlen) < 0 ||
+	    check_consistency(c, err, errlen) < 0)
+		goto out;
+	rc = 0;
+out:
+	config_destroy(&cf);
+	if (rc < 0)
+		config_free(c);
+	return rc;
+}
+
+void config_free(struct config *c)
+{
+	for (int i = 0; c->langs && i < c->nlangs; i++) {
+		argv_free(c->langs[i].compile);
+		argv_free(c->langs[i].run);
+		argv_free(c->langs[i].env);
+	}
+	free(c->langs);
+	c->langs = NULL;
+	c->nlangs = 0;
+}
+
+const struct lang *config_lang(const struct config *c, const char *id)
+{
+	for (int i = 0; id && i < c->nlangs; i++)
+		if (!strcmp(c->langs[i].id, id))
+			return &c->langs[i];
+	return NULL;
+}
+
+int config_container_mb(const struct config *c, const struct lang *g)
+{
+	int mem = g->memory_mb;
+	if (g->compile && g->compile_memory_mb > mem)
+		mem = g->compile_memory_mb;
+	return mem + c->workdir_mb / 2 + 16;
+}
+
+static void print_argv(FILE *f, const char *key, char **v)
+{
+	if (!v)
+		return;
+	fprintf(f, " %s = [", key);
+	for (int i = 0; v[i]; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", v[i]);
+	fprintf(f, "];");
+}
+
+void config_print(const struct config *c, FILE *f)
+{
+	const char *sec = "";
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting *st = &settings[i];
+		const char *p = (const char *)c + st->off;
+		if (strcmp(sec, st->section)) {
+			fprintf(f, "%s%s = {\n", *sec ? "};\n" : "", st->section);
+			sec = st->section;
+		}
+		if (st->type == S_STR)
+			fprintf(f, "  %s = \"%s\";\n", st->key, p);
+		else if (st->type == S_BOOL)
+			fprintf(f, "  %s = %s;\n", st->key, *(const int *)p ? "true" : "false");
+		else if (st->type == S_INT)
+			fprintf(f, "  %s = %d;\n", st->key, *(const int *)p);
+		else
+			fprintf(f, "  %s = %g;\n", st->key, *(const double *)p);
+	}
+	fprintf(f, "};\nlanguages = (\n");
+	for (int i = 0; i < c->nlangs; i++) {
+		const struct lang *g = &c->langs[i];
+		fprintf(f, "  { id = \"%s\"; name = \"%s\"; version = \"%s\"; image = \"%s\"; file = \"%s\";",
+			g->id, g->name, g->version, g->image, g->file);
+		print_argv(f, "compile", g->compile);
+		print_argv(f, "run", g->run);
+		print_argv(f, "env", g->env);
+		fprintf(f, " pool_size = %d; memory_mb = %d; pids = %d; }%s\n", g->pool_size, g->memory_mb,
+			g->pids, i + 1 < c->nlangs ? "," : "");
+	}
+	fprintf(f, ");\n");
+}

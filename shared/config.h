@@ -1,0 +1,81 @@
+/*
+ * config.h - the service's settings, read from one libconfig file (executioner.conf), with
+ * EXECUTIONER_<SECTION>_<KEY> environment overrides; every scalar setting is described once in a
+ * table (name, type, default, range) that drives parsing, overriding, checking and printing.
+ */
+#ifndef EXECUTIONER_CONFIG_H
+#define EXECUTIONER_CONFIG_H
+
+#include <stdio.h>
+
+#define CONF_ID_MAX 32
+#define CONF_STR_MAX 256
+
+struct lang {
+	char id[CONF_ID_MAX];
+	char name[64];
+	char version[64];
+	char image[CONF_STR_MAX];
+	char file[128];       /* source file name in the work dir, e.g. "main.py" */
+	char **compile;       /* argv, NULL-terminated, or NULL when nothing is compiled */
+	char **run;           /* argv, NULL-terminated; "{memory_mb}" and "{heap_mb}" are expanded */
+	char **env;           /* "K=V" entries added to the base environment, NULL-terminated */
+	int pool_size;        /* containers kept ready */
+	int memory_mb;        /* default memory limit of a run */
+	int pids;             /* container PID limit */
+	double compile_time_s;
+	int compile_memory_mb;
+};
+
+struct config {
+	char path[CONF_STR_MAX];
+	/* server */
+	char address[64];
+	int port;
+	int body_kb;          /* request body cap */
+	int queue_size;
+	double queue_timeout_s;
+	int max_connections;
+	int connection_timeout_s;
+	/* workers */
+	int workers;
+	/* docker */
+	char docker_socket[CONF_STR_MAX];
+	char docker_api[16];
+	int docker_timeout_ms;
+	char runtime[32];
+	char instance[64];
+	/* pool */
+	int pool_size;
+	int pool_pause;
+	/* limits: defaults and maxima of what a request may ask */
+	double time_s, max_time_s, wall_factor;
+	int memory_mb, max_memory_mb;
+	double cpus, max_cpus;
+	int pids;
+	int output_kb, max_output_kb;
+	int source_kb, stdin_kb;
+	int fsize_kb, nofile, workdir_mb, tmp_mb;
+	double compile_time_s;
+	int compile_memory_mb;
+	int tests_max;
+	/* log */
+	char log_level[16];
+	char log_format[16];
+	/* languages */
+	struct lang *langs;
+	int nlangs;
+};
+
+/* Loads path into c (zeroed first). On error returns -1 with one line in err:
+ * "FILE:LINE: problem" (LINE omitted when unknown). Environment overrides are applied. */
+int config_load(const char *path, struct config *c, char *err, size_t errlen);
+void config_free(struct config *c);
+const struct lang *config_lang(const struct config *c, const char *id);
+/* Memory limit of a language's containers: what its largest step may use, plus the work dir's
+ * share (tmpfs files count against the container's memory) and the helper's headroom. */
+int config_container_mb(const struct config *c, const struct lang *g);
+/* Prints the effective settings (after overrides) in the file's own syntax. */
+void config_print(const struct config *c, FILE *f);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * docker.h - a small Docker Engine API client: libcurl over the engine's unix socket, cJSON
+ * bodies, a versioned path, one reusable handle per process, a timeout on every call, and
+ * typed errors carrying the engine's own message. Also the hijacked (upgraded) streams of
+ * attach and exec start, and the demultiplexer for their 8-byte-framed stdout/stderr.
+ */
+#ifndef EXECUTIONER_DOCKER_H
+#define EXECUTIONER_DOCKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+
+enum docker_errkind {
+	DOCKER_OK = 0,
+	DOCKER_E_TRANSPORT, /* engine unreachable, connection reset, timeout */
+	DOCKER_E_HTTP,      /* the engine answered with an error status; msg is its message */
+	DOCKER_E_PROTO,     /* an answer we could not understand */
+	DOCKER_E_LIMIT,     /* a response over our cap */
+};
+
+struct docker_error {
+	enum docker_errkind kind;
+	int http;      /* HTTP status when kind == DOCKER_E_HTTP (e.g. 404, 409) */
+	char msg[512]; /* the engine's "message", or what went wrong */
+};
+
+struct docker; /* opaque */
+
+/* sock: path of the engine's unix socket; api: e.g. "v1.41"; timeout_ms: default per call. */
+struct docker *docker_open(const char *sock, const char *api, long timeout_ms);
+void docker_close(struct docker *d);
+const struct docker_error *docker_last_error(const struct docker *d);
+
+/* A raw call: method, path below the API prefix (e.g. "/containers/json"), optional JSON body.
+ * Returns the HTTP status (2xx) with the body in out (may be NULL), or -1 with the error set
+ * (an HTTP status >= 400 is an error of kind DOCKER_E_HTTP). timeout_ms <= 0: the default. */
+int docker_call(struct docker *d, const char *method, const char *path, const char *body,
+		struct buf *out, long timeout_ms);
+
+int docker_ping(struct docker *d);
+int docker_version(struct docker *d, char *out, size_t outlen); /* engine version string */
+int docker_image_inspect(struct docker *d, const char *image, cJSON **out); /* out may be NULL */
+int docker_image_pull(struct docker *d, const char *image, long timeout_ms);
+
+/* Container lifecycle. id buffers are at least 65 bytes. */
+int docker_create(struct docker *d, const char *name, const cJSON *spec, char id[65]);
+int docker_start(struct docker *d, const char *id);
+int docker_pause(struct docker *d, const char *id);
+int docker_unpause(struct docker *d, const char *id);
+int docker_kill(struct docker *d, const char *id, const char *signal);
+int docker_remove(struct docker *d, const char *id, int force);
+int docker_inspect(struct docker *d, const char *id, cJSON **out);
+int docker_update(struct docker *d, const char *id, const cJSON *spec);
+/* Lists containers (all states) whose labels match label ("key=value"); *ids is a malloc'd
+ * array of malloc'd strings (free with docker_free_list). */
+int docker_list(struct docker *d, const char *label, char ***ids, size_t *n);
+void docker_free_list(char **ids, size_t n);
+
+/* Exec. */
+int docker_exec_create(struct docker *d, const char *id, const cJSON *spec, char eid[65]);
+int docker_exec_inspect(struct docker *d, const char *eid, int *exit_code, int *running);
+
+/* A hijacked duplex stream (after HTTP 101 UPGRADED). Bytes the engine sent together with its
+ * response headers are kept in pending and handed out first by docker_stream_read. */
+struct docker_stream {
+	void *curl;      /* the CONNECT_ONLY handle that owns the socket */
+	int fd;
+	struct buf pending;
+};
+
+int docker_attach(struct docker *d, const char *id, struct docker_stream *s);
+int docker_exec_start(struct docker *d, const char *eid, struct docker_stream *s);
+/* Writes all n bytes, waiting at most timeout_ms in total; 0 or -1. */
+int docker_stream_write(struct docker_stream *s, const void *p, size_t n, int timeout_ms);
+/* Reads what is available, waiting at most timeout_ms: > 0 bytes, 0 on EOF, -1 on error or
+ * timeout (errno ETIMEDOUT). */
+long docker_stream_read(struct docker_stream *s, void *p, size_t n, int timeout_ms);
+int docker_stream_close_write(struct docker_stream *s); /* shutdown(SHUT_WR): EOF on stdin */
+void docker_stream_close(struct docker_stream *s);
+
+/* Demultiplexer of the engine's stream framing: [stream 1 byte][0 0 0][u32 BE length][payload].
+ * Feed it any split of the stream; payload bytes go to out[1] (stdout) or out[2] (stderr)
+ * (out[0] may receive stdin-typed frames; NULL outputs discard). A stream over its buf cap
+ * sets overflow[stream] and drops the excess. Returns 0, or -1 on a malformed header. */
+struct docker_demux {
+	uint8_t hdr[8];
+	size_t hlen;       /* header bytes collected so far */
+	uint32_t remain;   /* payload bytes left in the current frame */
+	int stream;
+	int overflow[3];
+};
+
+void docker_demux_init(struct docker_demux *m);
+int docker_demux_feed(struct docker_demux *m, const uint8_t *p, size_t n, struct buf *out[3]);
+/* 1 when the stream ended between frames, 0 when it ended inside one (truncated frame). */
+int docker_demux_clean_end(const struct docker_demux *m);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * jsonutil.h - JSON helpers both sides use: strings from untrusted bytes (invalid UTF-8 and NUL
+ * become U+FFFD so output is always valid JSON), typed member lookups with aliases, error bodies.
+ */
+#ifndef EXECUTIONER_JSONUTIL_H
+#define EXECUTIONER_JSONUTIL_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* A cJSON string made from n arbitrary bytes, with invalid UTF-8 sequences and NUL bytes replaced
+ * by U+FFFD. NULL on ENOMEM. */
+cJSON *json_bytes(const char *p, size_t n);
+/* Same, returning a malloc'd NUL-terminated UTF-8 string. */
+char *utf8_sanitize(const char *p, size_t n, size_t *outlen);
+/* First member of obj named one of names (NULL-terminated list); *which gets the name found. */
+cJSON *json_member(const cJSON *obj, const char *const *names, const char **which);
+/* {"error": msg} (and "field" when field is non-NULL) as a malloc'd string. */
+char *json_error(const char *msg, const char *field);
+
+#endif

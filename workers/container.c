@@ -1,0 +1,153 @@
+/*
+ * container.c - hardened pool containers: no network, every capability dropped,
+ * no-new-privileges, read-only root, size-capped tmpfs work dir owned by the sandbox uid, a
+ * non-root user, memory = memory+swap, CPU quota, PID limit, ulimits, no logging, and labels.
+ * The helper is the container's main process, waiting on its attached stdin.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "log.h"
+
+static double num(const cJSON *o, const char *k, double def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+static const char *str(const cJSON *o, const char *k, const char *def)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+	return s ? s : def;
+}
+
+static void add_ulimit(cJSON *arr, const char *name, double v)
+{
+	cJSON *u = cJSON_CreateObject();
+	cJSON_AddStringToObject(u, "Name", name);
+	cJSON_AddNumberToObject(u, "Soft", v);
+	cJSON_AddNumberToObject(u, "Hard", v);
+	cJSON_AddItemToArray(arr, u);
+}
+
+static cJSON *host_config(const cJSON *fill)
+{
+	char tmpfs[160];
+	double mem = num(fill, "memory_mb", 256) * 1024 * 1024;
+	cJSON *h = cJSON_CreateObject();
+	cJSON_AddStringToObject(h, "NetworkMode", "none");
+	cJSON *cap = cJSON_AddArrayToObject(h, "CapDrop");
+	cJSON_AddItemToArray(cap, cJSON_CreateString("ALL"));
+	cJSON *sec = cJSON_AddArrayToObject(h, "SecurityOpt");
+	cJSON_AddItemToArray(sec, cJSON_CreateString("no-new-privileges"));
+	cJSON_AddBoolToObject(h, "ReadonlyRootfs", 1);
+	cJSON *t = cJSON_AddObjectToObject(h, "Tmpfs");
+	snprintf(tmpfs, sizeof(tmpfs), "rw,exec,nosuid,nodev,size=%dm,uid=" SANDBOX_UID ",gid=" SANDBOX_UID ",mode=0700",
+		 (int)num(fill, "workdir_mb", 64));
+	cJSON_AddStringToObject(t, "/work", tmpfs);
+	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,noexec,size=%dm,mode=1777", (int)num(fill, "tmp_mb", 16));
+	cJSON_AddStringToObject(t, "/tmp", tmpfs);
+	cJSON_AddNumberToObject(h, "Memory", mem);
+	cJSON_AddNumberToObject(h, "MemorySwap", mem);
+	cJSON_AddNumberToObject(h, "NanoCpus", num(fill, "cpus", 1) * 1e9);
+	cJSON_AddNumberToObject(h, "PidsLimit", num(fill, "pids", 64));
+	cJSON *ul = cJSON_AddArrayToObject(h, "Ulimits");
+	add_ulimit(ul, "nofile", num(fill, "nofile", 256));
+	add_ulimit(ul, "fsize", num(fill, "fsize_bytes", 16 << 20));
+	add_ulimit(ul, "core", 0);
+	cJSON_AddStringToObject(h, "IpcMode", "private");
+	cJSON_AddStringToObject(h, "Runtime", str(fill, "runtime", "runc"));
+	cJSON *lc = cJSON_AddObjectToObject(h, "LogConfig");
+	cJSON_AddStringToObject(lc, "Type", "none");
+	cJSON_AddBoolToObject(h, "Init", 0);
+	return h;
+}
+
+cJSON *container_spec(const cJSON *fill, const char *instance)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "Image", str(fill, "image", ""));
+	cJSON *cmd = cJSON_AddArrayToObject(o, "Cmd");
+	cJSON_AddItemToArray(cmd, cJSON_CreateString(HELPER_PATH));
+	cJSON_AddStringToObject(o, "User", SANDBOX_UID ":" SANDBOX_UID);
+	cJSON_AddStringToObject(o, "WorkingDir", "/work");
+	cJSON_AddArrayToObject(o, "Env");
+	cJSON_AddBoolToObject(o, "OpenStdin", 1);
+	cJSON_AddBoolToObject(o, "StdinOnce", 1);
+	cJSON_AddBoolToObject(o, "AttachStdin", 1);
+	cJSON_AddBoolToObject(o, "AttachStdout", 1);
+	cJSON_AddBoolToObject(o, "AttachStderr", 1);
+	cJSON_AddBoolToObject(o, "Tty", 0);
+	cJSON_AddBoolToObject(o, "NetworkDisabled", 1);
+	cJSON *l = cJSON_AddObjectToObject(o, "Labels");
+	cJSON_AddStringToObject(l, LABEL_KEY, instance);
+	cJSON_AddStringToObject(l, "executioner.language", str(fill, "lang", ""));
+	cJSON_AddItemToObject(o, "HostConfig", host_config(fill));
+	return o;
+}
+
+int container_fill(struct docker *d, const cJSON *fill, const char *instance, char id[65])
+{
+	static unsigned counter;
+	char name[128];
+	snprintf(name, sizeof(name), "executioner-%s-%s-%d-%u", instance, str(fill, "lang", "x"), (int)getpid(),
+		 ++counter);
+	cJSON *spec = container_spec(fill, instance);
+	int rc = docker_create(d, name, spec, id);
+	cJSON_Delete(spec);
+	if (rc < 0)
+		return -1;
+	if (docker_start(d, id) < 0 || (cJSON_IsTrue(cJSON_GetObjectItem(fill, "pause")) && docker_pause(d, id) < 0)) {
+		struct docker_error keep = *docker_last_error(d);
+		docker_remove(d, id, 1);
+		*(struct docker_error *)docker_last_error(d) = keep;
+		return -1;
+	}
+	return 0;
+}
+
+void container_image_version(struct docker *d, const char *image, char *out, size_t n)
+{
+	cJSON *img = NULL;
+	out[0] = '\0';
+	if (docker_image_inspect(d, image, &img) < 0)
+		return;
+	cJSON *labels = cJSON_GetObjectItem(cJSON_GetObjectItem(img, "Config"), "Labels");
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(labels, "executioner.version"));
+	if (v)
+		snprintf(out, n, "%s", v);
+	cJSON_Delete(img);
+}
+
+int container_remove(struct docker *d, const char *id)
+{
+	if (docker_remove(d, id, 1) == 0)
+		return 0;
+	const struct docker_error *e = docker_last_error(d);
+	if (e->kind == DOCKER_E_HTTP && e->http == 404)
+		return 0;
+	if (e->kind == DOCKER_E_HTTP && e->http == 409 && strstr(e->msg, "in progress"))
+		return 0;
+	log_warn("remove %.12s: %s", id, e->msg);
+	return -1;
+}
+
+int container_cleanup(struct docker *d, const char *instance)
+{
+	char label[160], **ids = NULL;
+	size_t n = 0;
+	snprintf(label, sizeof(label), LABEL_KEY "=%s", instance);
+	if (docker_list(d, label, &ids, &n) < 0) {
+		log_warn("cannot list this instance's containers: %s", docker_last_error(d)->msg);
+		return -1;
+	}
+	int removed = 0;
+	for (size_t i = 0; i < n; i++)
+		removed += container_remove(d, ids[i]) == 0;
+	docker_free_list(ids, n);
+	if (removed)
+		log_info("removed %d containers of instance \"%s\"", removed, instance);
+	return removed;
+}

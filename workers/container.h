@@ -1,0 +1,27 @@
+/*
+ * container.h - a worker's side of the pool: create a hardened container for a language, start
+ * it and pause it (MSG_FILL), remove one, and remove every container of this instance.
+ */
+#ifndef EXECUTIONER_CONTAINER_H
+#define EXECUTIONER_CONTAINER_H
+
+#include <cjson/cJSON.h>
+
+#include "docker.h"
+
+#define LABEL_KEY "executioner.instance"
+#define HELPER_PATH "/usr/local/bin/executioner-helper"
+#define SANDBOX_UID "10001"
+
+/* Builds the create body for a fill spec (see sched.c fill_json). Caller frees. */
+cJSON *container_spec(const cJSON *fill, const char *instance);
+/* Creates, starts and (if asked) pauses a container; id gets its id. 0 or -1 (error in d). */
+int container_fill(struct docker *d, const cJSON *fill, const char *instance, char id[65]);
+/* The image's "executioner.version" label into out ("" if none). */
+void container_image_version(struct docker *d, const char *image, char *out, size_t n);
+/* Removes a container, treating "no such container" as done. */
+int container_remove(struct docker *d, const char *id);
+/* Removes every container labelled with this instance; returns how many. */
+int container_cleanup(struct docker *d, const char *instance);
+
+#endif

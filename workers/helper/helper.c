@@ -1,0 +1,399 @@
+/*
+ * helper.c - executioner-helper, the main process of every job container: reads H_SETUP (files,
+ * argv, env, limits) from the worker on fd 0, writes the files, runs the compile step and each
+ * H_RUN (step.c), and replies H_STEP or H_FATAL on fd 1; diagnostics go to fd 2.
+ * Also `--idle` (a PID 1 that only reaps, for an exec-based transport) and `--version`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "wire.h"
+
+#define HELPER_VERSION "1.0"
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+#define DEFAULT_OUTPUT_MAX (1u << 20)
+#define OUTPUT_MAX_CEIL ((WIRE_MAX_PAYLOAD - (1u << 16)) / 2) /* both streams fit in one reply */
+#define MSG_MAX ((size_t)WIRE_HDR_LEN + WIRE_MAX_PAYLOAD)
+#define NAME_MAX_LEN 255
+
+/* A growable NULL-terminated string vector (argv, env). */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+struct session {
+	struct strv compile, run, env;
+	struct limits cl, rl;
+	struct rlims r;
+	size_t out_max;
+	const char *path;
+};
+
+static int strv_init(struct strv *s)
+{
+	s->n = 0;
+	s->cap = 8;
+	s->v = calloc(s->cap, sizeof(char *));
+	return s->v ? 0 : -1;
+}
+
+static void strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+/* Appends a copy of p[0..n) (which must hold no NUL) and keeps v[n] == NULL. */
+static int strv_push(struct strv *s, const void *p, size_t n)
+{
+	if (memchr(p, '\0', n))
+		return -1;
+	if (s->n + 1 >= s->cap) {
+		char **v = realloc(s->v, s->cap * 2 * sizeof(char *));
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap *= 2;
+	}
+	char *c = malloc(n + 1);
+	if (!c)
+		return -1;
+	memcpy(c, p, n);
+	c[n] = '\0';
+	s->v[s->n++] = c;
+	s->v[s->n] = NULL;
+	return 0;
+}
+
+static void write_or_die(const struct buf *b)
+{
+	if (wire_write_all(1, b->data, b->len) < 0) {
+		diag("cannot write to the worker: %s", strerror(errno));
+		kill_all();
+		exit(1);
+	}
+}
+
+static __attribute__((noreturn)) void fatal_reply(const struct wire_hdr *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Replies H_FATAL with the reason, kills everything, exits 1. */
+static void fatal_reply(const struct wire_hdr *h, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag("fatal: %s", msg);
+	struct buf b;
+	buf_init(&b, 4096);
+	if (wire_begin(&b, H_FATAL, h ? h->id : 0, h ? h->gen : 0) == 0 &&
+	    wire_put_str(&b, T_ERROR, msg) == 0 && wire_end(&b, 0) == 0)
+		wire_write_all(1, b.data, b.len);
+	buf_free(&b);
+	kill_all();
+	exit(1);
+}
+
+/* A plain file name: no '/', no NUL, not "", "." or "..", at most 255 bytes. */
+static int valid_name(const uint8_t *p, uint32_t n)
+{
+	if (n == 0 || n > NAME_MAX_LEN || memchr(p, '/', n) || memchr(p, '\0', n))
+		return 0;
+	return !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.');
+}
+
+static int write_file(int wd, const char *name, const uint8_t *p, size_t n)
+{
+	int fd = openat(wd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	int rc = wire_write_all(fd, p, n);
+	int e = errno;
+	if (close(fd) < 0 && rc == 0)
+		return -1;
+	errno = e;
+	return rc;
+}
+
+/* A u64 limit field: 0, or -1 when the field is not 8 bytes. */
+static int put_u64(const struct wire_field *f, uint64_t *dst)
+{
+	if (f->len != 8)
+		return -1;
+	*dst = wire_u64(f);
+	return 0;
+}
+
+static uint64_t *limit_slot(struct session *s, uint32_t tag, uint64_t *out_max)
+{
+	switch (tag) {
+	case T_COMPILE_WALL_MS: return &s->cl.wall_ms;
+	case T_COMPILE_CPU_MS: return &s->cl.cpu_ms;
+	case T_COMPILE_MEM_KB: return &s->cl.mem_kb;
+	case T_RUN_WALL_MS: return &s->rl.wall_ms;
+	case T_RUN_CPU_MS: return &s->rl.cpu_ms;
+	case T_RUN_MEM_KB: return &s->rl.mem_kb;
+	case T_OUTPUT_MAX: return out_max;
+	case T_FSIZE_MAX: return &s->r.fsize;
+	case T_NOFILE: return &s->r.nofile;
+	case T_STACK_KB: return &s->r.stack_kb;
+	default: return NULL;
+	}
+}
+
+/* One H_SETUP field; *name holds a pending T_FILE_NAME. */
+static void setup_field(struct session *s, const struct wire_hdr *h, int wd,
+			const struct wire_field *f, char **name, uint64_t *out_max)
+{
+	uint64_t *slot = limit_slot(s, f->tag, out_max);
+	if (slot) {
+		if (put_u64(f, slot) < 0)
+			fatal_reply(h, "bad setup: field %u is not a u64", (unsigned)f->tag);
+		return;
+	}
+	switch (f->tag) {
+	case T_FILE_NAME:
+		if (*name)
+			fatal_reply(h, "bad setup: file %s has no T_FILE_DATA", *name);
+		if (!valid_name(f->data, f->len)) {
+			char shown[65];
+			size_t n = f->len < 64 ? f->len : 64;
+			for (size_t i = 0; i < n; i++) /* the name is untrusted: no control bytes in logs */
+				shown[i] = f->data[i] >= 0x20 && f->data[i] < 0x7f ? (char)f->data[i] : '?';
+			shown[n] = '\0';
+			fatal_reply(h, "bad setup: bad file name \"%s\"", shown);
+		}
+		if (!(*name = wire_strdup(f)))
+			fatal_reply(h, "out of memory");
+		return;
+	case T_FILE_DATA:
+		if (!*name)
+			fatal_reply(h, "bad setup: T_FILE_DATA without T_FILE_NAME");
+		if (write_file(wd, *name, f->data, f->len) < 0)
+			fatal_reply(h, "cannot write %s: %s", *name, strerror(errno));
+		free(*name);
+		*name = NULL;
+		return;
+	case T_COMPILE_ARG:
+	case T_RUN_ARG:
+		if (strv_push(f->tag == T_RUN_ARG ? &s->run : &s->compile, f->data, f->len) < 0)
+			fatal_reply(h, "bad setup: bad argument (NUL byte or out of memory)");
+		return;
+	case T_ENV:
+		if (f->len < 2 || f->data[0] == '=' || !memchr(f->data, '=', f->len) ||
+		    strv_push(&s->env, f->data, f->len) < 0)
+			fatal_reply(h, "bad setup: bad T_ENV (need K=V without NUL)");
+		return;
+	default:
+		return; /* unknown fields are ignored */
+	}
+}
+
+static void setup(struct session *s, const struct wire_hdr *h, const uint8_t *p)
+{
+	if (strv_init(&s->compile) < 0 || strv_init(&s->run) < 0 || strv_init(&s->env) < 0)
+		fatal_reply(h, "out of memory");
+	int wd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (wd < 0)
+		fatal_reply(h, "cannot open the work dir: %s", strerror(errno));
+	const uint8_t *end = p + h->len;
+	struct wire_field f;
+	char *name = NULL;
+	uint64_t out_max = 0;
+	int r;
+	while ((r = wire_next(&p, end, &f)) == 1)
+		setup_field(s, h, wd, &f, &name, &out_max);
+	if (r < 0)
+		fatal_reply(h, "bad setup: malformed fields");
+	if (name)
+		fatal_reply(h, "bad setup: file %s has no T_FILE_DATA", name);
+	close(wd);
+	s->out_max = out_max == 0 ? DEFAULT_OUTPUT_MAX
+		   : out_max > OUTPUT_MAX_CEIL ? OUTPUT_MAX_CEIL : (size_t)out_max;
+	s->path = DEFAULT_PATH;
+	for (size_t i = 0; i < s->env.n; i++)
+		if (strncmp(s->env.v[i], "PATH=", 5) == 0) {
+			s->path = s->env.v[i] + 5;
+			break;
+		}
+}
+
+static int put_result(struct buf *b, int kind, const struct step_res *rs)
+{
+	return wire_put_u64(b, T_KIND, (uint64_t)kind) || wire_put_u64(b, T_EXIT, (uint64_t)rs->exit_code) ||
+	       wire_put_u64(b, T_SIGNAL, (uint64_t)rs->sig) || wire_put_u64(b, T_WALL_US, rs->wall_us) ||
+	       wire_put_u64(b, T_CPU_US, rs->cpu_us) || wire_put_u64(b, T_MAXRSS_KB, rs->maxrss_kb) ||
+	       wire_put(b, T_STDOUT, rs->out.data ? rs->out.data : "", rs->out.len) ||
+	       wire_put(b, T_STDERR, rs->err.data ? rs->err.data : "", rs->err.len) ||
+	       wire_put_u64(b, T_FLAGS, rs->flags) ||
+	       (rs->error[0] && wire_put_str(b, T_ERROR, rs->error));
+}
+
+static void send_step(const struct wire_hdr *h, int kind, const struct step_res *rs)
+{
+	struct buf b;
+	buf_init(&b, MSG_MAX);
+	if (wire_begin(&b, H_STEP, h->id, h->gen) < 0 || put_result(&b, kind, rs) ||
+	    wire_end(&b, 0) < 0)
+		fatal_reply(h, "cannot build the step reply (out of memory)");
+	write_or_die(&b);
+	buf_free(&b);
+}
+
+/* Runs one step (kind 0 compile, 1 run) and replies H_STEP. */
+static void do_step(const struct session *s, const struct wire_hdr *h, int kind,
+		    char *const *argv, const uint8_t *in, size_t in_len)
+{
+	struct step_req rq = {
+		.argv = argv, .env = s->env.v, .path = s->path,
+		.lim = kind ? s->rl : s->cl, .rl = s->r, .out_max = s->out_max,
+		.in = in, .in_len = in_len,
+	};
+	struct step_res rs;
+	step_res_init(&rs, s->out_max);
+	if (argv[0])
+		step_run(&rq, &rs);
+	else {
+		rs.flags = SF_SPAWN_FAILED;
+		rs.exit_code = 127;
+		snprintf(rs.error, sizeof(rs.error), "no command to run");
+	}
+	send_step(h, kind, &rs);
+	step_res_free(&rs);
+}
+
+static void handle_run(const struct session *s, const struct wire_hdr *h, const uint8_t *p)
+{
+	struct strv argv;
+	if (strv_init(&argv) < 0)
+		fatal_reply(h, "out of memory");
+	for (size_t i = 0; i < s->run.n; i++)
+		if (strv_push(&argv, s->run.v[i], strlen(s->run.v[i])) < 0)
+			fatal_reply(h, "out of memory");
+	const uint8_t *end = p + h->len, *in = NULL;
+	size_t in_len = 0;
+	struct wire_field f;
+	int r;
+	while ((r = wire_next(&p, end, &f)) == 1) {
+		if (f.tag == T_STDIN) {
+			in = f.data;
+			in_len = f.len;
+		} else if (f.tag == T_EXTRA_ARG && strv_push(&argv, f.data, f.len) < 0) {
+			fatal_reply(h, "bad run: bad T_EXTRA_ARG (NUL byte or out of memory)");
+		}
+	}
+	if (r < 0)
+		fatal_reply(h, "bad run: malformed fields");
+	do_step(s, h, 1, argv.v, in, in_len);
+	strv_free(&argv);
+}
+
+/* Reads one message; on EOF kills everything and exits 0. */
+static void read_msg(struct buf *m, struct wire_hdr *h)
+{
+	if (wire_read_msg(0, m, h, WIRE_MAX_PAYLOAD, -1) == 0)
+		return;
+	if (errno == EPIPE) {
+		kill_all();
+		exit(0);
+	}
+	fatal_reply(NULL, "cannot read a message: %s", strerror(errno));
+}
+
+/* fds 0-2 open (so pipes never land there), signals sane, no ptrace/proc access to us. */
+static void helper_init(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			_exit(1);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would auto-reap and break wait4 */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	procs_init();
+	if (!is_init())
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* orphans come to us to be killed */
+}
+
+/* --idle: a PID 1 that reaps whatever is reparented to it, until SIGTERM/SIGINT. */
+static int idle(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	signal(SIGCHLD, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (getpid() != 1)
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		struct timespec ts = { 1, 0 };
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			return 0;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("executioner-helper %s\n", HELPER_VERSION);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--idle") == 0)
+		return idle();
+	if (argc != 1) {
+		diag("usage: executioner-helper [--idle | --version]");
+		return 2;
+	}
+	helper_init();
+	struct session s;
+	memset(&s, 0, sizeof(s));
+	struct buf m;
+	buf_init(&m, MSG_MAX);
+	struct wire_hdr h;
+	read_msg(&m, &h);
+	if (h.type != H_SETUP)
+		fatal_reply(&h, "expected H_SETUP, got message type %u", (unsigned)h.type);
+	setup(&s, &h, (const uint8_t *)m.data + WIRE_HDR_LEN);
+	if (s.compile.n)
+		do_step(&s, &h, 0, s.compile.v, NULL, 0);
+	for (;;) {
+		read_msg(&m, &h);
+		if (h.type == H_RUN)
+			handle_run(&s, &h, (const uint8_t *)m.data + WIRE_HDR_LEN);
+		else if (h.type == H_END)
+			break;
+		else
+			fatal_reply(&h, "unexpected message type %u", (unsigned)h.type);
+	}
+	kill_all();
+	buf_free(&m);
+	strv_free(&s.compile);
+	strv_free(&s.run);
+	strv_free(&s.env);
+	return 0;
+}

@@ -1,0 +1,306 @@
+/*
+ * job.c - a job end to end (see job.h): attach before unpause (the helper is already waiting on
+ * its stdin), one H_SETUP, an optional compile step, then one H_RUN per test (or one run), each
+ * judged as it arrives so stop_on_first_failure can end early; the answer is built in result.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "job.h"
+#include "log.h"
+#include "result.h"
+#include "session.h"
+#include "wire.h"
+
+#define IO_MS 10000     /* writing a message to the helper */
+#define SLACK_MS 5000   /* a step's answer may take this much longer than its wall limit */
+
+static const char *const base_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/work", "LANG=C.UTF-8",
+	"LC_ALL=C.UTF-8", "TMPDIR=/tmp", "USER=runner", NULL,
+};
+
+double job_num(const cJSON *o, const char *k, double def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+const char *job_str(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+	return s ? s : "";
+}
+
+static long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* One argv entry with {memory_mb} / {heap_mb} expanded. */
+static int put_arg(struct buf *m, uint32_t tag, const char *a, int mem_mb)
+{
+	char out[512];
+	const char *p = strstr(a, "{memory_mb}"), *q = strstr(a, "{heap_mb}");
+	if (!p && !q)
+		return wire_put_str(m, tag, a);
+	const char *at = p ? p : q;
+	size_t keylen = p ? strlen("{memory_mb}") : strlen("{heap_mb}");
+	int v = p ? mem_mb : (mem_mb * 3 / 4 > 16 ? mem_mb * 3 / 4 : 16);
+	snprintf(out, sizeof(out), "%.*s%d%s", (int)(at - a), a, v, at + keylen);
+	return wire_put_str(m, tag, out);
+}
+
+static int put_argv(struct buf *m, uint32_t tag, const cJSON *arr, int mem_mb)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr) {
+		if (cJSON_IsString(it) && put_arg(m, tag, it->valuestring, mem_mb) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int job_setup_msg(const cJSON *spec, struct buf *m)
+{
+	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
+	int mem = (int)job_num(spec, "memory_mb", 256);
+	int cmem = (int)job_num(lang, "compile_memory_mb", 1024);
+	size_t start = m->len;
+	const char *src = job_str(spec, "source");
+	int rc = wire_begin(m, H_SETUP, (uint32_t)job_num(spec, "id", 0), 0);
+	rc |= wire_put_str(m, T_FILE_NAME, job_str(lang, "file"));
+	rc |= wire_put(m, T_FILE_DATA, src, strlen(src));
+	rc |= put_argv(m, T_COMPILE_ARG, cJSON_GetObjectItem(lang, "compile"), cmem);
+	rc |= put_argv(m, T_RUN_ARG, cJSON_GetObjectItem(lang, "run"), mem);
+	for (int i = 0; base_env[i]; i++)
+		rc |= wire_put_str(m, T_ENV, base_env[i]);
+	rc |= put_argv(m, T_ENV, cJSON_GetObjectItem(lang, "env"), mem);
+	double ct = job_num(lang, "compile_time_ms", 30000);
+	rc |= wire_put_u64(m, T_COMPILE_WALL_MS, (uint64_t)(ct * 2));
+	rc |= wire_put_u64(m, T_COMPILE_CPU_MS, (uint64_t)ct);
+	rc |= wire_put_u64(m, T_COMPILE_MEM_KB, (uint64_t)cmem * 1024);
+	rc |= wire_put_u64(m, T_RUN_WALL_MS, (uint64_t)job_num(spec, "wall_ms", 5000));
+	rc |= wire_put_u64(m, T_RUN_CPU_MS, (uint64_t)job_num(spec, "time_ms", 5000));
+	rc |= wire_put_u64(m, T_RUN_MEM_KB, (uint64_t)mem * 1024);
+	rc |= wire_put_u64(m, T_OUTPUT_MAX, (uint64_t)job_num(spec, "output_bytes", 1 << 20));
+	rc |= wire_put_u64(m, T_FSIZE_MAX, (uint64_t)job_num(spec, "fsize_bytes", 16 << 20));
+	rc |= wire_put_u64(m, T_NOFILE, (uint64_t)job_num(spec, "nofile", 256));
+	rc |= wire_put_u64(m, T_STACK_KB, 65536);
+	rc |= wire_end(m, start);
+	return rc ? -1 : 0;
+}
+
+/* Receives one H_STEP into st. -1 with why set on anything else. */
+static int recv_step(struct session *s, struct step *st, size_t max, int timeout_ms, char *why, size_t n)
+{
+	struct wire_hdr h;
+	const uint8_t *p;
+	if (session_recv(s, &h, &p, timeout_ms) < 0) {
+		snprintf(why, n, "%s", s->error);
+		return -1;
+	}
+	if (h.type == H_FATAL) {
+		struct step tmp;
+		session_step_decode(p, h.len, &tmp, 1024);
+		snprintf(why, n, "the sandbox helper failed: %s", tmp.error);
+		buf_free(&tmp.out);
+		buf_free(&tmp.err);
+		return -1;
+	}
+	if (h.type != H_STEP || session_step_decode(p, h.len, st, max) < 0) {
+		snprintf(why, n, "the sandbox helper sent an unexpected message (%u)", h.type);
+		return -1;
+	}
+	return 0;
+}
+
+static int send_run(struct session *s, const char *in, const cJSON *args)
+{
+	struct buf m;
+	buf_init(&m, (size_t)WIRE_MAX_PAYLOAD);
+	size_t start = 0;
+	int rc = wire_begin(&m, H_RUN, 0, 0);
+	rc |= wire_put(&m, T_STDIN, in, strlen(in));
+	const cJSON *it;
+	cJSON_ArrayForEach(it, args) {
+		if (cJSON_IsString(it))
+			rc |= wire_put_str(&m, T_EXTRA_ARG, it->valuestring);
+	}
+	rc |= wire_end(&m, start);
+	if (!rc)
+		rc = session_send(s, &m, IO_MS);
+	buf_free(&m);
+	return rc ? -1 : 0;
+}
+
+/* Changes the container's limits when the job asks for more memory or other CPUs than it has. */
+static int adjust_limits(struct docker *d, const char *id, const cJSON *spec)
+{
+	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
+	double need = job_num(spec, "memory_mb", 0) + job_num(lang, "workdir_slack_mb", 48);
+	double have = job_num(lang, "container_memory_mb", 0);
+	double cpus = job_num(spec, "cpus", 1), ccpus = job_num(lang, "container_cpus", 1);
+	if (need <= have && fabs(cpus - ccpus) < 1e-9)
+		return 0;
+	cJSON *u = cJSON_CreateObject();
+	if (need > have) {
+		cJSON_AddNumberToObject(u, "Memory", need * 1024 * 1024);
+		cJSON_AddNumberToObject(u, "MemorySwap", need * 1024 * 1024);
+	}
+	if (fabs(cpus - ccpus) >= 1e-9)
+		cJSON_AddNumberToObject(u, "NanoCpus", cpus * 1e9);
+	int rc = docker_update(d, id, u);
+	cJSON_Delete(u);
+	return rc;
+}
+
+static int compile_failed(const struct step *st)
+{
+	return st->exit_code != 0 || st->signal || (st->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT | SF_OOM | SF_SPAWN_FAILED));
+}
+
+/* Bytes of each test's output echoed back, so a big judge answer stays bounded. */
+static size_t report_cap(const cJSON *spec, int ntests)
+{
+	size_t cap = (size_t)job_num(spec, "output_bytes", 1 << 20);
+	size_t share = ntests > 0 ? (size_t)(16u << 20) / (size_t)ntests : cap;
+	if (share < 1024)
+		share = 1024;
+	return cap < share ? cap : share;
+}
+
+static void clip(struct buf *b, size_t cap)
+{
+	if (b->len > cap) {
+		b->len = cap;
+		b->data[cap] = '\0';
+	}
+}
+
+/* Runs every test (or the one plain run); returns 0, or -1 with r->error set. */
+static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
+{
+	const cJSON *tests = cJSON_GetObjectItem(spec, "tests");
+	size_t max = (size_t)job_num(spec, "output_bytes", 1 << 20);
+	int timeout = (int)job_num(spec, "wall_ms", 5000) + SLACK_MS;
+	uint64_t cpu = (uint64_t)job_num(spec, "time_ms", 0), mem = (uint64_t)job_num(spec, "memory_mb", 0) * 1024;
+	int stop = cJSON_IsTrue(cJSON_GetObjectItem(spec, "stop_on_first_failure")), failed = 0;
+	const char *mode = job_str(spec, "compare");
+	double tol = job_num(spec, "float_tolerance", 1e-6);
+	size_t cap = report_cap(spec, r->ntests);
+	for (int i = 0; i < r->ntests; i++) {
+		const cJSON *t = tests ? cJSON_GetArrayItem(tests, i) : NULL;
+		if (failed && stop)
+			break;
+		if (send_run(s, t ? job_str(t, "stdin") : job_str(spec, "stdin"), t ? NULL : cJSON_GetObjectItem(spec, "args")) < 0 ||
+		    recv_step(s, &r->runs[i], max, timeout, r->error, sizeof(r->error)) < 0) {
+			snprintf(r->error + strlen(r->error), sizeof(r->error) - strlen(r->error), "%s",
+				 *r->error ? "" : s->error);
+			return -1;
+		}
+		r->nruns = i + 1;
+		if (!t)
+			break;
+		const char *exp = job_str(t, "expected_output");
+		int eq = judge_compare(mode, tol, r->runs[i].out.data ? r->runs[i].out.data : "", r->runs[i].out.len,
+				       exp, strlen(exp));
+		r->verdicts[i] = judge_verdict(&r->runs[i], cpu, mem, eq);
+		failed |= strcmp(r->verdicts[i], "accepted") != 0;
+		clip(&r->runs[i].out, cap);
+		clip(&r->runs[i].err, cap);
+	}
+	return 0;
+}
+
+static int session_steps(struct session *s, const cJSON *spec, struct job_result *r)
+{
+	struct buf m;
+	buf_init(&m, (size_t)WIRE_MAX_PAYLOAD);
+	int rc = job_setup_msg(spec, &m);
+	if (rc == 0)
+		rc = session_send(s, &m, IO_MS);
+	buf_free(&m);
+	if (rc < 0) {
+		snprintf(r->error, sizeof(r->error), "%s", *s->error ? s->error : "cannot build the job for the sandbox");
+		return -1;
+	}
+	long t = mono_ms();
+	if (r->has_compile) {
+		int timeout = (int)(job_num(cJSON_GetObjectItem(spec, "lang"), "compile_time_ms", 30000) * 2) + SLACK_MS;
+		if (recv_step(s, &r->compile, (size_t)job_num(spec, "output_bytes", 1 << 20), timeout, r->error,
+			      sizeof(r->error)) < 0)
+			return -1;
+		r->compile_ran = 1;
+		r->ms_compile = mono_ms() - t;
+		if (r->compile.flags & SF_SPAWN_FAILED) {
+			snprintf(r->error, sizeof(r->error), "the compiler could not be started: %s", r->compile.error);
+			return -1;
+		}
+		if ((r->compile_failed = compile_failed(&r->compile)))
+			return 0;
+	}
+	t = mono_ms();
+	rc = run_all(s, spec, r);
+	r->ms_run = mono_ms() - t;
+	return rc;
+}
+
+int job_run(struct docker *d, const cJSON *spec, char **body)
+{
+	struct job_result r;
+	struct session s;
+	memset(&r, 0, sizeof(r));
+	r.spec = spec;
+	const char *id = job_str(spec, "container");
+	const cJSON *tests = cJSON_GetObjectItem(spec, "tests");
+	r.judge = cJSON_IsArray(tests);
+	r.ntests = r.judge ? cJSON_GetArraySize(tests) : 1;
+	r.has_compile = cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "compile")) > 0;
+	r.runs = calloc((size_t)r.ntests, sizeof(*r.runs));
+	r.verdicts = calloc((size_t)r.ntests, sizeof(*r.verdicts));
+	long t0 = mono_ms();
+	if (!r.runs || !r.verdicts) {
+		snprintf(r.error, sizeof(r.error), "out of memory");
+	} else if (adjust_limits(d, id, spec) < 0) {
+		snprintf(r.error, sizeof(r.error), "cannot set the job's limits: %s", docker_last_error(d)->msg);
+	} else if (cJSON_IsTrue(cJSON_GetObjectItem(spec, "pause")) && docker_unpause(d, id) < 0) {
+		snprintf(r.error, sizeof(r.error), "the job's container is not usable (unpause): %s",
+			 docker_last_error(d)->msg);
+	} else {
+		/* the engine refuses to attach to a paused container; the helper waits on stdin */
+		r.ms_unpause = mono_ms() - t0;
+		if (session_open(&s, d, id) < 0) {
+			snprintf(r.error, sizeof(r.error), "the job's container is not usable (attach): %s",
+				 docker_last_error(d)->msg);
+		} else {
+			r.ms_attach = mono_ms() - t0 - r.ms_unpause;
+			session_steps(&s, spec, &r);
+			struct buf end;
+			buf_init(&end, 64);
+			if (wire_pack(&end, H_END, 0, 0, NULL, 0) == 0)
+				docker_stream_write(&s.st, end.data, end.len, 100);
+			buf_free(&end);
+		}
+		session_close(&s);
+	}
+	r.ms_total = mono_ms() - t0;
+	int http = 500;
+	*body = result_json(&r, &http);
+	buf_free(&r.compile.out);
+	buf_free(&r.compile.err);
+	for (int i = 0; r.runs && i < r.ntests; i++) {
+		buf_free(&r.runs[i].out);
+		buf_free(&r.runs[i].err);
+	}
+	free(r.runs);
+	free(r.verdicts);
+	if (r.error[0])
+		log_warn("job %d: %s", (int)job_num(spec, "id", 0), r.error);
+	return http;
+}

@@ -1,0 +1,22 @@
+/*
+ * job.h - one execution end to end inside a worker: take the paused container, attach, unpause,
+ * hand the helper the files, commands and limits, collect compile and run results (one run per
+ * judge test), and build the JSON answer the master returns.
+ */
+#ifndef EXECUTIONER_JOB_H
+#define EXECUTIONER_JOB_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "docker.h"
+
+/* Runs the job described by spec (the master's normalized JSON). Returns the HTTP status and
+ * sets *body (malloc'd JSON). *container gets the container id so the caller can remove it. */
+int job_run(struct docker *d, const cJSON *spec, char **body);
+
+/* The H_SETUP message for spec into msg (exposed for unit tests). 0 or -1. */
+int job_setup_msg(const cJSON *spec, struct buf *msg);
+
+#endif

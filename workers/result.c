@@ -1,0 +1,162 @@
+/*
+ * result.c - the JSON answer of a job (see result.h). Program bytes become valid JSON strings
+ * (invalid UTF-8 -> U+FFFD); times are milliseconds, memory is the run's peak RSS.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "result.h"
+#include "wire.h"
+
+static void add_bytes(cJSON *o, const char *k, const struct buf *b)
+{
+	cJSON_AddItemToObject(o, k, json_bytes(b->data, b->len));
+}
+
+static double ms(uint64_t us)
+{
+	return (double)(us / 10) / 100.0; /* 0.01 ms resolution */
+}
+
+/* exit_code, signal, time and memory of one step. */
+static void add_measures(cJSON *o, const struct step *s)
+{
+	if (s->signal)
+		cJSON_AddNullToObject(o, "exit_code");
+	else
+		cJSON_AddNumberToObject(o, "exit_code", (double)s->exit_code);
+	const char *sig = judge_signal_name(s->signal);
+	if (sig)
+		cJSON_AddStringToObject(o, "signal", sig);
+	else
+		cJSON_AddNullToObject(o, "signal");
+	cJSON_AddNumberToObject(o, "execution_time_ms", ms(s->wall_us));
+	cJSON_AddNumberToObject(o, "cpu_time_ms", ms(s->cpu_us));
+	cJSON_AddNumberToObject(o, "memory_used_kb", (double)s->maxrss_kb);
+	cJSON_AddNumberToObject(o, "memory_used_mb", (double)(s->maxrss_kb * 100 / 1024) / 100.0);
+}
+
+static char *compile_output(const struct step *c)
+{
+	struct buf b;
+	buf_init(&b, c->out.len + c->err.len + 256);
+	buf_append(&b, c->out.data ? c->out.data : "", c->out.len);
+	buf_append(&b, c->err.data ? c->err.data : "", c->err.len);
+	if (c->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT))
+		buf_printf(&b, "%scompilation stopped: it exceeded its time limit\n", b.len ? "\n" : "");
+	if (c->flags & SF_OOM)
+		buf_printf(&b, "%scompilation stopped: it exceeded its memory limit\n", b.len ? "\n" : "");
+	if (c->signal && !(c->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT | SF_OOM)))
+		buf_printf(&b, "%scompiler killed by signal %d\n", b.len ? "\n" : "", c->signal);
+	return buf_steal(&b);
+}
+
+static void add_compile(cJSON *o, const struct job_result *r)
+{
+	if (!r->has_compile)
+		return;
+	char *out = r->compile_ran ? compile_output(&r->compile) : NULL;
+	cJSON_AddItemToObject(o, "compile_output", json_bytes(out ? out : "", out ? strlen(out) : 0));
+	free(out);
+	cJSON_AddNumberToObject(o, "compile_time_ms", ms(r->compile.wall_us));
+}
+
+static void add_timing(cJSON *o, const struct job_result *r)
+{
+	cJSON *t = cJSON_AddObjectToObject(o, "timing");
+	cJSON_AddNumberToObject(t, "queue_ms", job_num(r->spec, "queue_ms", 0));
+	cJSON_AddNumberToObject(t, "attach_ms", (double)r->ms_attach);
+	cJSON_AddNumberToObject(t, "unpause_ms", (double)r->ms_unpause);
+	cJSON_AddNumberToObject(t, "compile_ms", (double)r->ms_compile);
+	cJSON_AddNumberToObject(t, "run_ms", (double)r->ms_run);
+	cJSON_AddNumberToObject(t, "worker_total_ms", (double)r->ms_total);
+}
+
+static void plain_body(cJSON *o, const struct job_result *r)
+{
+	const struct step *s = &r->runs[0];
+	uint64_t cpu = (uint64_t)job_num(r->spec, "time_ms", 0), mem = (uint64_t)job_num(r->spec, "memory_mb", 0) * 1024;
+	if (r->compile_failed) {
+		cJSON_AddStringToObject(o, "status", "compile_error");
+		cJSON_AddStringToObject(o, "stdout", "");
+		cJSON_AddStringToObject(o, "stderr", "");
+		cJSON_AddNullToObject(o, "exit_code");
+		cJSON_AddNullToObject(o, "signal");
+		cJSON_AddBoolToObject(o, "timeout", 0);
+		cJSON_AddBoolToObject(o, "memory_exceeded", 0);
+		cJSON_AddBoolToObject(o, "output_truncated", 0);
+		add_compile(o, r);
+		return;
+	}
+	const char *st = judge_status(s, cpu, mem);
+	cJSON_AddStringToObject(o, "status", st);
+	add_bytes(o, "stdout", &s->out);
+	add_bytes(o, "stderr", &s->err);
+	add_measures(o, s);
+	cJSON_AddBoolToObject(o, "timeout", !strcmp(st, "timeout"));
+	cJSON_AddBoolToObject(o, "memory_exceeded", !strcmp(st, "memory_exceeded"));
+	cJSON_AddBoolToObject(o, "output_truncated", (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
+	if (s->error[0])
+		cJSON_AddStringToObject(o, "error", s->error);
+	add_compile(o, r);
+}
+
+static void judge_body(cJSON *o, const struct job_result *r)
+{
+	const char *overall = "accepted";
+	int passed = 0;
+	cJSON *arr = cJSON_CreateArray();
+	for (int i = 0; i < r->ntests; i++) {
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddNumberToObject(t, "index", i);
+		if (r->compile_failed || i >= r->nruns || !r->verdicts[i]) {
+			cJSON_AddStringToObject(t, "verdict", "skipped");
+			cJSON_AddItemToArray(arr, t);
+			continue;
+		}
+		const struct step *s = &r->runs[i];
+		cJSON_AddStringToObject(t, "verdict", r->verdicts[i]);
+		add_measures(t, s);
+		add_bytes(t, "stdout", &s->out);
+		add_bytes(t, "stderr", &s->err);
+		cJSON_AddBoolToObject(t, "output_truncated", (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
+		cJSON_AddItemToArray(arr, t);
+		if (!strcmp(r->verdicts[i], "accepted"))
+			passed++;
+		else if (!strcmp(overall, "accepted"))
+			overall = r->verdicts[i];
+	}
+	if (r->compile_failed)
+		overall = "compile_error";
+	cJSON_AddStringToObject(o, "status", r->compile_failed ? "compile_error" : "ok");
+	cJSON_AddStringToObject(o, "verdict", overall);
+	cJSON_AddNumberToObject(o, "passed", passed);
+	cJSON_AddNumberToObject(o, "total", r->ntests);
+	cJSON_AddNumberToObject(o, "compile_count", r->compile_ran);
+	add_compile(o, r);
+	cJSON_AddItemToObject(o, "tests", arr);
+}
+
+char *result_json(const struct job_result *r, int *http)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", job_num(r->spec, "id", 0));
+	cJSON_AddStringToObject(o, "language", job_str(cJSON_GetObjectItem(r->spec, "lang"), "id"));
+	if (r->error[0]) {
+		*http = 500;
+		cJSON_AddStringToObject(o, "status", "internal_error");
+		cJSON_AddStringToObject(o, "error", r->error);
+	} else {
+		*http = 200;
+		if (r->judge)
+			judge_body(o, r);
+		else
+			plain_body(o, r);
+	}
+	add_timing(o, r);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}

@@ -1,0 +1,30 @@
+/*
+ * result.h - the JSON answer of a job (plain or judge mode) from its steps, as users see it.
+ */
+#ifndef EXECUTIONER_RESULT_H
+#define EXECUTIONER_RESULT_H
+
+#include <cjson/cJSON.h>
+
+#include "judge.h"
+
+struct job_result {
+	const cJSON *spec;
+	int has_compile, compile_ran, compile_failed;
+	struct step compile;
+	int judge;                 /* tests were given */
+	struct step *runs;         /* one per test, or one */
+	const char **verdicts;     /* judge mode: per run; NULL entries are skipped tests */
+	int nruns;                 /* runs that happened */
+	int ntests;
+	char error[700];           /* internal error, "" if none */
+	long ms_attach, ms_unpause, ms_compile, ms_run, ms_total;
+};
+
+/* Builds the body; sets *http (200 when the program ran, 500 for internal errors). */
+char *result_json(const struct job_result *r, int *http);
+
+double job_num(const cJSON *o, const char *k, double def);
+const char *job_str(const cJSON *o, const char *k);
+
+#endif

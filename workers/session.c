@@ -1,0 +1,114 @@
+/*
+ * session.c - framed conversation with the in-container helper (see session.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "session.h"
+
+#define ERR_MAX (64 * 1024)
+
+static long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+int session_open(struct session *s, struct docker *d, const char *container)
+{
+	memset(s, 0, sizeof(*s));
+	docker_demux_init(&s->dm);
+	buf_init(&s->out, (size_t)WIRE_MAX_PAYLOAD + WIRE_HDR_LEN);
+	buf_init(&s->err, ERR_MAX);
+	s->st.fd = -1;
+	return docker_attach(d, container, &s->st);
+}
+
+int session_send(struct session *s, const struct buf *msg, int timeout_ms)
+{
+	if (docker_stream_write(&s->st, msg->data, msg->len, timeout_ms) < 0) {
+		snprintf(s->error, sizeof(s->error), "cannot write to the sandbox: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int session_recv(struct session *s, struct wire_hdr *h, const uint8_t **payload, int timeout_ms)
+{
+	char tmp[65536];
+	long deadline = mono_ms() + timeout_ms;
+	if (s->consumed) {
+		buf_consume(&s->out, s->consumed);
+		s->consumed = 0;
+	}
+	for (;;) {
+		long n = wire_peek(&s->out, h, payload, WIRE_MAX_PAYLOAD);
+		if (n > 0) {
+			s->consumed = (size_t)n;
+			return 0;
+		}
+		if (n < 0) {
+			snprintf(s->error, sizeof(s->error), "the sandbox sent a malformed frame");
+			return -1;
+		}
+		long left = deadline - mono_ms();
+		if (left <= 0) {
+			snprintf(s->error, sizeof(s->error), "the sandbox did not answer within %d ms", timeout_ms);
+			return -1;
+		}
+		long r = docker_stream_read(&s->st, tmp, sizeof(tmp), (int)left);
+		if (r <= 0) {
+			if (r == 0)
+				snprintf(s->error, sizeof(s->error), "the sandbox ended without a result%s%.160s",
+					 s->err.len ? ": " : "", s->err.len ? s->err.data : "");
+			else
+				snprintf(s->error, sizeof(s->error), "reading from the sandbox: %s", strerror(errno));
+			return -1;
+		}
+		struct buf *outs[3] = { NULL, &s->out, &s->err };
+		if (docker_demux_feed(&s->dm, (const uint8_t *)tmp, (size_t)r, outs) < 0 || s->dm.overflow[1]) {
+			snprintf(s->error, sizeof(s->error), "the sandbox's stream is malformed or too large");
+			return -1;
+		}
+	}
+}
+
+void session_close(struct session *s)
+{
+	if (s->err.len)
+		log_debug("helper said: %.*s", (int)(s->err.len > 400 ? 400 : s->err.len), s->err.data);
+	docker_stream_close(&s->st);
+	buf_free(&s->out);
+	buf_free(&s->err);
+}
+
+int session_step_decode(const uint8_t *p, size_t n, struct step *st, size_t max)
+{
+	const uint8_t *end = p + n;
+	struct wire_field f;
+	int r;
+	memset(st, 0, sizeof(*st));
+	buf_init(&st->out, max);
+	buf_init(&st->err, max);
+	while ((r = wire_next(&p, end, &f)) == 1) {
+		switch (f.tag) {
+		case T_EXIT: st->exit_code = (int64_t)wire_u64(&f); break;
+		case T_SIGNAL: st->signal = (int)wire_u64(&f); break;
+		case T_WALL_US: st->wall_us = wire_u64(&f); break;
+		case T_CPU_US: st->cpu_us = wire_u64(&f); break;
+		case T_MAXRSS_KB: st->maxrss_kb = wire_u64(&f); break;
+		case T_FLAGS: st->flags = wire_u64(&f); break;
+		case T_STDOUT: buf_append_trunc(&st->out, f.data, f.len); break;
+		case T_STDERR: buf_append_trunc(&st->err, f.data, f.len); break;
+		case T_ERROR:
+			snprintf(st->error, sizeof(st->error), "%.*s", (int)(f.len > 255 ? 255 : f.len), (const char *)f.data);
+			break;
+		default: break;
+		}
+	}
+	return r < 0 ? -1 : 0;
+}

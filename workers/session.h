@@ -1,0 +1,33 @@
+/*
+ * session.h - one conversation with the in-container helper over the container's attached
+ * stdio: framed messages out on stdin, framed messages back demultiplexed from stdout, with a
+ * deadline on every read. The program's output only ever travels as payload inside frames.
+ */
+#ifndef EXECUTIONER_SESSION_H
+#define EXECUTIONER_SESSION_H
+
+#include "docker.h"
+#include "judge.h"
+#include "wire.h"
+
+struct session {
+	struct docker_stream st;
+	struct docker_demux dm;
+	struct buf out;     /* helper's stdout: protocol bytes not yet consumed */
+	struct buf err;     /* helper's stderr: diagnostics */
+	size_t consumed;    /* bytes of out to drop before the next message */
+	char error[256];
+};
+
+/* Attaches to a container's stdio. 0 or -1 (d holds the engine's error). */
+int session_open(struct session *s, struct docker *d, const char *container);
+int session_send(struct session *s, const struct buf *msg, int timeout_ms);
+/* Receives one message; its payload stays valid until the next call. -1 on EOF, timeout or a
+ * malformed stream, with s->error set. */
+int session_recv(struct session *s, struct wire_hdr *h, const uint8_t **payload, int timeout_ms);
+void session_close(struct session *s);
+
+/* Decodes an H_STEP payload into st (whose bufs are initialised with cap max). 0 or -1. */
+int session_step_decode(const uint8_t *p, size_t n, struct step *st, size_t max);
+
+#endif
