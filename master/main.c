@@ -20,18 +20,9 @@
 #define DRAIN_MS 30000
 #define CLEANUP_MS 20000
 
-struct master M = { .sigpipe = { -1, -1 } };
-
 static const char *conf_path = "executioner.conf";
 static int flag_port = -1, flag_workers = -1;
 static const char *flag_level;
-
-long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
 
 static void usage(FILE *f)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jsonutil.h"
 #include "log.h"
@@ -14,6 +15,15 @@
 #include "wire.h"
 
 #define PING_INTERVAL_MS 5000
+
+struct master M = { .sigpipe = { -1, -1 } };
+
+long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
 
 static struct pool *pool_find(const char *lang)
 {

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +26,9 @@
 #include "wire.h"
 
 #define MSG_TIMEOUT_MS 20000
+#define TEST(name) static void name(void **state __attribute__((unused)))
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define SH(cmd) ARGS("/bin/sh", "-c", cmd)
 
 struct helper {
 	pid_t pid;
@@ -48,6 +50,7 @@ struct spec {
 };
 
 static char helper_bin[4096];
+static struct step st; /* the last H_STEP received (recv_step frees the one before) */
 static const char *const default_env[] = { "PATH=/usr/bin:/bin", "HOME=/tmp", NULL };
 
 static uint64_t ms_now(void)
@@ -72,7 +75,8 @@ static int group_setup(void **state)
 	return 0;
 }
 
-/* Starts argv (NULL: just the helper) in a fresh temp dir with fds 0/1 connected to us. */
+/* Starts argv (NULL: just the helper) in a fresh temp dir with its fds 0/1 connected to us
+ * through two pipes, or one socketpair: it reads a[0] and writes b[1]; we write a[1], read b[0]. */
 static void start_argv(struct helper *h, int use_socket, const char *const *argv)
 {
 	const char *const plain[] = { helper_bin, NULL };
@@ -80,31 +84,24 @@ static void start_argv(struct helper *h, int use_socket, const char *const *argv
 	strcpy(h->dir, "/tmp/exh-test.XXXXXX");
 	assert_non_null(mkdtemp(h->dir));
 	if (use_socket) {
-		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, a), 0);
-		b[0] = a[1], b[1] = a[0]; /* helper: a[1] for 0 and 1; us: a[0] */
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b), 0);
+		a[0] = b[1], a[1] = b[0];
 	} else {
-		assert_int_equal(pipe2(a, O_CLOEXEC), 0);
-		assert_int_equal(pipe2(b, O_CLOEXEC), 0);
+		assert_int_equal(pipe2(a, O_CLOEXEC) | pipe2(b, O_CLOEXEC), 0);
 	}
 	h->pid = fork();
 	assert_true(h->pid >= 0);
 	if (h->pid == 0) {
-		if (chdir(h->dir) < 0 || dup2(use_socket ? a[1] : a[0], 0) < 0 ||
-		    dup2(use_socket ? a[1] : b[1], 1) < 0)
-			_exit(126);
 		argv = argv ? argv : plain;
-		execv(argv[0], (char *const *)argv);
+		if (chdir(h->dir) == 0 && dup2(a[0], 0) == 0 && dup2(b[1], 1) == 1)
+			execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	if (use_socket) {
-		close(a[1]);
-		h->to = h->from = a[0];
-	} else {
-		close(a[0]);
+	close(a[0]);
+	if (b[1] != a[0])
 		close(b[1]);
-		h->to = a[1];
-		h->from = b[0];
-	}
+	h->to = a[1];
+	h->from = b[0];
 }
 
 static void start(struct helper *h)
@@ -121,17 +118,17 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 /* Waits for the helper to exit (SIGKILL after timeout_ms); returns its wait status. */
 static int wait_exit(struct helper *h, int timeout_ms)
 {
-	int st = 0;
+	int ws = 0;
 	uint64_t end = ms_now() + (uint64_t)timeout_ms;
-	while (waitpid(h->pid, &st, WNOHANG) == 0) {
+	while (waitpid(h->pid, &ws, WNOHANG) == 0) {
 		if (ms_now() > end) {
 			kill(h->pid, SIGKILL);
-			waitpid(h->pid, &st, 0);
+			waitpid(h->pid, &ws, 0);
 			return -1;
 		}
 		usleep(2000);
 	}
-	return st;
+	return ws;
 }
 
 static void cleanup(struct helper *h)
@@ -210,72 +207,73 @@ static const uint8_t *recv_type(struct helper *h, struct buf *m, uint16_t type, 
 	return (const uint8_t *)m->data + WIRE_HDR_LEN;
 }
 
-static void recv_step(struct helper *h, struct step *st)
+static void step_free(struct step *s)
 {
+	buf_free(&s->out);
+	buf_free(&s->err);
+}
+
+static void recv_step(struct helper *h)
+{
+	struct step *s = &st;
+	step_free(s);
 	struct buf m;
 	buf_init(&m, 0);
 	uint32_t len;
 	const uint8_t *p = recv_type(h, &m, H_STEP, &len), *end = p + len;
-	memset(st, 0, sizeof(*st));
-	buf_init(&st->out, WIRE_MAX_PAYLOAD);
-	buf_init(&st->err, WIRE_MAX_PAYLOAD);
+	memset(s, 0, sizeof(*s));
+	buf_init(&s->out, WIRE_MAX_PAYLOAD);
+	buf_init(&s->err, WIRE_MAX_PAYLOAD);
 	struct wire_field f;
 	int r;
 	while ((r = wire_next(&p, end, &f)) == 1) {
-		uint64_t *u[] = { &st->kind, &st->exit, &st->sig, &st->wall_us, &st->cpu_us, &st->rss_kb };
+		uint64_t *u[] = { &s->kind, &s->exit, &s->sig, &s->wall_us, &s->cpu_us, &s->rss_kb };
 		if (f.tag >= T_KIND && f.tag <= T_MAXRSS_KB)
 			*u[f.tag - T_KIND] = wire_u64(&f);
 		else if (f.tag == T_FLAGS)
-			st->flags = wire_u64(&f);
+			s->flags = wire_u64(&f);
 		else if (f.tag == T_STDOUT || f.tag == T_STDERR)
-			assert_int_equal(buf_append(f.tag == T_STDOUT ? &st->out : &st->err, f.data, f.len), 0);
+			assert_int_equal(buf_append(f.tag == T_STDOUT ? &s->out : &s->err, f.data, f.len), 0);
 		else if (f.tag == T_ERROR)
-			snprintf(st->error, sizeof(st->error), "%.*s", (int)f.len, (const char *)f.data);
+			snprintf(s->error, sizeof(s->error), "%.*s", (int)f.len, (const char *)f.data);
 	}
 	assert_int_equal(r, 0);
 	buf_free(&m);
-	if (!st->out.data)
-		assert_int_equal(buf_append(&st->out, "", 0), 0);
-	if (!st->err.data)
-		assert_int_equal(buf_append(&st->err, "", 0), 0);
+	/* never NULL, so tests can compare strings */
+	assert_int_equal(buf_append(&s->out, "", 0) | buf_append(&s->err, "", 0), 0);
 }
 
-static void step_free(struct step *st)
+/* The helper must exit with code within a few seconds. */
+static void expect_exit(struct helper *h, int code)
 {
-	buf_free(&st->out);
-	buf_free(&st->err);
+	int ws = wait_exit(h, 5000);
+	cleanup(h);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), code);
 }
 
 /* Sends H_END; the helper must exit 0. */
 static void stop(struct helper *h)
 {
 	send_type(h, H_END);
-	int st = wait_exit(h, 5000);
-	cleanup(h);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	expect_exit(h, 0);
 }
 
 /* One session with one run. */
-static void run_once(const struct spec *sp, const void *in, size_t n, struct step *st)
+static void run_once(const struct spec *sp, const void *in, size_t n)
 {
 	struct helper h;
 	start(&h);
 	send_setup(&h, sp);
 	send_run(&h, in, n, NULL);
-	recv_step(&h, st);
-	assert_int_equal(st->kind, 1);
+	recv_step(&h);
+	assert_int_equal(st.kind, 1);
 	stop(&h);
 }
 
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define SH(cmd) ARGS("/bin/sh", "-c", cmd)
-
-static void test_hello(void **state)
+TEST(test_hello)
 {
-	(void)state;
-	struct step st;
-	run_once(&(struct spec){ .run = SH("echo hi; echo oops >&2") }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = SH("echo hi; echo oops >&2") }, NULL, 0);
 	assert_string_equal(st.out.data, "hi\n");
 	assert_string_equal(st.err.data, "oops\n");
 	assert_int_equal(st.exit, 0);
@@ -284,142 +282,109 @@ static void test_hello(void **state)
 	assert_true(st.wall_us > 0 && st.wall_us < 5000000);
 	assert_true(st.rss_kb > 0);
 	assert_int_equal(st.error[0], '\0');
-	step_free(&st);
-}
-
-static void test_socketpair(void **state)
-{
-	(void)state;
-	struct helper h;
-	struct step st;
+	struct helper h; /* the same over a socketpair */
 	start_argv(&h, 1, NULL);
 	send_setup(&h, &(struct spec){ .run = ARGS("echo", "via", "socket") });
 	send_run(&h, NULL, 0, NULL);
-	recv_step(&h, &st);
+	recv_step(&h);
 	assert_string_equal(st.out.data, "via socket\n");
-	step_free(&st);
 	stop(&h);
 }
 
-static void test_stdin_binary(void **state)
+TEST(test_stdin_binary)
 {
-	(void)state;
 	size_t n = 1 << 20;
 	unsigned char *in = malloc(n);
 	assert_non_null(in);
 	for (size_t i = 0; i < n; i++)
 		in[i] = (unsigned char)(i % 251 == 0 ? 0 : (i * 7 + (i >> 9)) & 0xff);
-	struct step st;
-	run_once(&(struct spec){ .run = ARGS("cat"), .out_max = 2 << 20 }, in, n, &st);
+	run_once(&(struct spec){ .run = ARGS("cat"), .out_max = 2 << 20 }, in, n);
 	assert_int_equal(st.flags, 0);
 	assert_int_equal(st.out.len, n);
 	assert_memory_equal(st.out.data, in, n);
-	step_free(&st);
 	/* a program that reads nothing: EPIPE on stdin is fine */
-	run_once(&(struct spec){ .run = ARGS("true") }, in, n, &st);
+	run_once(&(struct spec){ .run = ARGS("true") }, in, n);
 	assert_int_equal(st.exit, 0);
 	assert_int_equal(st.flags, 0);
-	step_free(&st);
 	free(in);
 	/* no T_STDIN: empty stdin */
-	run_once(&(struct spec){ .run = ARGS("wc", "-c") }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = ARGS("wc", "-c") }, NULL, 0);
 	assert_string_equal(st.out.data, "0\n");
-	step_free(&st);
 }
 
-static void test_exit_and_signal(void **state)
+TEST(test_exit_and_signal)
 {
-	(void)state;
-	struct step st;
-	run_once(&(struct spec){ .run = SH("exit 3") }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = SH("exit 3") }, NULL, 0);
 	assert_int_equal(st.exit, 3);
 	assert_int_equal(st.sig, 0);
-	step_free(&st);
-	run_once(&(struct spec){ .run = SH("kill -SEGV $$") }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = SH("kill -SEGV $$") }, NULL, 0);
 	assert_int_equal(st.sig, SIGSEGV);
 	assert_int_equal(st.exit, 0);
 	assert_int_equal(st.flags, 0);
-	step_free(&st);
 }
 
-static void test_wall_timeout(void **state)
+TEST(test_wall_timeout)
 {
-	(void)state;
-	struct step st;
 	uint64_t t0 = ms_now();
-	run_once(&(struct spec){ .run = ARGS("sleep", "5"), .wall_ms = 300 }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = ARGS("sleep", "5"), .wall_ms = 300 }, NULL, 0);
 	uint64_t took = ms_now() - t0;
 	assert_true(st.flags & SF_WALL_TIMEOUT);
 	assert_int_equal(st.sig, SIGKILL);
 	assert_true(st.wall_us >= 300000);
 	assert_true(took < 2000);
-	step_free(&st);
 }
 
-static void test_cpu_timeout(void **state)
+TEST(test_cpu_timeout)
 {
-	(void)state;
-	struct step st;
 	uint64_t t0 = ms_now();
 	run_once(&(struct spec){ .run = SH("while :; do :; done"), .cpu_ms = 300, .wall_ms = 20000 },
-		 NULL, 0, &st);
+		 NULL, 0);
 	assert_true(st.flags & SF_CPU_TIMEOUT);
 	assert_false(st.flags & SF_WALL_TIMEOUT);
 	assert_int_equal(st.sig, SIGKILL);
 	assert_true(st.cpu_us >= 250000);
 	assert_true(ms_now() - t0 < 10000);
-	step_free(&st);
 }
 
-static void test_output_cap(void **state)
+TEST(test_output_cap)
 {
-	(void)state;
-	struct step st;
 	uint64_t t0 = ms_now();
-	run_once(&(struct spec){ .run = SH("yes | head -c 10M"), .out_max = 65536 }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = SH("yes | head -c 10M"), .out_max = 65536 }, NULL, 0);
 	assert_true(st.flags & SF_STDOUT_CAP);
 	assert_int_equal(st.out.len, 65536);
 	for (size_t i = 0; i < st.out.len; i++)
 		assert_int_equal(st.out.data[i], i % 2 ? '\n' : 'y');
 	assert_true(ms_now() - t0 < 3000);
-	step_free(&st);
-	run_once(&(struct spec){ .run = SH("yes >&2"), .out_max = 1000 }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = SH("yes >&2"), .out_max = 1000 }, NULL, 0);
 	assert_true(st.flags & SF_STDERR_CAP);
 	assert_false(st.flags & SF_STDOUT_CAP);
 	assert_int_equal(st.err.len, 1000);
-	step_free(&st);
 	/* exactly at the cap is not over it */
-	run_once(&(struct spec){ .run = SH("head -c 1000 /dev/zero"), .out_max = 1000 }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = SH("head -c 1000 /dev/zero"), .out_max = 1000 }, NULL, 0);
 	assert_int_equal(st.flags, 0);
 	assert_int_equal(st.out.len, 1000);
-	step_free(&st);
 }
 
-static void test_compile_then_runs(void **state)
+TEST(test_compile_then_runs)
 {
-	(void)state;
 	struct helper h;
-	struct step st;
 	start(&h);
 	send_setup(&h, &(struct spec){
 		.files = ARGS("src.txt", "hello\n", "other", ""),
 		.compile = SH("tr a-z A-Z < src.txt > prog.out && echo compiled"),
 		.run = SH("cat prog.out; cat; echo \"[$0]\""),
 	});
-	recv_step(&h, &st);
+	recv_step(&h);
 	assert_int_equal(st.kind, 0);
 	assert_int_equal(st.exit, 0);
 	assert_string_equal(st.out.data, "compiled\n");
-	step_free(&st);
 	send_run(&h, "one\n", 4, ARGS("x"));
-	recv_step(&h, &st);
+	recv_step(&h);
 	assert_int_equal(st.kind, 1);
 	assert_string_equal(st.out.data, "HELLO\none\n[x]\n");
-	step_free(&st);
 	send_run(&h, "two\n", 4, NULL);
-	recv_step(&h, &st);
+	recv_step(&h);
 	assert_string_equal(st.out.data, "HELLO\ntwo\n[/bin/sh]\n");
-	step_free(&st);
 	stop(&h);
 }
 
@@ -438,11 +403,9 @@ static int count_fds(pid_t pid)
 }
 
 /* Many steps in one session: each is fast and the helper leaks no fds. */
-static void test_many_runs(void **state)
+TEST(test_many_runs)
 {
-	(void)state;
 	struct helper h;
-	struct step st;
 	start(&h);
 	send_setup(&h, &(struct spec){ .run = SH("echo $1 >&2; cat"), .env = ARGS("PATH=/bin") });
 	int fds = -1;
@@ -452,10 +415,9 @@ static void test_many_runs(void **state)
 		snprintf(in, sizeof(in), "run %d", i);
 		snprintf(arg, sizeof(arg), "%d", i);
 		send_run(&h, in, strlen(in), ARGS("sh", arg));
-		recv_step(&h, &st);
+		recv_step(&h);
 		assert_string_equal(st.out.data, in);
 		assert_int_equal(atoi(st.err.data), i);
-		step_free(&st);
 		if (i == 0)
 			fds = count_fds(h.pid);
 	}
@@ -464,11 +426,25 @@ static void test_many_runs(void **state)
 	stop(&h);
 }
 
-/* A setup the helper must refuse with H_FATAL and exit 1. */
+/* The helper must answer H_FATAL with a T_ERROR and exit 1. */
+static void expect_fatal(struct helper *h)
+{
+	struct buf m;
+	buf_init(&m, 0);
+	uint32_t len;
+	const uint8_t *p = recv_type(h, &m, H_FATAL, &len);
+	struct wire_field f;
+	assert_int_equal(wire_next(&p, p + len, &f), 1);
+	assert_int_equal(f.tag, T_ERROR);
+	assert_true(f.len > 0);
+	buf_free(&m);
+	expect_exit(h, 1);
+}
+
 static void expect_fatal_setup(const char *name, size_t name_len)
 {
 	struct helper h;
-	struct buf b, m;
+	struct buf b;
 	start(&h);
 	buf_init(&b, 1 << 20);
 	assert_int_equal(wire_begin(&b, H_SETUP, 7, 1), 0);
@@ -477,23 +453,11 @@ static void expect_fatal_setup(const char *name, size_t name_len)
 	assert_int_equal(wire_put_str(&b, T_RUN_ARG, "true"), 0);
 	assert_int_equal(wire_end(&b, 0), 0);
 	send_buf(&h, &b);
-	buf_init(&m, 0);
-	uint32_t len;
-	const uint8_t *p = recv_type(&h, &m, H_FATAL, &len);
-	struct wire_field f;
-	assert_int_equal(wire_next(&p, p + len, &f), 1);
-	assert_int_equal(f.tag, T_ERROR);
-	assert_true(f.len > 0);
-	buf_free(&m);
-	int st = wait_exit(&h, 5000);
-	cleanup(&h);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 1);
+	expect_fatal(&h);
 }
 
-static void test_bad_names(void **state)
+TEST(test_bad_names)
 {
-	(void)state;
 	char esc[64], longname[300];
 	snprintf(esc, sizeof(esc), "../exh-escape-%d", (int)getpid());
 	expect_fatal_setup(esc, strlen(esc));
@@ -508,96 +472,64 @@ static void test_bad_names(void **state)
 	expect_fatal_setup(longname, 256);
 }
 
-static void test_protocol_errors(void **state)
+TEST(test_protocol_errors)
 {
-	(void)state;
 	struct helper h;
-	struct buf m;
-	uint32_t len;
-	/* same file twice: O_EXCL */
-	start(&h);
+	start(&h); /* the same file twice: O_EXCL */
 	send_setup(&h, &(struct spec){ .files = ARGS("a", "1", "a", "2"), .run = ARGS("true") });
-	buf_init(&m, 0);
-	recv_type(&h, &m, H_FATAL, &len);
-	assert_int_equal(WEXITSTATUS(wait_exit(&h, 5000)), 1);
-	cleanup(&h);
-	/* an unknown message after setup */
-	start(&h);
+	expect_fatal(&h);
+	start(&h); /* an unknown message after setup */
 	send_setup(&h, &(struct spec){ .run = ARGS("true") });
 	send_type(&h, 99);
-	recv_type(&h, &m, H_FATAL, &len);
-	assert_int_equal(WEXITSTATUS(wait_exit(&h, 5000)), 1);
-	cleanup(&h);
-	/* H_RUN before H_SETUP */
-	start(&h);
+	expect_fatal(&h);
+	start(&h); /* H_RUN before H_SETUP */
 	send_type(&h, H_RUN);
-	recv_type(&h, &m, H_FATAL, &len);
-	assert_int_equal(WEXITSTATUS(wait_exit(&h, 5000)), 1);
-	cleanup(&h);
-	buf_free(&m);
+	expect_fatal(&h);
 	/* EOF after setup: exit 0 */
 	start(&h);
 	send_setup(&h, &(struct spec){ .run = ARGS("true") });
 	close(h.to);
 	h.to = open("/dev/null", O_WRONLY);
-	int st = wait_exit(&h, 5000);
-	cleanup(&h);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	expect_exit(&h, 0);
 }
 
-static void test_spawn_failed(void **state)
+TEST(test_spawn_failed)
 {
-	(void)state;
-	struct step st;
-	run_once(&(struct spec){ .run = ARGS("/nonexistent/prog") }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = ARGS("/nonexistent/prog") }, NULL, 0);
 	assert_true(st.flags & SF_SPAWN_FAILED);
 	assert_int_equal(st.exit, 127);
 	assert_string_equal(st.error, "cannot run /nonexistent/prog: No such file or directory");
-	step_free(&st);
-	run_once(&(struct spec){ .run = ARGS("no-such-command-exh") }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = ARGS("no-such-command-exh") }, NULL, 0);
 	assert_true(st.flags & SF_SPAWN_FAILED);
 	assert_non_null(strstr(st.error, "No such file or directory"));
-	step_free(&st);
 	/* PATH comes from the given env only */
 	run_once(&(struct spec){ .run = ARGS("sh", "-c", "echo ok"), .env = ARGS("PATH=/nowhere") },
-		 NULL, 0, &st);
+		 NULL, 0);
 	assert_true(st.flags & SF_SPAWN_FAILED);
-	step_free(&st);
 }
 
-static void test_env_and_fds(void **state)
+TEST(test_env_and_fds)
 {
-	(void)state;
-	struct step st;
 	run_once(&(struct spec){ .run = ARGS("/usr/bin/env"), .env = ARGS("A=1", "PATH=/usr/bin:/bin") },
-		 NULL, 0, &st);
+		 NULL, 0);
 	assert_string_equal(st.out.data, "A=1\nPATH=/usr/bin:/bin\n");
-	step_free(&st);
 	/* the program holds 0, 1, 2 only (3 is ls's own directory fd) */
-	run_once(&(struct spec){ .run = ARGS("ls", "/proc/self/fd") }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = ARGS("ls", "/proc/self/fd") }, NULL, 0);
 	assert_string_equal(st.out.data, "0\n1\n2\n3\n");
-	step_free(&st);
 }
 
-static void test_rlimits(void **state)
+TEST(test_rlimits)
 {
-	(void)state;
-	struct step st;
 	run_once(&(struct spec){ .run = SH("ulimit -n; ulimit -s; ulimit -c"), .nofile = 64,
-				 .stack_kb = 4096 }, NULL, 0, &st);
+				 .stack_kb = 4096 }, NULL, 0);
 	assert_string_equal(st.out.data, "64\n4096\n0\n");
-	step_free(&st);
 	run_once(&(struct spec){ .run = SH("head -c 5000 /dev/zero > big; echo $?"), .fsize = 1000 },
-		 NULL, 0, &st);
+		 NULL, 0);
 	assert_string_equal(st.out.data, "153\n"); /* 128 + SIGXFSZ */
-	step_free(&st);
-	run_once(&(struct spec){ .run = ARGS("true"), .mem_kb = 1 }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = ARGS("true"), .mem_kb = 1 }, NULL, 0);
 	assert_true(st.flags & SF_MEM_OVER);
-	step_free(&st);
-	run_once(&(struct spec){ .run = ARGS("true"), .mem_kb = 1 << 30 }, NULL, 0, &st);
+	run_once(&(struct spec){ .run = ARGS("true"), .mem_kb = 1 << 30 }, NULL, 0);
 	assert_false(st.flags & SF_MEM_OVER);
-	step_free(&st);
 }
 
 static int gone(const char *pid_text)
@@ -608,20 +540,17 @@ static int gone(const char *pid_text)
 
 static void check_background(struct helper *h)
 {
-	struct step st;
 	uint64_t t0 = ms_now();
 	send_run(h, NULL, 0, NULL);
-	recv_step(h, &st);
+	recv_step(h);
 	assert_true(ms_now() - t0 < 1500);
 	assert_int_equal(st.exit, 0);
 	assert_true(st.out.len > 0);
 	assert_true(gone(st.out.data));
-	step_free(&st);
 }
 
-static void test_background(void **state)
+TEST(test_background)
 {
-	(void)state;
 	struct helper h;
 	start(&h);
 	send_setup(&h, &(struct spec){ .run = SH("sleep 100 & echo $!") });
@@ -636,62 +565,49 @@ static void test_background(void **state)
 }
 
 /* As PID 1 of a fresh pid namespace (the container case): kill(-1) cleans up. */
-static void test_pid1(void **state)
+TEST(test_pid1)
 {
-	(void)state;
 	if (geteuid() != 0 || system("unshare --pid --fork --mount-proc true >/dev/null 2>&1") != 0)
 		skip();
 	const char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
 			       helper_bin, NULL };
 	struct helper h;
-	struct step st;
 	start_argv(&h, 0, argv);
 	send_setup(&h, &(struct spec){ .run = SH("echo $PPID; setsid sleep 100 & sleep 100 &") });
 	uint64_t t0 = ms_now();
 	send_run(&h, NULL, 0, NULL);
-	recv_step(&h, &st);
+	recv_step(&h);
 	assert_true(ms_now() - t0 < 1500);
 	assert_string_equal(st.out.data, "1\n");
-	step_free(&st);
-	send_run(&h, NULL, 0, NULL);
-	recv_step(&h, &st);
-	assert_string_equal(st.out.data, "1\n");
-	step_free(&st);
 	stop(&h);
 	/* CPU of several processes, measured on the cgroup (or /proc as a fallback) */
 	start_argv(&h, 0, argv);
 	send_setup(&h, &(struct spec){ .run = SH("(while :; do :; done) & while :; do :; done"),
 				      .cpu_ms = 400, .wall_ms = 20000 });
 	send_run(&h, NULL, 0, NULL);
-	recv_step(&h, &st);
+	recv_step(&h);
 	assert_true(st.flags & SF_CPU_TIMEOUT);
-	step_free(&st);
 	stop(&h);
 }
 
-static void test_version_and_idle(void **state)
+TEST(test_version_and_idle)
 {
-	(void)state;
 	char cmd[4200];
 	snprintf(cmd, sizeof(cmd), "'%s' --version | grep -q '^executioner-helper '", helper_bin);
 	assert_int_equal(system(cmd), 0);
 	struct helper h;
 	start_argv(&h, 0, (const char *const[]){ helper_bin, "--idle", NULL });
 	usleep(100000);
-	int st;
-	assert_int_equal(waitpid(h.pid, &st, WNOHANG), 0);
+	int ws;
+	assert_int_equal(waitpid(h.pid, &ws, WNOHANG), 0);
 	kill(h.pid, SIGTERM);
-	st = wait_exit(&h, 3000);
-	cleanup(&h);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	expect_exit(&h, 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hello),
-		cmocka_unit_test(test_socketpair),
 		cmocka_unit_test(test_stdin_binary),
 		cmocka_unit_test(test_exit_and_signal),
 		cmocka_unit_test(test_wall_timeout),
@@ -708,5 +624,7 @@ int main(void)
 		cmocka_unit_test(test_pid1),
 		cmocka_unit_test(test_version_and_idle),
 	};
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	int rc = cmocka_run_group_tests(tests, group_setup, NULL);
+	step_free(&st);
+	return rc;
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -304,9 +305,14 @@ static void handle_run(const struct session *s, const struct wire_hdr *h, const 
 	strv_free(&argv);
 }
 
-/* Reads one message; on EOF kills everything and exits 0. */
+/* Reads one message; on EOF kills everything and exits 0. While none is coming, reaps what
+ * may have been reparented to us (PID 1 of the container). */
 static void read_msg(struct buf *m, struct wire_hdr *h)
 {
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	while (poll(&p, 1, 1000) == 0 || (p.revents == 0 && errno == EINTR))
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 	if (wire_read_msg(0, m, h, WIRE_MAX_PAYLOAD, -1) == 0)
 		return;
 	if (errno == EPIPE) {

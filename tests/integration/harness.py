@@ -1,0 +1,205 @@
+"""harness.py - integration-test plumbing: start the real executioner binary against the real
+Docker engine on a free port with its own instance label, wait for its "ready" log line (an
+event, not a sleep), make HTTP calls, and list this instance's containers for leak checks."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.path.join(ROOT, "build", "executioner")
+CONFIG = os.path.join(ROOT, "executioner.conf")
+DOCKER_SOCK = "/var/run/docker.sock"
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def check(cond, msg="check failed"):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def docker_api(method, path, body=None, timeout=30):
+    """A call to the Docker Engine API over its unix socket (tests only; the service uses C)."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    s.connect(DOCKER_SOCK)
+    data = b"" if body is None else json.dumps(body).encode()
+    req = (f"{method} /v1.41{path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+           f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
+    s.sendall(req)
+    chunks = []
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        chunks.append(b)
+    s.close()
+    raw = b"".join(chunks)
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ")[1])
+    if b"transfer-encoding: chunked" in head.lower():
+        out, r = b"", rest
+        while r:
+            line, _, r = r.partition(b"\r\n")
+            n = int(line.split(b";")[0] or b"0", 16)
+            if n == 0:
+                break
+            out, r = out + r[:n], r[n + 2:]
+        rest = out
+    try:
+        return status, json.loads(rest) if rest.strip() else None
+    except ValueError:
+        return status, rest
+
+
+def containers(instance, all_states=True):
+    filt = urllib.parse.quote(json.dumps({"label": [f"executioner.instance={instance}"]}))
+    st, body = docker_api("GET", f"/containers/json?all={1 if all_states else 0}&filters={filt}")
+    check(st == 200, f"docker list failed: {st} {body}")
+    return body
+
+
+class Server:
+    """One executioner process. env: extra EXECUTIONER_* overrides."""
+    counter = 0
+
+    def __init__(self, env=None, config=None, workers=None, args=()):
+        Server.counter += 1
+        self.instance = f"itest-{os.getpid()}-{Server.counter}"
+        self.port = free_port()
+        self.config = config or CONFIG
+        e = dict(os.environ)
+        e.update({"EXECUTIONER_SERVER_PORT": str(self.port), "EXECUTIONER_SERVER_ADDRESS": "127.0.0.1",
+                  "EXECUTIONER_DOCKER_INSTANCE": self.instance, "EXECUTIONER_POOL_SIZE": "1"})
+        if workers:
+            e["EXECUTIONER_WORKERS_COUNT"] = str(workers)
+        e.update(env or {})
+        self.log_path = tempfile.mktemp(prefix="executioner-itest-", suffix=".log")
+        self.log = open(self.log_path, "w+")
+        self.lines = []
+        self.cond = threading.Condition()
+        self.proc = subprocess.Popen([BINARY, "-c", self.config, *args], env=e, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, errors="replace")
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.log.write(line)
+            self.log.flush()
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_log(self, needle, timeout=60, start=0):
+        """Waits for a log line containing needle (from line index start); returns its index."""
+        deadline = time.time() + timeout
+        with self.cond:
+            while True:
+                for i in range(start, len(self.lines)):
+                    if needle in self.lines[i]:
+                        return i
+                left = deadline - time.time()
+                if left <= 0 or (self.proc.poll() is not None and not self.reader.is_alive()):
+                    raise TestFailure(f"no log line with {needle!r} within {timeout}s; log: {self.log_path}")
+                self.cond.wait(min(left, 1.0))
+
+    def wait_ready(self, timeout=90):
+        self.wait_log("ready: every pool is full", timeout)
+        return self
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def request(self, method, path, body=None, raw=None, headers=None, timeout=120):
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        req = urllib.request.Request(self.url(path), data=data, method=method, headers=headers or {})
+        if data is not None and "Content-Type" not in (headers or {}):
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                text = r.read().decode()
+                return r.status, _json(text), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            text = e.read().decode()
+            return e.code, _json(text), dict(e.headers)
+
+    def execute(self, body, timeout=120):
+        st, js, _ = self.request("POST", "/execute", body, timeout=timeout)
+        return st, js
+
+    def run(self, language, code, **kw):
+        """Executes and asserts HTTP 200; returns the JSON body."""
+        body = {"language": language, "source_code": code}
+        body.update(kw)
+        st, js = self.execute(body)
+        check(st == 200, f"HTTP {st}: {js}")
+        return js
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=60):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.reader.join(5)
+        # whatever the test did, leave no container of this instance behind
+        for c in containers(self.instance):
+            docker_api("DELETE", f"/containers/{c['Id']}?force=1")
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _json(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+_shared = None
+
+
+def shared_server():
+    """One server reused by the tests that do not change its state (started on first use)."""
+    global _shared
+    if _shared is None or _shared.proc.poll() is not None:
+        _shared = Server(workers=4).wait_ready()
+    return _shared
+
+
+def stop_shared():
+    global _shared
+    if _shared is not None:
+        _shared.stop()
+        _shared = None
