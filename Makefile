@@ -3,7 +3,7 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers
 PKGS     = libcurl libcjson libmicrohttpd libconfig
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lcjson -lmicrohttpd -lconfig) -lm
 CONF    ?= executioner.conf
@@ -30,7 +30,7 @@ $(B)/executioner: $(B)/obj/master/main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The in-container helper: static, no libraries beyond libc, copied into every image.
-$(B)/executioner-helper: $(HELPER_SRC) shared/wire.h shared/buf.h
+$(B)/executioner-helper: $(HELPER_SRC) shared/wire.h shared/buf.h $(wildcard workers/helper/*.h)
 	@mkdir -p $(B)
 	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -O2 -static -o $@ $(HELPER_SRC)
 
@@ -55,6 +55,8 @@ run: prepare
 
 check-config: $(B)/executioner
 	$(B)/executioner -c $(CONF) --check-config
+
+$(B)/test_helper: | $(B)/executioner-helper
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)

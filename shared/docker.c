@@ -3,6 +3,9 @@
  * easy handle (keep-alive), a timeout on every call, bodies capped at 8 MiB, and typed errors
  * carrying the engine's own message. Hijacked streams and the demultiplexer: docker_stream.c.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf, memmem, strndup (also set by the Makefile) */
+#endif
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>

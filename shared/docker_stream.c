@@ -4,6 +4,9 @@
  * after "101 UPGRADED"), the demultiplexer of the engine's 8-byte-framed stdout/stderr, and the
  * transport-error wording shared with docker.c. Stream timeouts: negative waits without limit.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf, memmem, strndup (also set by the Makefile) */
+#endif
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>

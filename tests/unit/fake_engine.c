@@ -3,6 +3,9 @@
  * polling a unix listening socket, a stop pipe and a few connections, reading whole requests
  * (head + Content-Length body) and answering each with the next step of the script.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf, memmem, strndup (also set by the Makefile) */
+#endif
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>

@@ -3,6 +3,9 @@
  * against a scripted fake engine on a unix socket: calls, errors, timeouts, the hijacked attach
  * and exec streams, and the stream demultiplexer under every split and cap.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf, memmem, strndup (also set by the Makefile) */
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

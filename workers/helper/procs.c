@@ -152,14 +152,27 @@ static int cg_mount(const char *ctrl, char *mp, char *root)
 	return rc;
 }
 
-/* The counter file when the cgroup mount shows the helper's own cgroup. Off PID 1, a mount of
- * the root cgroup is the host's: its counters include unrelated processes, so it is not used. */
+/* 1 when this pid namespace is a job container: we are its PID 1, or its PID 1 is the helper
+ * (--idle, with the helper exec'd into the container). Its cmdline cannot be forged by a step. */
+static int in_container(void)
+{
+	char b[256];
+	if (g_init)
+		return 1;
+	if (read_small("/proc/1/cmdline", b, sizeof(b)) <= 0)
+		return 0;
+	const char *base = strrchr(b, '/');
+	return strcmp(base ? base + 1 : b, "executioner-helper") == 0;
+}
+
+/* The counter file when the cgroup mount shows the helper's own cgroup. The root cgroup counts
+ * only inside a job container (a private cgroup namespace); on a host it is the whole machine. */
 static int cg_file(const char *ctrl, const char *file, char *out)
 {
 	char mp[PATH_LEN], root[PATH_LEN], self[PATH_LEN];
 	if (cg_mount(ctrl, mp, root) < 0 || self_cgroup(ctrl, self, sizeof(self)) < 0)
 		return -1;
-	if (strcmp(root, self) != 0 || (!g_init && strcmp(self, "/") == 0))
+	if (strcmp(root, self) != 0 || (strcmp(self, "/") == 0 && !in_container()))
 		return -1;
 	if ((size_t)snprintf(out, PATH_LEN, "%s/%s", mp, file) >= PATH_LEN || access(out, R_OK) < 0) {
 		out[0] = '\0';

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""bench.py - `make bench`: starts the service (same binary and config as `make run`) on a free
+port, waits until its pools are full, and measures in one run: warm latency through HTTP (wrk,
+concurrency 1), the cold `docker run --rm` baseline, the floors (bare host python3, warm docker
+exec), throughput at concurrency 4 and 8 against parallel cold runs, a 100-test judge request,
+the per-phase breakdown, footprint and start-to-ready time. Prints a table and writes
+bench/results/latest.json."""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+import harness  # noqa: E402
+
+DOCKER = "/usr/bin/docker" if os.path.exists("/usr/bin/docker") else "docker"
+PY_HELLO = "print(1)"
+C_HELLO = '#include <stdio.h>\nint main(void){puts("1");return 0;}'
+JS_HELLO = "console.log(1)"
+APLUSB = "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<std::endl;}"
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return 0.0
+    k = (len(xs) - 1) * p / 100.0
+    f = int(k)
+    c = min(f + 1, len(xs) - 1)
+    return xs[f] + (xs[c] - xs[f]) * (k - f)
+
+
+def timed(cmd, n):
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def wrk(port, body, expect, conns, seconds):
+    env = dict(os.environ, BODY=json.dumps(body), EXPECT=expect)
+    cmd = ["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{seconds}s", "--timeout", "30s",
+           "-s", os.path.join(HERE, "wrk.lua"), f"http://127.0.0.1:{port}/execute"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    line = [ln for ln in out.splitlines() if ln.startswith("{")][-1]
+    r = json.loads(line)
+    r["rps"] = r["good"] / r["seconds"] if r["seconds"] else 0
+    return r
+
+
+def cold_throughput(image, conns, seconds):
+    count = [0]
+    lock = threading.Lock()
+    stop = time.time() + seconds
+
+    def loop():
+        while time.time() < stop:
+            subprocess.run([DOCKER, "run", "--rm", "--network", "none", image, "python3", "-c", PY_HELLO],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            with lock:
+                count[0] += 1
+
+    t0 = time.time()
+    ts = [threading.Thread(target=loop) for _ in range(conns)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return count[0] / (time.time() - t0)
+
+
+def rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+def footprint(pid):
+    kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split()
+    return {"master_kb": rss_kb(pid), "workers_kb": sum(rss_kb(int(k)) for k in kids), "workers": len(kids)}
+
+
+def phases(srv, n):
+    keys = ["queue_ms", "unpause_ms", "attach_ms", "run_ms", "worker_total_ms"]
+    acc = {k: [] for k in keys}
+    total = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = srv.run("python", PY_HELLO)
+        total.append((time.perf_counter() - t) * 1000)
+        for k in keys:
+            acc[k].append(r["timing"][k])
+        acc.setdefault("program_ms", []).append(r["execution_time_ms"])
+    out = {k: round(statistics.median(v), 2) for k, v in acc.items()}
+    out["http_total_ms"] = round(statistics.median(total), 2)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=harness.BINARY)
+    ap.add_argument("--config", default=harness.CONFIG)
+    ap.add_argument("--seconds", type=int, default=60, help="throughput run length")
+    ap.add_argument("--quick", action="store_true", help="short runs (for a smoke check)")
+    a = ap.parse_args()
+    harness.BINARY, harness.CONFIG = os.path.abspath(a.binary), os.path.abspath(a.config)
+    lat_s, thr_s, cold_n = (4, 5, 5) if a.quick else (12, a.seconds, 20)
+    res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, "
+           f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') >> 30} GiB, "
+           f"Linux {platform.release()}"}
+    t0 = time.time()
+    srv = harness.Server(env={"EXECUTIONER_POOL_SIZE": "2"})
+    try:
+        srv.wait_ready(180)
+        res["start_to_ready_s"] = round(time.time() - t0, 2)
+        res["footprint_idle"] = footprint(srv.proc.pid)
+        py_img = [ln.split()[1] for ln in subprocess.run([harness.BINARY, "-c", harness.CONFIG, "--list-images"],
+                  capture_output=True, text=True).stdout.splitlines() if ln.startswith("python ")][0]
+        for _ in range(20):  # warm-up
+            srv.run("python", PY_HELLO)
+        res["phases_python"] = phases(srv, 50)
+        res["warm"] = {}
+        for lang, code in (("python", PY_HELLO), ("c", C_HELLO), ("javascript", JS_HELLO)):
+            res["warm"][lang] = wrk(srv.port, {"language": lang, "source_code": code}, '"stdout":"1\\n"', 1, lat_s)
+        cold = timed([DOCKER, "run", "--rm", "--network", "none", py_img, "python3", "-c", PY_HELLO], cold_n)
+        res["cold"] = {"p50": round(pct(cold, 50), 2), "p95": round(pct(cold, 95), 2), "runs": cold_n}
+        bare = timed(["python3", "-c", PY_HELLO], 20)
+        res["bare_python_p50"] = round(pct(bare, 50), 2)
+        cid = subprocess.run([DOCKER, "run", "-d", "--rm", "--network", "none", py_img, "sleep", "300"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        try:
+            ex = timed([DOCKER, "exec", cid, "true"], 20)
+        finally:
+            subprocess.run([DOCKER, "rm", "-f", cid], stdout=subprocess.DEVNULL)
+        res["docker_exec_true_p50"] = round(pct(ex, 50), 2)
+        res["throughput"] = {}
+        for c in (4, 8):
+            w = wrk(srv.port, {"language": "python", "source_code": PY_HELLO}, '"stdout":"1\\n"', c, thr_s)
+            res["throughput"][str(c)] = {"warm_rps": round(w["rps"], 2), "errors": w["bad"] + w["errors"],
+                                         "requests": w["requests"],
+                                         "cold_rps": round(cold_throughput(py_img, c, max(10, thr_s // 3)), 2)}
+        tests = [{"stdin": f"{i} {i * 7}", "expected_output": str(i * 8)} for i in range(100)]
+        t = time.perf_counter()
+        r = srv.run("cpp", APLUSB, tests=tests)
+        res["judge_100"] = {"wall_ms": round((time.perf_counter() - t) * 1000, 1), "compile_count": r["compile_count"],
+                            "verdict": r["verdict"], "compile_ms": r["compile_time_ms"]}
+        res["footprint_loaded"] = footprint(srv.proc.pid)
+    finally:
+        srv.stop()
+    w, cold_p50 = res["warm"]["python"], res["cold"]["p50"]
+    res["ratios"] = {"cold_p50_over_warm_p50": round(cold_p50 / w["p50"], 2) if w["p50"] else None,
+                     "warm_minus_bare_ms": round(w["p50"] - res["bare_python_p50"], 2),
+                     "throughput_c8_over_cold": round(res["throughput"]["8"]["warm_rps"] /
+                                                      res["throughput"]["8"]["cold_rps"], 2)}
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "latest.json"), "w") as f:
+        json.dump(res, f, indent=2)
+    print_table(res)
+
+
+def print_table(r):
+    print(f"\nExecutioner benchmark, {r['date']}, {r['machine']}")
+    print(f"{'measure':44} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9}")
+    for lang, w in r["warm"].items():
+        print(f"{'warm POST /execute ' + lang + ' (c=1, n=' + str(w['requests']) + ')':44} "
+              f"{w['p50']:9.1f} {w['p95']:9.1f} {w['p99']:9.1f}")
+    print(f"{'cold docker run --rm python (n=' + str(r['cold']['runs']) + ')':44} {r['cold']['p50']:9.1f} {r['cold']['p95']:9.1f}")
+    print(f"{'bare host python3 -c':44} {r['bare_python_p50']:9.1f}")
+    print(f"{'docker exec true (warm container)':44} {r['docker_exec_true_p50']:9.1f}")
+    print(f"\n{'throughput (python hello)':30} {'warm req/s':>11} {'cold req/s':>11} {'errors':>7}")
+    for c, t in r["throughput"].items():
+        print(f"{'concurrency ' + c:30} {t['warm_rps']:11.1f} {t['cold_rps']:11.1f} {t['errors']:7d}")
+    j = r["judge_100"]
+    print(f"\njudge, 100 tests C++ A+B: {j['wall_ms']:.0f} ms wall, {j['compile_count']} compile, verdict {j['verdict']}")
+    print(f"phases (python, median ms): {r['phases_python']}")
+    print(f"footprint idle: {r['footprint_idle']}; after load: {r['footprint_loaded']}; start to ready {r['start_to_ready_s']} s")
+    print(f"ratios: {r['ratios']}")
+
+
+if __name__ == "__main__":
+    main()
