@@ -12,9 +12,11 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "admit.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 #include "request.h"
 
 struct reqctx {
@@ -22,11 +24,42 @@ struct reqctx {
 	struct job *job;
 	int too_big;
 	int responded;
+	char method[12];
+	char path[128];
+	char client[48];
+	char lang[CONF_ID_MAX];
+	uint32_t job_id;
+	long t0, t_start, t_end; /* admitted, dispatched, answered (ms) */
 };
 
 static struct MHD_Daemon *daemon_;
 
-static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body, const char *allow)
+/* One line per request: client, method, path, status, language, job id, queue wait, run time. */
+static void access_log(const struct reqctx *x, int status)
+{
+	long now = now_ms();
+	long queue = x->t_start ? x->t_start - x->t0 : 0, run = x->t_start ? now - x->t_start : 0;
+	if (!x->job_id)
+		queue = run = 0;
+	log_info("request client=%s method=%s path=%s status=%d language=%s job=%u queue_ms=%ld run_ms=%ld total_ms=%ld",
+		 x->client, x->method, x->path, status, x->lang[0] ? x->lang : "-", x->job_id, queue, run, now - x->t0);
+}
+
+static void add_cors(struct MHD_Response *r)
+{
+	if (!M.cfg.cors_origin[0])
+		return;
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", M.cfg.cors_origin);
+	MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+	MHD_add_response_header(r, "Access-Control-Allow-Headers", "Content-Type, Authorization, X-API-Key");
+	MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+	if (strcmp(M.cfg.cors_origin, "*"))
+		MHD_add_response_header(r, "Vary", "Origin");
+}
+
+/* Queues a response (body is taken over), with the extra header hk: hv when hk is set. */
+static enum MHD_Result respond_as(struct MHD_Connection *c, struct reqctx *x, int status, char *body,
+				  const char *type, const char *hk, const char *hv)
 {
 	if (!body)
 		body = json_error("out of memory", NULL);
@@ -36,22 +69,32 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, char *body,
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	if (allow)
-		MHD_add_response_header(r, "Allow", allow);
+	MHD_add_response_header(r, "Content-Type", type);
+	if (hk)
+		MHD_add_response_header(r, hk, hv);
+	add_cors(r);
 	enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
+	if (x) {
+		metrics_request(x->path, status);
+		access_log(x, status);
+	}
 	return rc;
 }
 
-static enum MHD_Result respond_json(struct MHD_Connection *c, int status, cJSON *o)
+static enum MHD_Result respond(struct MHD_Connection *c, struct reqctx *x, int status, char *body, const char *allow)
+{
+	return respond_as(c, x, status, body, "application/json", allow ? "Allow" : NULL, allow);
+}
+
+static enum MHD_Result respond_json(struct MHD_Connection *c, struct reqctx *x, int status, cJSON *o)
 {
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	return respond(c, status, s, NULL);
+	return respond(c, x, status, s, NULL);
 }
 
-static enum MHD_Result route_languages(struct MHD_Connection *c)
+static enum MHD_Result route_languages(struct MHD_Connection *c, struct reqctx *x)
 {
 	cJSON *a = cJSON_CreateArray();
 	for (int i = 0; i < M.cfg.nlangs; i++) {
@@ -69,13 +112,20 @@ static enum MHD_Result route_languages(struct MHD_Connection *c)
 		cJSON_AddStringToObject(o, "file", g->file);
 		cJSON_AddItemToArray(a, o);
 	}
-	return respond_json(c, 200, a);
+	return respond_json(c, x, 200, a);
 }
 
-static enum MHD_Result route_health(struct MHD_Connection *c)
+static enum MHD_Result route_health(struct MHD_Connection *c, struct reqctx *x)
 {
 	cJSON *o = sched_health();
-	return respond_json(c, M.engine_ok ? 200 : 503, o);
+	return respond_json(c, x, M.engine_ok ? 200 : 503, o);
+}
+
+static enum MHD_Result route_metrics(struct MHD_Connection *c, struct reqctx *x)
+{
+	metrics_request(x->path, 200); /* counted before rendering, so a scrape sees itself */
+	char *text = metrics_render();
+	return respond_as(c, NULL, 200, text, "text/plain; version=0.0.4; charset=utf-8", NULL, NULL);
 }
 
 static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
@@ -85,19 +135,21 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 	if (x->too_big) {
 		char msg[96];
 		snprintf(msg, sizeof(msg), "the request body is larger than the limit of %d KiB", M.cfg.body_kb);
-		return respond(c, 413, json_error(msg, NULL), NULL);
+		return respond(c, x, 413, json_error(msg, NULL), NULL);
 	}
 	if (request_parse(x->body.data ? x->body.data : "", x->body.len, &M.cfg, &spec, &e) < 0)
-		return respond(c, e.http, request_error_json(&e), NULL);
+		return respond(c, x, e.http, request_error_json(&e), NULL);
 	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
 	int http = 0;
 	char *body = NULL;
 	struct job *j = sched_submit(spec, lang, c, &http, &body);
 	if (!j) {
 		cJSON_Delete(spec);
-		return respond(c, http, body, NULL);
+		return respond(c, x, http, body, NULL);
 	}
 	x->job = j;
+	x->job_id = j->id;
+	snprintf(x->lang, sizeof(x->lang), "%s", lang);
 	MHD_suspend_connection(c);
 	sched_kick();
 	return MHD_YES;
@@ -108,28 +160,75 @@ static int path_is(const char *url, const char *a, const char *b)
 	return !strcmp(url, a) || (b && !strcmp(url, b));
 }
 
+/* Auth, then rates: refused requests do no work and leave no trace in execution counters. */
+static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, enum MHD_Result *rc)
+{
+	const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-API-Key");
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	if (!key && auth && !strncasecmp(auth, "Bearer ", 7))
+		key = auth + 7;
+	if (!admit_key_ok(&M.cfg, key)) {
+		*rc = respond_as(c, x, 401, json_error("a valid API key is required (Authorization: Bearer KEY or X-API-Key)",
+						       "Authorization"), "application/json", "WWW-Authenticate", "Bearer");
+		return 1;
+	}
+	struct admit_verdict v;
+	admit_check(&M.cfg, x->client, executes, M.running + M.queued, (double)now_ms() / 1000.0, &v);
+	if (!v.http)
+		return 0;
+	char ra[24];
+	snprintf(ra, sizeof(ra), "%.0f", v.retry_after + 0.49);
+	metrics_rate_limited(v.which);
+	*rc = respond_as(c, x, 429, json_error(v.msg, NULL), "application/json", "Retry-After", ra);
+	return 1;
+}
+
 static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method, struct reqctx *x)
 {
 	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	int post = !strcmp(method, "POST");
-	if (path_is(url, "/execute", "/api/v1/execute")) {
+	int exec = path_is(url, "/execute", "/api/v1/execute");
+	if (!strcmp(method, "OPTIONS"))
+		return respond(c, x, 204, strdup(""), NULL);
+	if (path_is(url, "/health", "/api/v1/health")) {
+		if (!get)
+			return respond(c, x, 405, json_error("use GET for /health", NULL), "GET, HEAD");
+		return route_health(c, x);
+	}
+	if (!strcmp(url, "/metrics")) {
+		if (!get)
+			return respond(c, x, 405, json_error("use GET for /metrics", NULL), "GET, HEAD");
+		return route_metrics(c, x);
+	}
+	enum MHD_Result rc;
+	if (admission(c, x, exec && post, &rc))
+		return rc;
+	if (exec) {
 		if (!post)
-			return respond(c, 405, json_error("use POST for /execute", NULL), "POST");
+			return respond(c, x, 405, json_error("use POST for /execute", NULL), "POST");
 		return route_execute(c, x);
 	}
 	if (path_is(url, "/languages", "/api/v1/languages")) {
 		if (!get)
-			return respond(c, 405, json_error("use GET for /languages", NULL), "GET, HEAD");
-		return route_languages(c);
-	}
-	if (path_is(url, "/health", "/api/v1/health")) {
-		if (!get)
-			return respond(c, 405, json_error("use GET for /health", NULL), "GET, HEAD");
-		return route_health(c);
+			return respond(c, x, 405, json_error("use GET for /languages", NULL), "GET, HEAD");
+		return route_languages(c, x);
 	}
 	char msg[200];
 	snprintf(msg, sizeof(msg), "no such endpoint: %.100s (see POST /execute, GET /languages, GET /health)", url);
-	return respond(c, 404, json_error(msg, NULL), NULL);
+	return respond(c, x, 404, json_error(msg, NULL), NULL);
+}
+
+static void client_ip(struct MHD_Connection *c, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "?");
+	if (!i || !i->client_addr)
+		return;
+	const struct sockaddr *sa = i->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -143,6 +242,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		buf_init(&x->body, (size_t)M.cfg.body_kb * 1024);
 		*ctxp = x;
+		x->t0 = now_ms();
+		snprintf(x->method, sizeof(x->method), "%s", method);
+		snprintf(x->path, sizeof(x->path), "%s", url);
+		client_ip(c, x->client, sizeof(x->client));
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > x->body.max)
 			x->too_big = 1;
@@ -162,7 +265,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* resumed: the job is done */
 		struct job *j = x->job;
 		x->job = NULL;
-		enum MHD_Result rc = respond(c, j->http, j->body, NULL);
+		x->t_start = j->t_start;
+		enum MHD_Result rc = respond(c, x, j->http, j->body, NULL);
 		free(j);
 		return rc;
 	}

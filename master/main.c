@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "log.h"
 #include "master.h"
 
@@ -75,6 +76,7 @@ static void reload(void)
 	M.cfg = c;
 	log_init(log_level_parse(M.cfg.log_level), !strcmp(M.cfg.log_format, "json"), NULL);
 	sched_reconfigure();
+	admit_reset();
 	log_info("SIGHUP: config reloaded from %s (%d languages)", conf_path, M.cfg.nlangs);
 }
 

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -162,8 +163,10 @@ void procs_respawn_due(void)
 			continue;
 		if (slot_spawn(s, i) < 0)
 			s->respawn_at = t + 1000;
-		else
+		else {
+			metrics_worker_restart();
 			log_info("worker %d respawned (pid %d)", i, (int)s->pid);
+		}
 	}
 }
 

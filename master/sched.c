@@ -12,6 +12,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 #include "wire.h"
 
 #define PING_INTERVAL_MS 5000
@@ -388,6 +389,9 @@ static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *p
 	s->job = NULL;
 	M.running--;
 	s->container[0] = '\0'; /* the worker removes it itself */
+	long t = now_ms();
+	metrics_observe(j->lang, PH_QUEUE, (double)(j->t_start - j->t_admit) / 1000.0);
+	metrics_observe(j->lang, PH_TOTAL, (double)(t - j->t_admit) / 1000.0);
 	sched_job_finish(j, flags ? flags : 500, body ? body : json_error("out of memory", NULL));
 }
 
@@ -459,6 +463,8 @@ void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, c
 	} else if (type == MSG_FAILED) {
 		on_failed(s, o);
 		s->lang[0] = '\0';
+	} else if (type == MSG_STATS) {
+		metrics_stats(o);
 	} else if (type == MSG_PONG) {
 		cJSON *ok = cJSON_GetObjectItem(o, "engine");
 		engine_state(cJSON_IsTrue(ok), cJSON_GetStringValue(cJSON_GetObjectItem(o, "error")));
@@ -472,6 +478,7 @@ void sched_slot_died(struct slot *s)
 {
 	if (s->task == TASK_JOB && s->job) {
 		M.running--;
+		metrics_execution(s->job->lang, "internal_error");
 		sched_job_finish(s->job, 500,
 				 json_error("internal_error: the worker running this job died; the job was not completed",
 					    NULL));
@@ -497,6 +504,7 @@ void sched_timers(void)
 		struct job *next = j->next;
 		if (t - j->t_admit > limit) {
 			queue_unlink(prev, j);
+			metrics_execution(j->lang, "queue_timeout");
 			char msg[160];
 			snprintf(msg, sizeof(msg), "no %s container became ready within %g s%s", j->lang,
 				 M.cfg.queue_timeout_s, M.engine_ok ? "" : " (the Docker engine is unreachable)");

@@ -35,6 +35,7 @@ static const struct setting settings[] = {
 	SD("server", "queue_timeout_s", queue_timeout_s, "30", 0.1, 3600),
 	SI("server", "max_connections", max_connections, "512", 4, 65536),
 	SI("server", "connection_timeout_s", connection_timeout_s, "30", 1, 3600),
+	SS("server", "cors_origin", cors_origin, ""),
 	SI("workers", "count", workers, "4", 1, 256),
 	SS("docker", "socket", docker_socket, "/var/run/docker.sock"),
 	SS("docker", "api_version", docker_api, "v1.41"),
@@ -62,6 +63,12 @@ static const struct setting settings[] = {
 	SD("limits", "compile_time_s", compile_time_s, "30", 0.1, 3600),
 	SI("limits", "compile_memory_mb", compile_memory_mb, "1024", 8, 65536),
 	SI("limits", "tests_max", tests_max, "512", 1, 100000),
+	SD("rate", "global_per_s", rate_global, "200", 0, 1e6),
+	SD("rate", "global_burst", rate_global_burst, "400", 1, 1e6),
+	SD("rate", "per_ip_per_s", rate_per_ip, "50", 0, 1e6),
+	SD("rate", "per_ip_burst", rate_per_ip_burst, "100", 1, 1e6),
+	SI("rate", "max_concurrent", max_concurrent, "256", 0, 1000000),
+	SI("rate", "clients_tracked", per_ip_table, "4096", 16, 1000000),
 	SS("log", "level", log_level, "info"),
 	SS("log", "format", log_format, "text"),
 };
@@ -316,6 +323,47 @@ static int load_langs(config_t *cf, struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* auth.keys: a list of strings in the file, or EXECUTIONER_AUTH_KEYS="k1,k2". */
+static int load_keys(config_t *cf, struct config *c, char *err, size_t errlen)
+{
+	const char *env = getenv("EXECUTIONER_AUTH_KEYS");
+	config_setting_t *a = config_lookup(cf, "auth.keys");
+	int n = 0;
+	if (env) {
+		char *dup = strdup(env), *save = NULL;
+		c->api_keys = calloc(strlen(env) / 2 + 2, sizeof(char *));
+		if (!dup || !c->api_keys)
+			return free(dup), ERR("%s: out of memory", c->path), -1;
+		for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			if (*t)
+				c->api_keys[n++] = strdup(t);
+		free(dup);
+		if (n == 0) {
+			free(c->api_keys);
+			c->api_keys = NULL;
+		}
+		return 0;
+	}
+	if (!a)
+		return 0;
+	if (!config_setting_is_array(a) && !config_setting_is_list(a))
+		return ERR("%s:%d: auth.keys must be an array of strings", c->path, config_setting_source_line(a)), -1;
+	int len = config_setting_length(a);
+	if (len == 0)
+		return 0;
+	c->api_keys = calloc((size_t)len + 1, sizeof(char *));
+	if (!c->api_keys)
+		return ERR("%s: out of memory", c->path), -1;
+	for (int i = 0; i < len; i++) {
+		const char *k = config_setting_get_string_elem(a, i);
+		if (!k || strlen(k) < 8)
+			return ERR("%s:%d: auth.keys must be strings of at least 8 characters", c->path,
+				   config_setting_source_line(a)), -1;
+		c->api_keys[i] = strdup(k);
+	}
+	return 0;
+}
+
 static int check_consistency(struct config *c, char *err, size_t errlen)
 {
 	if (c->time_s > c->max_time_s)
@@ -349,6 +397,7 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen)
 		goto out;
 	}
 	if (load_scalars(&cf, c, err, errlen) < 0 || load_langs(&cf, c, err, errlen) < 0 ||
+	    load_keys(&cf, c, err, errlen) < 0 ||
 	    check_consistency(c, err, errlen) < 0)
 		goto out;
 	rc = 0;
@@ -369,6 +418,8 @@ void config_free(struct config *c)
 	free(c->langs);
 	c->langs = NULL;
 	c->nlangs = 0;
+	argv_free(c->api_keys);
+	c->api_keys = NULL;
 }
 
 const struct lang *config_lang(const struct config *c, const char *id)
@@ -416,7 +467,10 @@ void config_print(const struct config *c, FILE *f)
 		else
 			fprintf(f, "  %s = %g;\n", st->key, *(const double *)p);
 	}
-	fprintf(f, "};\nlanguages = (\n");
+	fprintf(f, "};\nauth = { keys = [");
+	for (int i = 0; c->api_keys && c->api_keys[i]; i++)
+		fprintf(f, "%s\"(%zu characters)\"", i ? ", " : "", strlen(c->api_keys[i]));
+	fprintf(f, "]; };\nlanguages = (\n");
 	for (int i = 0; i < c->nlangs; i++) {
 		const struct lang *g = &c->langs[i];
 		fprintf(f, "  { id = \"%s\"; name = \"%s\"; version = \"%s\"; image = \"%s\"; file = \"%s\";",

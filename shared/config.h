@@ -59,6 +59,13 @@ struct config {
 	double compile_time_s;
 	int compile_memory_mb;
 	int tests_max;
+	/* admission: rates in requests/s (0 = off), bursts in requests */
+	double rate_global, rate_global_burst, rate_per_ip, rate_per_ip_burst;
+	int max_concurrent;    /* running + queued executions; 0 = off */
+	int per_ip_table;      /* clients tracked for per-IP rates */
+	/* auth and CORS */
+	char **api_keys;       /* NULL-terminated, or NULL: no key needed */
+	char cors_origin[CONF_STR_MAX];
 	/* log */
 	char log_level[16];
 	char log_format[16];

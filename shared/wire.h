@@ -36,6 +36,7 @@ enum {
 	MSG_FAILED,     /* w->m: {"lang":..., "error":...}: a FILL failed */
 	MSG_IDLE,       /* w->m: the worker finished its work and takes a new one */
 	MSG_PONG,       /* w->m: {"engine": true|false, "error":...} */
+	MSG_STATS,      /* w->m: counters for /metrics (see metrics.c) */
 };
 
 /* Worker <-> helper message types. */

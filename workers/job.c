@@ -251,7 +251,7 @@ static int session_steps(struct session *s, const cJSON *spec, struct job_result
 	return rc;
 }
 
-int job_run(struct docker *d, const cJSON *spec, char **body)
+int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *st)
 {
 	struct job_result r;
 	struct session s;
@@ -292,6 +292,9 @@ int job_run(struct docker *d, const cJSON *spec, char **body)
 	r.ms_total = mono_ms() - t0;
 	int http = 500;
 	*body = result_json(&r, &http);
+	snprintf(st->status, sizeof(st->status), "%s", r.status ? r.status : "internal_error");
+	st->compile_s = r.compile_ran ? (double)r.compile.wall_us / 1e6 : -1;
+	st->run_s = (double)r.ms_run / 1000.0;
 	buf_free(&r.compile.out);
 	buf_free(&r.compile.err);
 	for (int i = 0; r.runs && i < r.ntests; i++) {

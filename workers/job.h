@@ -13,8 +13,12 @@
 #include "docker.h"
 
 /* Runs the job described by spec (the master's normalized JSON). Returns the HTTP status and
- * sets *body (malloc'd JSON). *container gets the container id so the caller can remove it. */
-int job_run(struct docker *d, const cJSON *spec, char **body);
+ * sets *body (malloc'd JSON) and *st (what the master counts in its metrics). */
+struct job_stats {
+	char status[40];
+	double compile_s, run_s; /* compile_s < 0: no compile step */
+};
+int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *st);
 
 /* The H_SETUP message for spec into msg (exposed for unit tests). 0 or -1. */
 int job_setup_msg(const cJSON *spec, struct buf *msg);

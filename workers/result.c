@@ -74,11 +74,12 @@ static void add_timing(cJSON *o, const struct job_result *r)
 	cJSON_AddNumberToObject(t, "worker_total_ms", (double)r->ms_total);
 }
 
-static void plain_body(cJSON *o, const struct job_result *r)
+static void plain_body(cJSON *o, struct job_result *r)
 {
 	const struct step *s = &r->runs[0];
 	uint64_t cpu = (uint64_t)job_num(r->spec, "time_ms", 0), mem = (uint64_t)job_num(r->spec, "memory_mb", 0) * 1024;
 	if (r->compile_failed) {
+		r->status = "compile_error";
 		cJSON_AddStringToObject(o, "status", "compile_error");
 		cJSON_AddStringToObject(o, "stdout", "");
 		cJSON_AddStringToObject(o, "stderr", "");
@@ -91,6 +92,7 @@ static void plain_body(cJSON *o, const struct job_result *r)
 		return;
 	}
 	const char *st = judge_status(s, cpu, mem);
+	r->status = st;
 	cJSON_AddStringToObject(o, "status", st);
 	add_bytes(o, "stdout", &s->out);
 	add_bytes(o, "stderr", &s->err);
@@ -103,7 +105,7 @@ static void plain_body(cJSON *o, const struct job_result *r)
 	add_compile(o, r);
 }
 
-static void judge_body(cJSON *o, const struct job_result *r)
+static void judge_body(cJSON *o, struct job_result *r)
 {
 	const char *overall = "accepted";
 	int passed = 0;
@@ -132,6 +134,7 @@ static void judge_body(cJSON *o, const struct job_result *r)
 		overall = "compile_error";
 	cJSON_AddStringToObject(o, "status", r->compile_failed ? "compile_error" : "ok");
 	cJSON_AddStringToObject(o, "verdict", overall);
+	r->status = overall;
 	cJSON_AddNumberToObject(o, "passed", passed);
 	cJSON_AddNumberToObject(o, "total", r->ntests);
 	cJSON_AddNumberToObject(o, "compile_count", r->compile_ran);
@@ -139,13 +142,14 @@ static void judge_body(cJSON *o, const struct job_result *r)
 	cJSON_AddItemToObject(o, "tests", arr);
 }
 
-char *result_json(const struct job_result *r, int *http)
+char *result_json(struct job_result *r, int *http)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", job_num(r->spec, "id", 0));
 	cJSON_AddStringToObject(o, "language", job_str(cJSON_GetObjectItem(r->spec, "lang"), "id"));
 	if (r->error[0]) {
 		*http = 500;
+		r->status = "internal_error";
 		cJSON_AddStringToObject(o, "status", "internal_error");
 		cJSON_AddStringToObject(o, "error", r->error);
 	} else {

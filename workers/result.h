@@ -19,10 +19,11 @@ struct job_result {
 	int ntests;
 	char error[700];           /* internal error, "" if none */
 	long ms_attach, ms_unpause, ms_compile, ms_run, ms_total;
+	const char *status;        /* set by result_json: status, or the overall verdict in judge mode */
 };
 
 /* Builds the body; sets *http (200 when the program ran, 500 for internal errors). */
-char *result_json(const struct job_result *r, int *http);
+char *result_json(struct job_result *r, int *http);
 
 double job_num(const cJSON *o, const char *k, double def);
 const char *job_str(const cJSON *o, const char *k);

@@ -47,17 +47,43 @@ static int engine_down(const struct docker_error *e)
 	return e->kind == DOCKER_E_TRANSPORT;
 }
 
+/* Counters for the master's /metrics: {"lang","status","compile_s","run_s","created","removed",...}. */
+static void stats(struct wctx *w, cJSON *o)
+{
+	char *txt = cJSON_PrintUnformatted(o);
+	if (txt)
+		reply(w, MSG_STATS, 0, 0, txt);
+	free(txt);
+	cJSON_Delete(o);
+}
+
+static void count(struct wctx *w, const char *what, int n)
+{
+	if (n <= 0)
+		return;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, what, n);
+	stats(w, o);
+}
+
 static void do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 {
 	char *body = NULL;
-	int http = job_run(w->d, spec, &body);
+	struct job_stats st;
+	int http = job_run(w->d, spec, &body, &st);
 	if (!body)
 		body = json_error("out of memory", NULL);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "lang", cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id")));
+	cJSON_AddStringToObject(o, "status", st.status);
+	cJSON_AddNumberToObject(o, "compile_s", st.compile_s);
+	cJSON_AddNumberToObject(o, "run_s", st.run_s);
+	stats(w, o); /* before the result, so a scrape right after the answer sees it */
 	reply(w, MSG_RESULT, (uint16_t)http, id, body);
 	free(body);
 	const char *cid = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "container"));
 	if (cid)
-		container_remove(w->d, cid);
+		count(w, "removed", container_remove(w->d, cid) == 0);
 }
 
 static void do_fill(struct wctx *w, const cJSON *fill)
@@ -82,8 +108,10 @@ static void do_fill(struct wctx *w, const cJSON *fill)
 		reply(w, MSG_FAILED, 0, 0, txt);
 		free(txt);
 		cJSON_Delete(o);
+		count(w, "create_failed", 1);
 		return;
 	}
+	count(w, "created", 1);
 	int known = 0;
 	for (int i = 0; lang && i < nseen; i++)
 		known |= !strcmp(seen[i], lang);
@@ -130,11 +158,11 @@ static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload
 	case MSG_REMOVE: {
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
 		if (id)
-			container_remove(w->d, id);
+			count(w, "removed", container_remove(w->d, id) == 0);
 		break;
 	}
 	case MSG_CLEANUP:
-		container_cleanup(w->d, w->cfg->instance);
+		count(w, "removed", container_cleanup(w->d, w->cfg->instance));
 		break;
 	case MSG_PING:
 		do_ping(w);

@@ -26,39 +26,76 @@ def wait_until(cond, timeout, what, interval=0.1):
     raise harness.TestFailure(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
-def raw_http(port, head, body=b"", timeout=30):
-    """Sends a request over a plain socket (the body may be refused half-way) and returns
-    (status or None, headers dict, body bytes) of whatever answer came back."""
+def _read_response(sock, deadline):
+    """Reads one final HTTP response (skipping "100 Continue"); (status or None, headers, body)."""
+    raw = b""
+    while True:
+        hd, sep, rest = raw.partition(b"\r\n\r\n")
+        if sep and hd.startswith(b"HTTP/1.1 100"):
+            raw = rest
+            continue
+        if sep and hd.startswith(b"HTTP/"):
+            lines = hd.decode(errors="replace").split("\r\n")
+            headers = {}
+            for ln in lines[1:]:
+                k, _, v = ln.partition(":")
+                headers[k.strip().lower()] = v.strip()
+            n = int(headers.get("content-length", "-1"))
+            if n < 0 or len(rest) >= n:
+                return int(lines[0].split(" ")[1]), headers, rest
+        left = deadline - time.time()
+        if left <= 0:
+            return None, {}, raw
+        sock.settimeout(left)
+        try:
+            b = sock.recv(65536)
+        except OSError:
+            b = b""
+        if not b:
+            return None, {}, raw
+        raw += b
+
+
+def post_with_expect(port, path, body, timeout=30):
+    """POSTs body with "Expect: 100-continue": a server may refuse it on its headers (a final
+    answer instead of 100), else the body is sent after the 100. Returns (status or None, headers,
+    body bytes); None when the connection ended without an answer."""
+    deadline = time.time() + timeout
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
+        s.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n").encode())
+        s.settimeout(min(5, timeout))
         try:
-            s.sendall(head + body)
-        except OSError:
-            pass  # the server may answer early and stop reading
-        chunks = []
+            first = s.recv(65536)
+        except socket.timeout:
+            first = b""  # no 100 within 5 s: send the body anyway (RFC 9110 allows that)
+        if first and not first.startswith(b"HTTP/1.1 100"):
+            return _read_response(_Prefilled(s, first), deadline)
         try:
-            while True:
-                b = s.recv(65536)
-                if not b:
-                    break
-                chunks.append(b)
+            s.sendall(body)
         except OSError:
-            pass
+            pass  # refused half-way: read what the server said
+        rest = first.partition(b"\r\n\r\n")[2] if first else b""
+        return _read_response(_Prefilled(s, rest), deadline)
     finally:
         s.close()
-    raw = b"".join(chunks)
-    # skip interim "100 Continue" answers
-    while raw.startswith(b"HTTP/1.1 100"):
-        raw = raw.partition(b"\r\n\r\n")[2]
-    if not raw.startswith(b"HTTP/"):
-        return None, {}, raw
-    hd, _, rest = raw.partition(b"\r\n\r\n")
-    lines = hd.decode(errors="replace").split("\r\n")
-    headers = {}
-    for ln in lines[1:]:
-        k, _, v = ln.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    return int(lines[0].split(" ")[1]), headers, rest
+
+
+class _Prefilled:
+    """A socket whose first recv() returns bytes already read."""
+
+    def __init__(self, sock, data):
+        self.sock, self.data = sock, data
+
+    def settimeout(self, t):
+        self.sock.settimeout(t)
+
+    def recv(self, n):
+        if self.data:
+            d, self.data = self.data, b""
+            return d
+        return self.sock.recv(n)
 
 
 def conf_languages():
@@ -309,12 +346,15 @@ def test_body_over_body_kb_is_413():
     s = shared_server()
     body = json.dumps({"language": "python", "source_code": "print(1)", "stdin": "y" * (2100 * 1024)}).encode()
     check(len(body) > 2048 * 1024, "body not over the 2048 KiB cap")
-    head = (f"POST /execute HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
-    st, hd, rest = raw_http(s.port, head, body)
+    st, hd, rest = post_with_expect(s.port, "/execute", body)
+    check(st is not None, f"a {len(body)}-byte body (over body_kb 2048) got no HTTP answer at all: "
+                          f"the connection was closed; received {rest[:200]!r}")
     check(st == 413, f"expected HTTP 413 for a {len(body)}-byte body, got {st} {rest[:200]!r}")
     js = json.loads(rest.decode())
-    check("error" in js, js)
+    check(isinstance(js, dict) and "error" in js, js)
+    # the server keeps serving afterwards
+    r = s.run("python", "print('after 413')")
+    check(r["stdout"] == "after 413\n", r)
 
 
 def test_unknown_path_404_and_get_execute_405():
