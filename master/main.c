@@ -90,9 +90,18 @@ static void begin_stop(void)
 }
 
 /* Advances the stop sequence; returns 1 when the loop may end. */
+static int slots_busy(void)
+{
+	int n = 0;
+	for (int i = 0; i < M.nslots; i++)
+		n += M.slots[i].state == SLOT_BUSY;
+	return n;
+}
+
 static int stop_step(void)
 {
-	if (M.stopping == 1 && (M.running == 0 || now_ms() > M.stop_deadline)) {
+	/* wait for jobs and for fills in flight, so the cleanup's listing sees every container */
+	if (M.stopping == 1 && ((M.running == 0 && slots_busy() == 0) || now_ms() > M.stop_deadline)) {
 		M.stopping = 2;
 		M.cleanup_done = 0;
 		M.cleanup_pending = 1;

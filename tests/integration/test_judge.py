@@ -219,6 +219,15 @@ def test_stop_on_first_failure_must_be_bool():
     check("stop_on_first_failure" in str(js), js)
 
 
+def test_output_limit_boundary():
+    prog = "import sys\nn = int(input())\nsys.stdout.write('x' * n)\n"
+    tests = [T(str(n), "x" * n) for n in (1023, 1024, 1025)]
+    js, _ = judge("python", prog, tests, output_limit_kb=1)
+    check(verdicts(js) == ["accepted", "accepted", "output_limit_exceeded"], js)
+    check([t["output_truncated"] for t in js["tests"]] == [False, False, True], js)
+    check(len(js["tests"][2]["stdout"]) == 1024, js)
+
+
 # ---------------------------------------------------------------- comparison modes
 
 ECHO = "import sys\nsys.stdout.buffer.write(sys.stdin.buffer.read())\n"
@@ -377,7 +386,7 @@ PY_SLEEP = "import time\ntime.sleep(1)\nprint('up')\n"
 
 
 def test_cpu_time_accuracy_c():
-    js, _ = judge("c", C_BUSY, [T("", "done"), T("", "done")], time_limit=3)
+    js, _ = judge("c", C_BUSY, [T("", "done"), T("", "done")], time_limit=5)
     check(verdicts(js) == ["accepted", "accepted"], js)
     for t in js["tests"]:
         check(900 <= t["cpu_time_ms"] <= 1100, f"1 s of CPU measured as {t['cpu_time_ms']} ms: {t}")
@@ -420,6 +429,67 @@ def test_memory_measure_c():
     check(js["verdict"] == "memory_limit_exceeded", f"64 MiB under a 32 MiB limit: {js}")
     note(f"memory (C, 64 MiB touched): memory_used_kb {peaks}; with memory_limit_mb 32: {t['verdict']} "
          f"memory_used_kb {t['memory_used_kb']} exit={t['exit_code']} sig={t['signal']}")
+
+
+PY_CHILD_CPU = r"""
+import os, sys, time
+mode = sys.stdin.readline().strip()
+r, w = os.pipe()
+pids = []
+for k in range(2):
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        if mode == "daemon" and os.fork() != 0:
+            os._exit(0)  # the burner is detached: not a child of the main process
+        while time.process_time() < 0.4:
+            pass
+        os._exit(0)
+    pids.append(pid)
+os.close(w)
+for p in pids:
+    os.waitpid(p, 0)
+os.read(r, 1)  # EOF once every burner has exited
+print("done")
+"""
+
+
+def test_cpu_limit_counts_child_processes():
+    """2 x 0.4 s of CPU in child processes (waited for, or detached) is over a 0.5 s limit."""
+    js, _ = judge("python", PY_CHILD_CPU, [T("wait\n", "done"), T("daemon\n", "done")], time_limit=0.5,
+                  wall_time_limit=5)
+    check(verdicts(js) == ["time_limit_exceeded"] * 2, js)
+    check(all(t["cpu_time_ms"] >= 500 for t in js["tests"]), js)
+
+
+PY_CHILD_MEM = r"""
+import os, sys
+mode = sys.stdin.readline().strip()
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    if mode == "daemon" and os.fork() != 0:
+        os._exit(0)
+    x = bytearray(200 << 20)
+    for i in range(0, len(x), 4096):
+        x[i] = 1
+    os.write(w, b"%d\n" % x[-4096])
+    os._exit(0)
+if mode != "nowait":
+    os.waitpid(pid, 0)
+print(os.read(r, 100).decode().strip(), flush=True)
+"""
+
+
+def test_memory_limit_counts_child_processes():
+    """A child process that touches 200 MiB under memory_limit_mb 64 must be memory_limit_exceeded
+    whether or not the main process waits for it."""
+    tests = [T("wait\n", "1"), T("nowait\n", "1"), T("daemon\n", "1")]
+    js, _ = judge("python", PY_CHILD_MEM, tests, memory_limit_mb=64)
+    note("child-process memory (200 MiB under a 64 MiB limit): " +
+         ", ".join(f"{m}: {t['verdict']} {t['memory_used_kb']} KiB"
+                   for m, t in zip(("waited", "not waited", "detached"), js["tests"])))
+    check(verdicts(js) == ["memory_limit_exceeded"] * 3, f"verdicts {verdicts(js)}: {js}")
 
 
 # ---------------------------------------------------------------- forging
