@@ -19,7 +19,7 @@ UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps engine images run test unit integration asan bench clean prepare check-config
+.PHONY: all deps engine images run test unit integration asan bench clean prepare check-config fuzz unit-bins
 all: $(B)/executioner $(B)/executioner-helper $(UNIT_BIN)
 
 $(B)/obj/%.o: %.c $(wildcard shared/*.h master/*.h workers/*.h)
@@ -74,6 +74,20 @@ asan:
 	@ASAN_OPTIONS=detect_leaks=1 tests/run-unit.sh $(patsubst $(B)/%,build-asan/%,$(UNIT_BIN))
 
 unit-bins: $(UNIT_BIN)
+
+# libFuzzer targets (clang): the request validator and the wire/stream decoders.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Ishared -Imaster -Iworkers -g -O1 -fsanitize=fuzzer,address,undefined
+build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c shared/config.c shared/jsonutil.c shared/buf.c shared/log.c
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lconfig -lm
+build/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workers/session.c shared/docker.c shared/docker_stream.c shared/wire.c shared/buf.c shared/log.c
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ $^ -lcurl -lcjson -lm
+fuzz: build/fuzz/fuzz_request build/fuzz/fuzz_wire
+	@for t in fuzz_request fuzz_wire; do mkdir -p build/fuzz/corpus-$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 build/fuzz/corpus-$$t tests/fuzz/seeds 2>&1 | tail -n 12 || exit 1; done
 
 bench: prepare
 	@python3 bench/bench.py --binary $(B)/executioner --config $(CONF)
