@@ -55,6 +55,7 @@ struct pool {
 	int failures;                /* consecutive FILL failures */
 	long retry_at;               /* backoff after failures */
 	char version[64];            /* as the image reports it */
+	char transport[16];          /* how its containers' helpers are reached */
 	int removed;                 /* language gone from the config: drain */
 };
 

@@ -163,8 +163,13 @@ static int parse_compare(const cJSON *req, cJSON *job, struct req_error *e)
 		ok |= !strcmp(mode, modes[i]);
 	if (!ok)
 		return fail(e, 400, "compare", "compare must be one of lines, exact, tokens, float", NULL);
-	if (opt_number(req, tol, 1e9, 0, &t, e) < 0)
-		return -1;
+	cJSON *tv = cJSON_GetObjectItemCaseSensitive(req, "float_tolerance");
+	if (tv && !cJSON_IsNull(tv)) {
+		if (!cJSON_IsNumber(tv) || !isfinite(tv->valuedouble) || tv->valuedouble < 0 || tv->valuedouble > 1e9)
+			return fail(e, 400, "float_tolerance", "float_tolerance must be a number from 0 to 1e9", NULL);
+		t = tv->valuedouble;
+	}
+	(void)tol;
 	cJSON *stop = cJSON_GetObjectItemCaseSensitive(req, "stop_on_first_failure");
 	if (stop && !cJSON_IsBool(stop) && !cJSON_IsNull(stop))
 		return fail(e, 400, "stop_on_first_failure", "stop_on_first_failure must be true or false", NULL);
@@ -234,6 +239,22 @@ static int parse_limits(const cJSON *req, const struct config *c, const struct l
 	return 0;
 }
 
+/* Does the JSON text escape a NUL (\u0000) inside a string? C strings cannot carry it, so such a
+ * body is refused rather than silently cut short. An escaped backslash before "u0000" is not one. */
+static int has_nul_escape(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 6 <= n; i++) {
+		if (p[i] != '\\' || p[i + 1] != 'u' || strncmp(p + i + 2, "0000", 4))
+			continue;
+		size_t k = 0;
+		while (k < i && p[i - 1 - k] == '\\')
+			k++;
+		if (k % 2 == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int request_parse(const char *body, size_t len, const struct config *c, cJSON **job, struct req_error *e)
 {
 	static const char *const src[] = { "source_code", "code", "source", NULL };
@@ -245,6 +266,10 @@ int request_parse(const char *body, size_t len, const struct config *c, cJSON **
 	cJSON *req = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (!req)
 		return fail(e, 400, NULL, "the body is not valid JSON (%s)", len ? "syntax error" : "empty body");
+	if (has_nul_escape(body, len)) {
+		cJSON_Delete(req);
+		return fail(e, 400, NULL, "strings may not contain NUL characters (\\u0000)", NULL);
+	}
 	int rc = -1;
 	cJSON *j = NULL;
 	if (!cJSON_IsObject(req)) {

@@ -99,6 +99,10 @@ void sched_reconfigure(void)
 			continue;
 		p->removed = 0;
 		p->target = g->pool_size;
+		if (strcmp(p->transport, M.cfg.pool_transport)) {
+			pool_drain(p); /* ready containers were made for the other transport */
+			snprintf(p->transport, sizeof(p->transport), "%s", M.cfg.pool_transport);
+		}
 		if (!p->version[0])
 			snprintf(p->version, sizeof(p->version), "%s", g->version);
 	}
@@ -198,6 +202,7 @@ static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct 
 	cJSON_AddNumberToObject(j->spec, "id", j->id);
 	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(now_ms() - j->t_admit));
 	cJSON_AddBoolToObject(j->spec, "pause", M.cfg.pool_pause);
+	cJSON_AddStringToObject(j->spec, "transport", p->transport);
 	char *txt = cJSON_PrintUnformatted(j->spec);
 	cJSON_Delete(j->spec);
 	j->spec = NULL;
@@ -289,6 +294,7 @@ static char *fill_json(const struct lang *g)
 	cJSON_AddNumberToObject(o, "fsize_bytes", (double)c->fsize_kb * 1024);
 	cJSON_AddStringToObject(o, "runtime", c->runtime);
 	cJSON_AddBoolToObject(o, "pause", c->pool_pause);
+	cJSON_AddStringToObject(o, "transport", c->pool_transport);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;

@@ -44,6 +44,7 @@ static const struct setting settings[] = {
 	SS("docker", "instance", instance, "default"),
 	SI("pool", "size", pool_size, "2", 0, 64),
 	SB("pool", "pause", pool_pause, "true"),
+	SS("pool", "transport", pool_transport, "attach"),
 	SD("limits", "time_s", time_s, "5", 0.01, 3600),
 	SD("limits", "max_time_s", max_time_s, "30", 0.01, 3600),
 	SD("limits", "wall_factor", wall_factor, "2", 1, 100),
@@ -374,6 +375,8 @@ static int check_consistency(struct config *c, char *err, size_t errlen)
 		return ERR("%s: limits.cpus is above limits.max_cpus", c->path), -1;
 	if (c->output_kb > c->max_output_kb)
 		return ERR("%s: limits.output_kb is above limits.max_output_kb", c->path), -1;
+	if (strcmp(c->pool_transport, "attach") && strcmp(c->pool_transport, "exec"))
+		return ERR("%s: pool.transport must be \"attach\" or \"exec\"", c->path), -1;
 	if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json"))
 		return ERR("%s: log.format must be \"text\" or \"json\"", c->path), -1;
 	if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") && strcmp(c->log_level, "warn") &&

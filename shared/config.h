@@ -48,6 +48,7 @@ struct config {
 	/* pool */
 	int pool_size;
 	int pool_pause;
+	char pool_transport[16]; /* "attach": the helper is the container's main process; "exec": exec'd per job */
 	/* limits: defaults and maxima of what a request may ask */
 	double time_s, max_time_s, wall_factor;
 	int memory_mb, max_memory_mb;

@@ -71,6 +71,8 @@ cJSON *container_spec(const cJSON *fill, const char *instance)
 	cJSON_AddStringToObject(o, "Image", str(fill, "image", ""));
 	cJSON *cmd = cJSON_AddArrayToObject(o, "Cmd");
 	cJSON_AddItemToArray(cmd, cJSON_CreateString(HELPER_PATH));
+	if (!strcmp(str(fill, "transport", "attach"), "exec"))
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("--idle")); /* PID 1 only reaps; jobs exec the helper */
 	cJSON_AddStringToObject(o, "User", SANDBOX_UID ":" SANDBOX_UID);
 	cJSON_AddStringToObject(o, "WorkingDir", "/work");
 	cJSON_AddArrayToObject(o, "Env");

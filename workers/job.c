@@ -139,25 +139,51 @@ static int send_run(struct session *s, const char *in, const cJSON *args)
 	return rc ? -1 : 0;
 }
 
-/* Changes the container's limits when the job asks for more memory or other CPUs than it has. */
-static int adjust_limits(struct docker *d, const char *id, const cJSON *spec)
+/* The container's cgroup holds the job to its limits: memory is what the run may use plus the
+ * work dir's share (its files count), CPU the job's share. Compiled languages' containers are made
+ * with the compile step's memory, and are narrowed to the run's once the compile is done. */
+struct limits_state {
+	struct docker *d;
+	const char *id;
+	double have_mb, run_mb;
+};
+
+static int set_limits(struct limits_state *ls, double mb, double cpus)
+{
+	cJSON *u = cJSON_CreateObject();
+	if (mb > 0) {
+		cJSON_AddNumberToObject(u, "Memory", mb * 1024 * 1024);
+		cJSON_AddNumberToObject(u, "MemorySwap", mb * 1024 * 1024);
+	}
+	if (cpus > 0)
+		cJSON_AddNumberToObject(u, "NanoCpus", cpus * 1e9);
+	int rc = docker_update(ls->d, ls->id, u);
+	cJSON_Delete(u);
+	if (rc == 0 && mb > 0)
+		ls->have_mb = mb;
+	return rc;
+}
+
+/* Before the job starts: what the first step needs. */
+static int limits_initial(struct limits_state *ls, const cJSON *spec, int compiled)
 {
 	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
-	double need = job_num(spec, "memory_mb", 0) + job_num(lang, "workdir_slack_mb", 48);
-	double have = job_num(lang, "container_memory_mb", 0);
+	ls->run_mb = job_num(spec, "memory_mb", 0) + job_num(lang, "workdir_slack_mb", 48);
+	ls->have_mb = job_num(lang, "container_memory_mb", 0);
 	double cpus = job_num(spec, "cpus", 1), ccpus = job_num(lang, "container_cpus", 1);
-	if (need <= have && fabs(cpus - ccpus) < 1e-9)
+	double want = compiled ? (ls->run_mb > ls->have_mb ? ls->run_mb : ls->have_mb) : ls->run_mb;
+	int mem = fabs(want - ls->have_mb) >= 1, cpu = fabs(cpus - ccpus) >= 1e-9;
+	if (!mem && !cpu)
 		return 0;
-	cJSON *u = cJSON_CreateObject();
-	if (need > have) {
-		cJSON_AddNumberToObject(u, "Memory", need * 1024 * 1024);
-		cJSON_AddNumberToObject(u, "MemorySwap", need * 1024 * 1024);
-	}
-	if (fabs(cpus - ccpus) >= 1e-9)
-		cJSON_AddNumberToObject(u, "NanoCpus", cpus * 1e9);
-	int rc = docker_update(d, id, u);
-	cJSON_Delete(u);
-	return rc;
+	return set_limits(ls, mem ? want : 0, cpu ? cpus : 0);
+}
+
+/* After a successful compile: the run's own memory limit. */
+static int limits_for_run(struct limits_state *ls)
+{
+	if (fabs(ls->run_mb - ls->have_mb) < 1)
+		return 0;
+	return set_limits(ls, ls->run_mb, 0);
 }
 
 static int compile_failed(const struct step *st)
@@ -218,7 +244,7 @@ static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 	return 0;
 }
 
-static int session_steps(struct session *s, const cJSON *spec, struct job_result *r)
+static int session_steps(struct session *s, const cJSON *spec, struct job_result *r, struct limits_state *ls)
 {
 	struct buf m;
 	buf_init(&m, (size_t)WIRE_MAX_PAYLOAD);
@@ -244,6 +270,11 @@ static int session_steps(struct session *s, const cJSON *spec, struct job_result
 		}
 		if ((r->compile_failed = compile_failed(&r->compile)))
 			return 0;
+		if (limits_for_run(ls) < 0) {
+			snprintf(r->error, sizeof(r->error), "cannot set the run's memory limit: %s",
+				 docker_last_error(ls->d)->msg);
+			return -1;
+		}
 	}
 	t = mono_ms();
 	rc = run_all(s, spec, r);
@@ -265,9 +296,10 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 	r.runs = calloc((size_t)r.ntests, sizeof(*r.runs));
 	r.verdicts = calloc((size_t)r.ntests, sizeof(*r.verdicts));
 	long t0 = mono_ms();
+	struct limits_state ls = { .d = d, .id = id };
 	if (!r.runs || !r.verdicts) {
 		snprintf(r.error, sizeof(r.error), "out of memory");
-	} else if (adjust_limits(d, id, spec) < 0) {
+	} else if (limits_initial(&ls, spec, r.has_compile) < 0) {
 		snprintf(r.error, sizeof(r.error), "cannot set the job's limits: %s", docker_last_error(d)->msg);
 	} else if (cJSON_IsTrue(cJSON_GetObjectItem(spec, "pause")) && docker_unpause(d, id) < 0) {
 		snprintf(r.error, sizeof(r.error), "the job's container is not usable (unpause): %s",
@@ -275,12 +307,13 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 	} else {
 		/* the engine refuses to attach to a paused container; the helper waits on stdin */
 		r.ms_unpause = mono_ms() - t0;
-		if (session_open(&s, d, id) < 0) {
-			snprintf(r.error, sizeof(r.error), "the job's container is not usable (attach): %s",
-				 docker_last_error(d)->msg);
+		const char *transport = job_str(spec, "transport");
+		if (session_open(&s, d, id, transport) < 0) {
+			snprintf(r.error, sizeof(r.error), "the job's container is not usable (%s): %s",
+				 *transport ? transport : "attach", docker_last_error(d)->msg);
 		} else {
 			r.ms_attach = mono_ms() - t0 - r.ms_unpause;
-			session_steps(&s, spec, &r);
+			session_steps(&s, spec, &r, &ls);
 			struct buf end;
 			buf_init(&end, 64);
 			if (wire_pack(&end, H_END, 0, 0, NULL, 0) == 0)

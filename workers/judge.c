@@ -115,6 +115,8 @@ static int tokens_equal(const char *x, size_t xn, const char *y, size_t yn, int 
 	double a, b;
 	if (!fl || !parse_num(x, xn, &a) || !parse_num(y, yn, &b))
 		return 0;
+	if (isinf(a) || isinf(b))
+		return a == b;
 	double d = fabs(a - b);
 	return d <= tol || d <= tol * fabs(b);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "container.h"
 #include "log.h"
 #include "session.h"
 
@@ -18,13 +19,35 @@ static long mono_ms(void)
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
 }
 
-int session_open(struct session *s, struct docker *d, const char *container)
+static int exec_helper(struct session *s, struct docker *d, const char *container)
+{
+	char eid[65];
+	cJSON *spec = cJSON_CreateObject();
+	cJSON *cmd = cJSON_AddArrayToObject(spec, "Cmd");
+	cJSON_AddItemToArray(cmd, cJSON_CreateString(HELPER_PATH));
+	cJSON_AddBoolToObject(spec, "AttachStdin", 1);
+	cJSON_AddBoolToObject(spec, "AttachStdout", 1);
+	cJSON_AddBoolToObject(spec, "AttachStderr", 1);
+	cJSON_AddBoolToObject(spec, "Tty", 0);
+	cJSON_AddStringToObject(spec, "User", SANDBOX_UID ":" SANDBOX_UID);
+	cJSON_AddStringToObject(spec, "WorkingDir", "/work");
+	cJSON_AddArrayToObject(spec, "Env");
+	int rc = docker_exec_create(d, container, spec, eid);
+	cJSON_Delete(spec);
+	if (rc < 0)
+		return -1;
+	return docker_exec_start(d, eid, &s->st);
+}
+
+int session_open(struct session *s, struct docker *d, const char *container, const char *transport)
 {
 	memset(s, 0, sizeof(*s));
 	docker_demux_init(&s->dm);
 	buf_init(&s->out, (size_t)WIRE_MAX_PAYLOAD + WIRE_HDR_LEN);
 	buf_init(&s->err, ERR_MAX);
 	s->st.fd = -1;
+	if (transport && !strcmp(transport, "exec"))
+		return exec_helper(s, d, container);
 	return docker_attach(d, container, &s->st);
 }
 

@@ -19,8 +19,9 @@ struct session {
 	char error[256];
 };
 
-/* Attaches to a container's stdio. 0 or -1 (d holds the engine's error). */
-int session_open(struct session *s, struct docker *d, const char *container);
+/* Reaches the helper: attaches to the container's stdio ("attach": the helper is its main
+ * process), or execs a new helper in it ("exec"). 0 or -1 (d holds the engine's error). */
+int session_open(struct session *s, struct docker *d, const char *container, const char *transport);
 int session_send(struct session *s, const struct buf *msg, int timeout_ms);
 /* Receives one message; its payload stays valid until the next call. -1 on EOF, timeout or a
  * malformed stream, with s->error set. */

@@ -275,6 +275,8 @@ def _rate_test(env, limit):
         check(mget(after, "executioner_requests_total", endpoint="/execute", code="429") == 1, "requests_total 429")
         rc, out = promtool(text)
         check(rc != 1, f"promtool cannot parse /metrics with rate_limited series (exit {rc}): {out}")
+        s.wait_log("path=/execute status=429 ", 10)
+        s.wait_log("path=/languages status=429 ", 10)
 
 
 def test_global_rate_limit_429():
@@ -344,6 +346,8 @@ def test_api_keys():
         for path in ("/health", "/metrics"):
             st, js, _ = s.request("GET", path)
             check(st == 200, f"{path} without a key: {st} {js}")
+        s.wait_log("method=POST path=/execute status=401 ", 10)
+        s.wait_log("method=GET path=/languages status=401 ", 10)
         after = metrics(s)
         d = msum(after, "executioner_executions_total") - msum(before, "executioner_executions_total")
         check(d == 2, f"executions_total grew by {d}, expected 2 (the refused requests leave no trace)")
@@ -372,6 +376,7 @@ def test_cors_origin_and_preflight():
         check("POST" in methods, f"preflight Allow-Methods lacks POST: {h}")
         allowed = [x.strip().lower() for x in (hdr(h, "Access-Control-Allow-Headers") or "").split(",")]
         check("content-type" in allowed and "authorization" in allowed, f"preflight Allow-Headers: {h}")
+        s.wait_log("method=OPTIONS path=/execute status=204 ", 10)
     s = shared_server()  # started with the shipped config: no cors_origin
     for method, path in (("GET", "/languages"), ("GET", "/health"), ("OPTIONS", "/execute")):
         st, js, h = s.request(method, path, headers={"Origin": origin})
@@ -402,8 +407,8 @@ def test_access_log_one_line_per_request():
     r = s.run("python", "import time\ntime.sleep(0.3)\nprint('x')")
     job = r["id"]
     s.wait_log(f"job={job} ", 10, start=start)
-    st, js = s.execute({"language": "nope", "source_code": "x"})
-    check(400 <= st < 500, f"unknown language: {st} {js}")
+    bad_st, js = s.execute({"language": "nope", "source_code": "x"})
+    check(400 <= bad_st < 500, f"unknown language: {bad_st} {js}")
     s.request("GET", "/languages")
     s.request("GET", "/health")
     st, _, _ = s.request("GET", f"/no-such-path-{os.getpid()}")
@@ -418,7 +423,7 @@ def test_access_log_one_line_per_request():
     check(int(run) >= 300, f"run_ms {run} < the program's 300 ms sleep: {ok[0].group(0)}")
     check(int(total) >= int(q) + int(run) - 1, f"total_ms < queue_ms + run_ms: {ok[0].group(0)}")
     bad = [m for m in ex if m is not ok[0]][0]
-    check(bad.group(4) == str(st) and bad.group(6) == "0" and bad.group(5) in ("-", "nope"),
+    check(bad.group(4) == str(bad_st) and bad.group(6) == "0" and bad.group(5) in ("-", "nope"),
           f"rejected /execute line: {bad.group(0)}")
     for path, status in (("/languages", "200"), ("/health", "200"), (f"/no-such-path-{os.getpid()}", "404")):
         ls = access_lines(s, start, path)

@@ -108,6 +108,10 @@ static void test_bad_inputs(void **state)
 	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[{}],\"compare\":\"fuzzy\"}", 400, "compare", "one of");
 	bad("{\"language\":\"python\",\"source_code\":\"x\",\"stop_on_first_failure\":1}", 400, "stop_on_first_failure",
 	    "true or false");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"stdin\":\"a\\u0000b\"}", 400, "", "NUL");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"float_tolerance\":-1}", 400, "float_tolerance", "0 to");
+	cJSON_Delete(ok("{\"language\":\"python\",\"source_code\":\"x\",\"stdin\":\"a\\\\u0000b\"}")); /* escaped backslash */
+	cJSON_Delete(ok("{\"language\":\"python\",\"source_code\":\"x\",\"float_tolerance\":0}"));
 }
 
 static void test_source_cap(void **state)
