@@ -125,6 +125,7 @@ static enum MHD_Result route_metrics(struct MHD_Connection *c, struct reqctx *x)
 {
 	metrics_request(x->path, 200); /* counted before rendering, so a scrape sees itself */
 	char *text = metrics_render();
+	access_log(x, 200);
 	return respond_as(c, NULL, 200, text, "text/plain; version=0.0.4; charset=utf-8", NULL, NULL);
 }
 

@@ -194,7 +194,7 @@ static void render_state(struct buf *b)
 	render_scalar(b, "executioner_queue_depth", "gauge", "Jobs waiting for a worker or a container", M.queued);
 	render_scalar(b, "executioner_executions_running", "gauge", "Jobs being executed", M.running);
 	render_scalar(b, "executioner_workers_busy", "gauge", "Workers doing a task", busy);
-	render_scalar(b, "executioner_workers_total", "gauge", "Worker processes alive", alive);
+	render_scalar(b, "executioner_workers_alive", "gauge", "Worker processes alive", alive);
 	buf_printf(b, "# HELP executioner_pool_ready Paused containers ready per language\n"
 		      "# TYPE executioner_pool_ready gauge\n");
 	for (int i = 0; i < M.npools; i++)

@@ -224,7 +224,7 @@ def test_metrics_counters_histograms_gauges_and_worker_restarts():
         d = delta("executioner_requests_total", endpoint="/execute", code="200")
         check(d == n + 1, f"requests_total{{/execute,200}} grew by {d}, expected {n + 1}")
         check(mget(after, "executioner_pool_ready", language="python") is not None, "no pool_ready{python}")
-        check(mget(after, "executioner_workers_total") == 2, f"workers_total: {mget(after, 'executioner_workers_total')}")
+        check(mget(after, "executioner_workers_alive") == 2, f"workers_total: {mget(after, 'executioner_workers_alive')}")
         check(mget(after, "executioner_queue_depth") is not None, "no queue_depth")
         created = mget(after, "executioner_containers_created_total")
         check(created is not None and created >= 2, f"containers_created_total: {created}")
@@ -242,7 +242,7 @@ def test_metrics_counters_histograms_gauges_and_worker_restarts():
         m = metrics(s)
         check(mget(m, "executioner_worker_restarts_total") == restarts0 + 1,
               f"worker_restarts_total {restarts0} -> {mget(m, 'executioner_worker_restarts_total')}")
-        check(mget(m, "executioner_workers_total") == 2, f"workers_total after respawn: {mget(m, 'executioner_workers_total')}")
+        check(mget(m, "executioner_workers_alive") == 2, f"workers_total after respawn: {mget(m, 'executioner_workers_alive')}")
         r = s.run("python", PY_OK)
         check(r["status"] == "ok", f"after the respawn: {r}")
 
