@@ -16,8 +16,8 @@
 #include "admit.h"
 #include "log.h"
 #include "master.h"
+#include "version.h"
 
-#define VERSION "0.1.0"
 #define DRAIN_MS 30000
 #define CLEANUP_MS 20000
 
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 			flag_level = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("executioner %s\n", VERSION); return 0;
+		case 'V': printf("executioner %s\n", EXECUTIONER_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 	if (list)
 		return list_images();
 	log_init(log_level_parse(M.cfg.log_level), !strcmp(M.cfg.log_format, "json"), "master");
-	log_info("executioner %s starting: %d languages, %d workers, config %s", VERSION, M.cfg.nlangs,
+	log_info("executioner %s starting: %d languages, %d workers, config %s", EXECUTIONER_VERSION, M.cfg.nlangs,
 		 M.cfg.workers, conf_path);
 	return serve();
 }

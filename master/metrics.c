@@ -10,8 +10,8 @@
 #include "buf.h"
 #include "master.h"
 #include "metrics.h"
+#include "version.h"
 
-#define VERSION_STR "0.1.0"
 #define MAX_SERIES 512
 
 struct series {
@@ -218,6 +218,6 @@ char *metrics_render(void)
 	render_family(&b, &f_limited);
 	render_scalar(&b, "executioner_worker_restarts_total", "counter", "Workers respawned after dying", restarts);
 	buf_printf(&b, "# HELP executioner_build_info Build information\n# TYPE executioner_build_info gauge\n"
-		       "executioner_build_info{version=\"%s\"} 1\n", VERSION_STR);
+		       "executioner_build_info{version=\"%s\"} 1\n", EXECUTIONER_VERSION);
 	return buf_steal(&b);
 }

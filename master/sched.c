@@ -13,6 +13,7 @@
 #include "log.h"
 #include "master.h"
 #include "metrics.h"
+#include "version.h"
 #include "wire.h"
 
 #define PING_INTERVAL_MS 5000
@@ -545,6 +546,7 @@ cJSON *sched_health(void)
 	}
 	const char *st = !M.engine_ok ? "unhealthy" : M.stopping ? "stopping" : M.ready_logged ? "healthy" : "starting";
 	cJSON_AddStringToObject(o, "status", st);
+	cJSON_AddStringToObject(o, "version", EXECUTIONER_VERSION);
 	cJSON *eng = cJSON_AddObjectToObject(o, "engine");
 	cJSON_AddBoolToObject(eng, "reachable", M.engine_ok);
 	if (!M.engine_ok)
