@@ -19,7 +19,7 @@ UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps engine images run test unit integration asan bench clean prepare check-config fuzz unit-bins
+.PHONY: all deps engine images run test unit integration asan bench clean prepare check-config fuzz unit-bins soak
 all: $(B)/executioner $(B)/executioner-helper $(UNIT_BIN)
 
 $(B)/obj/%.o: %.c $(wildcard shared/*.h master/*.h workers/*.h)
@@ -91,6 +91,11 @@ fuzz: build/fuzz/fuzz_request build/fuzz/fuzz_wire
 
 bench: prepare
 	@python3 bench/bench.py --binary $(B)/executioner --config $(CONF)
+
+# A bounded steady load (SOAK_MINUTES, default 10) with leak checks; not part of make test.
+SOAK_MINUTES ?= 10
+soak: prepare
+	@python3 bench/soak.py --binary $(B)/executioner --config $(CONF) --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf build build-asan

@@ -282,6 +282,23 @@ static int session_steps(struct session *s, const cJSON *spec, struct job_result
 	return rc;
 }
 
+/* Attaches (or execs) to the helper. The engine applies its own paused/unpaused bookkeeping from
+ * containerd events asynchronously, so under load an attach right after an unpause may still be
+ * refused as "paused": unpause again (a no-op if it is not) and retry a few times. */
+static int open_helper(struct session *s, struct docker *d, const char *id, const char *transport)
+{
+	for (int attempt = 0;; attempt++) {
+		if (session_open(s, d, id, transport) == 0)
+			return 0;
+		const struct docker_error *e = docker_last_error(d);
+		if (attempt >= 4 || e->kind != DOCKER_E_HTTP || e->http != 409 || !strstr(e->msg, "paused"))
+			return -1;
+		session_close(s);
+		log_debug("attach to %.12s refused as paused (attempt %d); unpausing again", id, attempt + 1);
+		docker_unpause(d, id);
+	}
+}
+
 int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *st)
 {
 	struct job_result r;
@@ -308,7 +325,7 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 		/* the engine refuses to attach to a paused container; the helper waits on stdin */
 		r.ms_unpause = mono_ms() - t0;
 		const char *transport = job_str(spec, "transport");
-		if (session_open(&s, d, id, transport) < 0) {
+		if (open_helper(&s, d, id, transport) < 0) {
 			snprintf(r.error, sizeof(r.error), "the job's container is not usable (%s): %s",
 				 *transport ? transport : "attach", docker_last_error(d)->msg);
 		} else {
