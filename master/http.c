@@ -247,19 +247,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(x->method, sizeof(x->method), "%s", method);
 		snprintf(x->path, sizeof(x->path), "%s", url);
 		client_ip(c, x->client, sizeof(x->client));
+		/* a declared body over the cap is refused before it is read (MHD then closes) */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > x->body.max)
-			x->too_big = 1;
+		if (cl && strtoull(cl, NULL, 10) > x->body.max) {
+			x->too_big = x->responded = 1;
+			return route_execute(c, x);
+		}
 		return MHD_YES;
 	}
 	if (*size) {
-		if (!x->too_big && buf_append(&x->body, data, *size) < 0)
+		/* an undeclared (chunked) body over the cap is discarded and answered at its end */
+		if (!x->too_big && buf_append(&x->body, data, *size) < 0) {
 			x->too_big = 1;
-		*size = 0;
-		if (x->too_big && !x->responded) {
-			x->responded = 1;
-			return route_execute(c, x);
+			buf_free(&x->body);
 		}
+		*size = 0;
 		return MHD_YES;
 	}
 	if (x->job) {
@@ -273,6 +275,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (x->responded)
 		return MHD_YES;
+	if (x->too_big)
+		return route_execute(c, x);
 	return route(c, url, method, x);
 }
 
