@@ -38,7 +38,7 @@ static struct MHD_Daemon *daemon_;
 static void access_log(const struct reqctx *x, int status)
 {
 	long now = now_ms();
-	long queue = x->t_start ? x->t_start - x->t0 : 0, run = x->t_start ? now - x->t_start : 0;
+	long queue = x->t_start ? x->t_start - x->t0 : now - x->t0, run = x->t_start ? now - x->t_start : 0;
 	if (!x->job_id)
 		queue = run = 0;
 	log_info("request client=%s method=%s path=%s status=%d language=%s job=%u queue_ms=%ld run_ms=%ld total_ms=%ld",

@@ -301,34 +301,47 @@ static char *fill_json(const struct lang *g)
 	return s;
 }
 
-/* The pool that most needs a container: jobs waiting first, then the biggest shortfall. */
+/* The pool of the oldest queued job that has no container coming: it is served first, so a
+ * language never starves behind others whose containers keep arriving. */
+static struct pool *urgent_pool(void)
+{
+	long t = now_ms();
+	for (struct job *j = M.queue_head; j; j = j->next) {
+		struct pool *p = pool_find(j->lang);
+		if (!p || p->removed || p->retry_at > t)
+			continue;
+		if (p->nready + p->filling < waiting_for(p->lang))
+			return p;
+	}
+	return NULL;
+}
+
+/* Otherwise the biggest shortfall below target; ties go round-robin, not to config order. */
 static struct pool *neediest_pool(void)
 {
+	static int rr;
 	struct pool *best = NULL;
 	int best_need = 0;
 	long t = now_ms();
-	for (int i = 0; i < M.npools; i++) {
-		struct pool *p = &M.pools[i];
-		if (p->removed || p->retry_at > t)
-			continue;
-		int have = p->nready + p->filling;
-		int waiting = waiting_for(p->lang);
-		int need = (waiting > have ? (waiting - have) * 1000 : 0) + (p->target - have);
-		if (have >= p->target && waiting <= have)
+	for (int k = 0; k < M.npools; k++) {
+		struct pool *p = &M.pools[(rr + k) % M.npools];
+		int need = p->target - (p->nready + p->filling);
+		if (p->removed || p->retry_at > t || need <= 0)
 			continue;
 		if (need > best_need) {
 			best = p;
 			best_need = need;
 		}
 	}
+	rr = M.npools ? (rr + 1) % M.npools : 0;
 	return best;
 }
 
-static int try_fill(struct slot *s)
+static int try_fill(struct slot *s, int urgent)
 {
 	if (!M.cleanup_done || M.stopping)
 		return 0;
-	struct pool *p = neediest_pool();
+	struct pool *p = urgent ? urgent_pool() : neediest_pool();
 	if (!p)
 		return 0;
 	const struct lang *g = config_lang(&M.cfg, p->lang);
@@ -350,7 +363,7 @@ void sched_kick(void)
 		struct slot *s = &M.slots[i];
 		if (s->state != SLOT_IDLE)
 			continue;
-		if (try_job(s) || try_chore(s) || try_fill(s))
+		if (try_fill(s, 1) || try_job(s) || try_chore(s) || try_fill(s, 0))
 			continue;
 	}
 }
@@ -433,7 +446,7 @@ static void on_failed(struct slot *s, cJSON *o)
 		p->filling--;
 	if (cJSON_IsTrue(eng))
 		engine_state(0, err);
-	if (p) {
+	if (p && !M.stopping) {
 		p->failures++;
 		long back = 500L << (p->failures < 6 ? p->failures : 6);
 		p->retry_at = now_ms() + back;

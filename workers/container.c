@@ -83,6 +83,7 @@ cJSON *container_spec(const cJSON *fill, const char *instance)
 	cJSON_AddBoolToObject(o, "AttachStderr", 1);
 	cJSON_AddBoolToObject(o, "Tty", 0);
 	cJSON_AddBoolToObject(o, "NetworkDisabled", 1);
+	cJSON_AddStringToObject(o, "StopSignal", "SIGKILL"); /* PID 1 ignores TERM: stop at once */
 	cJSON *l = cJSON_AddObjectToObject(o, "Labels");
 	cJSON_AddStringToObject(l, LABEL_KEY, instance);
 	cJSON_AddStringToObject(l, "executioner.language", str(fill, "lang", ""));

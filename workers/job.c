@@ -282,6 +282,15 @@ static int session_steps(struct session *s, const cJSON *spec, struct job_result
 	return rc;
 }
 
+/* Unpauses; the engine's paused flag can lag the freezer, so "is not paused" counts as done. */
+static int unpause(struct docker *d, const char *id)
+{
+	if (docker_unpause(d, id) == 0)
+		return 0;
+	const struct docker_error *e = docker_last_error(d);
+	return e->kind == DOCKER_E_HTTP && e->http == 409 && strstr(e->msg, "not paused") ? 0 : -1;
+}
+
 /* Attaches (or execs) to the helper. The engine applies its own paused/unpaused bookkeeping from
  * containerd events asynchronously, so under load an attach right after an unpause may still be
  * refused as "paused": unpause again (a no-op if it is not) and retry a few times. */
@@ -295,7 +304,7 @@ static int open_helper(struct session *s, struct docker *d, const char *id, cons
 			return -1;
 		session_close(s);
 		log_debug("attach to %.12s refused as paused (attempt %d); unpausing again", id, attempt + 1);
-		docker_unpause(d, id);
+		unpause(d, id);
 	}
 }
 
@@ -318,7 +327,7 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 		snprintf(r.error, sizeof(r.error), "out of memory");
 	} else if (limits_initial(&ls, spec, r.has_compile) < 0) {
 		snprintf(r.error, sizeof(r.error), "cannot set the job's limits: %s", docker_last_error(d)->msg);
-	} else if (cJSON_IsTrue(cJSON_GetObjectItem(spec, "pause")) && docker_unpause(d, id) < 0) {
+	} else if (cJSON_IsTrue(cJSON_GetObjectItem(spec, "pause")) && unpause(d, id) < 0) {
 		snprintf(r.error, sizeof(r.error), "the job's container is not usable (unpause): %s",
 			 docker_last_error(d)->msg);
 	} else {

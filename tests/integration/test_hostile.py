@@ -259,8 +259,9 @@ def W(k, path, creat=False):
             os.close(fd)
     R(k, f)
 libc = ctypes.CDLL(None, use_errno=True)
-def C(k, fn, *a):
-    fn.restype = ctypes.c_long
+def C(k, fn, *a, long=False):
+    fn.restype = ctypes.c_long if long else ctypes.c_int  # int-returning calls must not be read as long
+    ctypes.set_errno(0)
     r = fn(*a)
     print(k + "=" + ("OK" if r >= 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))), flush=True)
     return r
@@ -328,7 +329,9 @@ def test_memory_bomb():
 def test_tight_infinite_loop():
     def chk(lang, js, raw, dt):
         check(js["status"] == "timeout" and js["timeout"] is True, f"{lang}: want timeout: {short(js)}")
-        check(js["cpu_time_ms"] >= 800, f"{lang}: cpu_time_ms {js['cpu_time_ms']} for a 1 s busy loop")
+        # plain runs have wall = CPU limit: on a loaded host the wall clock may end it first
+        check(js["cpu_time_ms"] >= 900 or js["execution_time_ms"] >= 950,
+              f"{lang}: ended early: cpu_time_ms {js['cpu_time_ms']}, execution_time_ms {js['execution_time_ms']}")
         check(dt < 8, f"{lang}: took {dt:.1f}s for time_limit 1")
     hostile({"python": ("while True:\n    pass\n", chk, {"time_limit": 1}),
              "c": ("int main(void){volatile unsigned long i=0; for(;;) i++;}\n", chk, {"time_limit": 1})})
@@ -876,9 +879,9 @@ def test_killing_or_signalling_the_parent():
 for sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGSTOP, signal.SIGINT, signal.SIGHUP, signal.SIGSEGV):
     R("kill1_%d" % sig, os.kill, 1, sig)
 R("killppid", os.kill, os.getppid(), signal.SIGKILL)
-pidfd = C("pidfd_open", libc.syscall, 434, 1, 0)
+pidfd = C("pidfd_open", libc.syscall, 434, 1, 0, long=True)
 if pidfd >= 0:
-    C("pidfd_kill", libc.syscall, 424, pidfd, 9, None, 0)
+    C("pidfd_kill", libc.syscall, 424, pidfd, 9, None, 0, long=True)
 R("killall", os.kill, -1, signal.SIGKILL)
 R("stopall", os.kill, -1, signal.SIGSTOP)
 time.sleep(0.2)
@@ -1149,11 +1152,11 @@ R("cwd", os.readlink, "/proc/1/cwd")
 R("root", os.listdir, "/proc/1/root/")
 R("ns_mnt", lambda: os.close(os.open("/proc/1/ns/mnt", os.O_RDONLY)))
 R("fd0_write", lambda: open("/proc/1/fd/1", "wb").write(b"x"))
-C("ptrace_attach", libc.ptrace, 16, 1, None, None)
-C("ptrace_seize", libc.ptrace, 0x4206, 1, None, None)
-pidfd = C("pidfd_open", libc.syscall, 434, 1, 0)
+C("ptrace_attach", libc.ptrace, 16, 1, None, None, long=True)
+C("ptrace_seize", libc.ptrace, 0x4206, 1, None, None, long=True)
+pidfd = C("pidfd_open", libc.syscall, 434, 1, 0, long=True)
 if pidfd >= 0:
-    C("pidfd_getfd", libc.syscall, 438, pidfd, 1, 0)
+    C("pidfd_getfd", libc.syscall, 438, pidfd, 1, 0, long=True)
 st = dict(l.split(":\t", 1) for l in open("/proc/1/status").read().splitlines() if ":\t" in l)
 print("init_uid=" + st.get("Uid", "?").split()[0])
 """
@@ -1214,7 +1217,7 @@ C("umount_work", libc.umount2, b"/work", 2)
 def child(k, fn, *a):
     pid = os.fork()
     if pid == 0:
-        fn.restype = ctypes.c_long
+        fn.restype = ctypes.c_int
         r = fn(*a)
         os._exit(0 if r >= 0 else (ctypes.get_errno() or 255))
     _, st = os.waitpid(pid, 0)
@@ -1230,7 +1233,7 @@ R("setgid0", os.setgid, 0)
 R("setgroups", os.setgroups, [0])
 R("mknod_blk", os.mknod, "/work/sda", 0o600 | 0o060000, os.makedev(8, 0))
 R("chown_root", os.chown, "/work/main.py", 0, 0)
-C("add_key", libc.syscall, 248, b"user", b"k", b"v", 1, -2)
+C("add_key", libc.syscall, 248, b"user", b"k", b"v", 1, -2, long=True)
 C("klogctl", libc.klogctl, 3, ctypes.create_string_buffer(64), 64)
 C("sethostname", libc.sethostname, b"evil", 4)
 now = time.clock_gettime(time.CLOCK_REALTIME)
@@ -1299,8 +1302,9 @@ int main(void) {
 """
     deny = {"EPERM", "EACCES", "EROFS"}
     want = {k: deny | {"ENOENT", "ETXTBSY", "EINVAL"} for k, _ in ESCAPE_WRITES}
-    for k in ("core_pattern", "sysctl_host", "drop_caches", "sysrq", "oom_adj_init", "init_exe"):
+    for k in ("core_pattern", "sysctl_host", "drop_caches", "oom_adj_init", "init_exe"):
         want[k] = deny  # these exist: they must be refused
+    want["self_attr"] = want["self_attr"] | {"W_EINVAL"}  # its own LSM label: opens, no LSM takes the write
     for k in ("mount_tmpfs", "mount_proc", "mount_bind", "remount_root", "umount_work", "unshare_user", "unshare_ns",
               "unshare_net", "unshare_pid", "chroot", "setuid0", "setgid0", "setgroups", "mknod_blk", "chown_root",
               "add_key", "klogctl", "sethostname", "clock_settime", "reboot", "exec_tmp"):
