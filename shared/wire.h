@@ -55,6 +55,8 @@ enum {
 	T_RUN_WALL_MS, T_RUN_CPU_MS, T_RUN_MEM_KB,
 	T_OUTPUT_MAX, T_FSIZE_MAX, T_NOFILE, T_STACK_KB,
 	T_STDIN = 20, T_EXTRA_ARG,
+	T_RUN_UID = 30, T_RUN_GID, /* H_SETUP: the uid/gid programs run as (the helper runs as root
+	                            * with only SETUID/SETGID/KILL, so the program cannot touch it) */
 	T_KIND = 40, /* H_STEP: 0 compile, 1 run */
 	T_EXIT, T_SIGNAL, T_WALL_US, T_CPU_US, T_MAXRSS_KB, T_STDOUT, T_STDERR, T_FLAGS, T_ERROR,
 };

@@ -40,6 +40,14 @@ static cJSON *host_config(const cJSON *fill)
 	cJSON_AddStringToObject(h, "NetworkMode", "none");
 	cJSON *cap = cJSON_AddArrayToObject(h, "CapDrop");
 	cJSON_AddItemToArray(cap, cJSON_CreateString("ALL"));
+	/* The helper (PID 1, uid 0) keeps only what it needs to run the program as SANDBOX_UID and
+	 * to kill it; the program itself has no capability (not even in its bounding set) and another
+	 * uid than the helper. */
+	cJSON *add = cJSON_AddArrayToObject(h, "CapAdd");
+	cJSON_AddItemToArray(add, cJSON_CreateString("SETUID"));
+	cJSON_AddItemToArray(add, cJSON_CreateString("SETGID"));
+	cJSON_AddItemToArray(add, cJSON_CreateString("KILL"));
+	cJSON_AddItemToArray(add, cJSON_CreateString("SETPCAP")); /* to empty the program's bounding set */
 	cJSON *sec = cJSON_AddArrayToObject(h, "SecurityOpt");
 	cJSON_AddItemToArray(sec, cJSON_CreateString("no-new-privileges"));
 	cJSON_AddBoolToObject(h, "ReadonlyRootfs", 1);
@@ -73,7 +81,7 @@ cJSON *container_spec(const cJSON *fill, const char *instance)
 	cJSON_AddItemToArray(cmd, cJSON_CreateString(HELPER_PATH));
 	if (!strcmp(str(fill, "transport", "attach"), "exec"))
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("--idle")); /* PID 1 only reaps; jobs exec the helper */
-	cJSON_AddStringToObject(o, "User", SANDBOX_UID ":" SANDBOX_UID);
+	cJSON_AddStringToObject(o, "User", "0:0");
 	cJSON_AddStringToObject(o, "WorkingDir", "/work");
 	cJSON_AddArrayToObject(o, "Env");
 	cJSON_AddBoolToObject(o, "OpenStdin", 1);

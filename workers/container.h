@@ -11,7 +11,8 @@
 
 #define LABEL_KEY "executioner.instance"
 #define HELPER_PATH "/usr/local/bin/executioner-helper"
-#define SANDBOX_UID "10001"
+#define SANDBOX_UID "10001" /* programs run as this uid and gid */
+#define SANDBOX_ID 10001
 
 /* Builds the create body for a fill spec (see sched.c fill_json). Caller frees. */
 cJSON *container_spec(const cJSON *fill, const char *instance);

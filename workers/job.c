@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "container.h"
 #include "job.h"
 #include "log.h"
 #include "result.h"
@@ -74,6 +75,8 @@ int job_setup_msg(const cJSON *spec, struct buf *m)
 	size_t start = m->len;
 	const char *src = job_str(spec, "source");
 	int rc = wire_begin(m, H_SETUP, (uint32_t)job_num(spec, "id", 0), 0);
+	rc |= wire_put_u64(m, T_RUN_UID, SANDBOX_ID);
+	rc |= wire_put_u64(m, T_RUN_GID, SANDBOX_ID);
 	rc |= wire_put_str(m, T_FILE_NAME, job_str(lang, "file"));
 	rc |= wire_put(m, T_FILE_DATA, src, strlen(src));
 	rc |= put_argv(m, T_COMPILE_ARG, cJSON_GetObjectItem(lang, "compile"), cmem);

@@ -29,7 +29,7 @@ static int exec_helper(struct session *s, struct docker *d, const char *containe
 	cJSON_AddBoolToObject(spec, "AttachStdout", 1);
 	cJSON_AddBoolToObject(spec, "AttachStderr", 1);
 	cJSON_AddBoolToObject(spec, "Tty", 0);
-	cJSON_AddStringToObject(spec, "User", SANDBOX_UID ":" SANDBOX_UID);
+	cJSON_AddStringToObject(spec, "User", "0:0");
 	cJSON_AddStringToObject(spec, "WorkingDir", "/work");
 	cJSON_AddArrayToObject(spec, "Env");
 	int rc = docker_exec_create(d, container, spec, eid);

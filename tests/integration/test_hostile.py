@@ -9,12 +9,12 @@ The programs print "key=value" lines describing what they tried; the checks read
 The last test checks the end state: no container beyond the pool target, no zombie under the
 server, no worker restart, /health 200, and no process a program left behind on the host."""
 import atexit
-import errno
 import json
 import os
 import re
 import struct
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -65,6 +65,7 @@ def _reduced_config():
     path = os.path.join("/tmp", f"executioner-hostile-{os.getpid()}.conf")
     with open(path, "w") as f:
         f.write(head + ",\n".join(keep) + "\n);\n")
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
     r = subprocess.run([harness.BINARY, "-c", path, "--check-config"], capture_output=True, text=True)
     return path if r.returncode == 0 else harness.CONFIG
 
@@ -141,10 +142,16 @@ def hostile(cases, judge=False):
     """cases: {lang: (code, checker, extra request fields)}. Each language runs in its own thread:
     the hostile job, its check, then a normal job. Raises with every problem found."""
     problems = {}
+    name = sys._getframe(1).f_code.co_name.replace("test_", "")
 
     def one(lang, code, checker, extra):
         try:
             js, raw, dt = run(lang, code, **extra)
+            note(f"{name} [{lang}]: status {js.get('status')}"
+                 + (f" verdicts {[t.get('verdict') for t in js.get('tests', [])]}" if "tests" in js else
+                    f" exit {js.get('exit_code')} signal {js.get('signal')} wall {js.get('execution_time_ms')} ms "
+                    f"cpu {js.get('cpu_time_ms')} ms rss {js.get('memory_used_kb')} kB")
+                 + f", answer in {dt:.2f}s")
             checker(lang, js, raw, dt)
         except Exception as e:  # noqa: BLE001 - report every failure, then the normal job
             problems.setdefault(lang, []).append(f"{type(e).__name__}: {e}")
@@ -229,6 +236,7 @@ C_PRE = r"""#define _GNU_SOURCE
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <sys/shm.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 static void R(const char *k, long r) { printf("%s=%s\n", k, r < 0 ? strerrorname_np(errno) : "OK"); fflush(stdout); }
@@ -323,6 +331,25 @@ def test_memory_bomb():
         check(js["status"] == "memory_exceeded" and js["memory_exceeded"] is True,
               f"{lang}: want memory_exceeded: {short(js)}")
         check(dt < 15, f"{lang}: took {dt:.1f}s")
+    hostile({"python": (py, chk, {"memory_limit_mb": 64}), "c": (c, chk, {"memory_limit_mb": 64})})
+
+
+def test_memory_bomb_outside_rss_memfd():
+    """Memory held in memfds (written, never mapped) is not RSS but is the program's memory:
+    200 MB (in 10 MB memfds: RLIMIT_FSIZE caps each file) against a 64 MB limit must be
+    memory_exceeded, not ok."""
+    py = ("import os\nb = b'\\x01' * (1 << 20)\nfds = []\nfor i in range(20):\n    fd = os.memfd_create('bomb')\n"
+          "    fds.append(fd)\n    for j in range(10):\n        os.write(fd, b)\nprint('held=200')\n")
+    c = ("#define _GNU_SOURCE\n#include <stdio.h>\n#include <string.h>\n#include <sys/mman.h>\n#include <unistd.h>\n"
+         "static char b[1<<20];\nint main(void){memset(b,1,sizeof b);for(int i=0;i<20;i++){int fd=memfd_create(\"bomb\",0);"
+         "for(int j=0;j<10;j++) if(write(fd,b,sizeof b)<0){perror(\"write\");return 1;}}"
+         "puts(\"held=200\");return 0;}\n")
+
+    def chk(lang, js, raw, dt):
+        check(js["status"] == "memory_exceeded" and js["memory_exceeded"] is True,
+              f"{lang}: 200 MB held in memfds under memory_limit_mb 64 gave status {js['status']} "
+              f"(memory_used_kb {js.get('memory_used_kb')}, stdout {js.get('stdout', '')[:40]!r}, "
+              f"stderr {js.get('stderr', '')[:80]!r})")
     hostile({"python": (py, chk, {"memory_limit_mb": 64}), "c": (c, chk, {"memory_limit_mb": 64})})
 
 
@@ -444,6 +471,40 @@ int main(void) {
     hostile({"python": (py, chk, {"time_limit": 5}), "c": (c, chk, {"time_limit": 5})})
 
 
+def test_inode_flood_in_work():
+    """Millions of empty files: tmpfs inodes are kernel memory, charged to the container's
+    cgroup; the job ends (memory_exceeded, or an error inside) and nothing else is touched."""
+    py = ("import os\nn = 0\ntry:\n    while True:\n        os.close(os.open('/work/f%08d' % n, os.O_CREAT | os.O_WRONLY, 0o600))\n"
+          "        n += 1\nexcept OSError as e:\n    print('stopped=%d %s' % (n, e))\n")
+    c = ("#include <fcntl.h>\n#include <stdio.h>\n#include <string.h>\n#include <errno.h>\n#include <unistd.h>\n"
+         "int main(void){char p[64];for(long n=0;;n++){snprintf(p,sizeof p,\"/work/f%08ld\",n);"
+         "int fd=open(p,O_CREAT|O_WRONLY,0600);if(fd<0){printf(\"stopped=%ld %s\\n\",n,strerror(errno));return 0;}"
+         "close(fd);}}\n")
+
+    def chk(lang, js, raw, dt):
+        check(js["status"] in ("memory_exceeded", "timeout", "ok"), f"{lang}: {short(js)}")
+        check(dt < 15, f"{lang}: took {dt:.1f}s")
+        note(f"inode flood [{lang}]: {js['status']} in {dt:.1f}s {js['stdout'][:80]!r}")
+    hostile({"python": (py, chk, {"time_limit": 3}), "c": (c, chk, {"time_limit": 3})})
+
+
+def test_output_flood_of_control_bytes_response_stays_bounded():
+    r"""Control bytes become 6-byte JSON escapes (\u0001): the response grows ~6x the cap per
+    stream, still bounded; both streams flooded at once."""
+    py = "import os\nb = b'\\x01' * 65536\nwhile True:\n    os.write(1, b)\n    os.write(2, b)\n"
+    c = ("#include <string.h>\n#include <unistd.h>\nstatic char b[65536];\nint main(void){memset(b,1,sizeof b);"
+         "for(;;){write(1,b,sizeof b);write(2,b,sizeof b);}}\n")
+
+    def chk(lang, js, raw, dt):
+        check(js["status"] == "output_limit_exceeded" and js["output_truncated"] is True, f"{lang}: {short(js)}")
+        check(len(js["stdout"]) <= OUT_CAP and len(js["stderr"]) <= OUT_CAP,
+              f"{lang}: {len(js['stdout'])}/{len(js['stderr'])} chars for a {OUT_CAP}-byte cap")
+        check(len(raw) <= 2 * 6 * OUT_CAP + 8192, f"{lang}: a response of {len(raw)} bytes")
+        check(dt < 6, f"{lang}: took {dt:.1f}s")
+        note(f"control-byte flood [{lang}]: response {len(raw)} bytes for a {OUT_CAP}-byte cap per stream")
+    hostile({"python": (py, chk, {}), "c": (c, chk, {})})
+
+
 # ---------------------------------------------------------------------------------------------
 # filesystem, network, host
 
@@ -497,6 +558,7 @@ for name, host in (("loopback", "127.0.0.1"), ("gateway", "172.17.0.1")):
     print("%s=%s" % (name, r))
     print("%s_ms=%d" % (name, (time.time() - t) * 1000))
     s.close()
+print("unix_socks=%d" % len(open("/proc/net/unix").read().splitlines()[1:]))
 R("raw", socket.socket, socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
 R("packet", socket.socket, socket.AF_PACKET, socket.SOCK_RAW, 0)
 """
@@ -530,6 +592,10 @@ int main(int argc, char **argv) {
     if (f) fclose(f);
     printf("routes=%d\n", routes);
     int port = atoi(argv[1]);
+    routes = -1; f = fopen("/proc/net/unix", "r");
+    while (f && fgets(line, sizeof line, f)) routes++;
+    if (f) fclose(f);
+    printf("unix_socks=%d\n", routes);
     tcp("loopback", "127.0.0.1", port);
     tcp("gateway", "172.17.0.1", port);
     R("raw", socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
@@ -539,7 +605,7 @@ int main(int argc, char **argv) {
 """
     fast = (lambda v: v is not None and int(v) < 1000)
     want = {"devs": {"lo"}, "routes": {"0"}, "loopback": {"ECONNREFUSED"}, "loopback_ms": fast,
-            "gateway": {"ENETUNREACH"}, "gateway_ms": fast, "raw": {"EPERM", "EACCES"},
+            "gateway": {"ENETUNREACH"}, "gateway_ms": fast, "unix_socks": {"0"}, "raw": {"EPERM", "EACCES"},
             "packet": {"EPERM", "EACCES", "EAFNOSUPPORT"}}
 
     def chk(lang, js, raw, dt):
@@ -564,6 +630,7 @@ for line in open("/proc/self/mountinfo"):
         continue
     odd.append(mp)
 print("odd_mounts=" + (",".join(odd) or "none"))
+print("overlay_host_paths=%d" % open("/proc/self/mountinfo").read().count("/var/lib/docker"))
 blk = [n for n in os.listdir("/dev") if os.path.exists("/dev/" + n) and __import__("stat").S_ISBLK(os.stat("/dev/" + n).st_mode)]
 print("blockdevs=" + (",".join(blk) or "none"))
 R("proc1_root", os.listdir, "/proc/1/root/")
@@ -583,13 +650,15 @@ int main(void) {
         {"dev_mem", "/dev/mem"}, {"dev_kmsg", "/dev/kmsg"}, {"dev_sda", "/dev/sda"}, {"dev_vda", "/dev/vda"} };
     struct stat st;
     for (int i = 0; i < 8; i++) printf("%s=%s\n", names[i][0], lstat(names[i][1], &st) == 0 ? "PRESENT" : "absent");
-    FILE *f = fopen("/proc/self/mountinfo", "r"); char line[4096], odd[4096] = "";
+    FILE *f = fopen("/proc/self/mountinfo", "r"); char line[4096], odd[4096] = ""; int hostpaths = 0;
     while (f && fgets(line, sizeof line, f)) {
         char mp[1024]; if (sscanf(line, "%*s %*s %*s %*s %1023s", mp) != 1) continue;
         int ok = !strncmp(mp, "/proc", 5) || !strncmp(mp, "/dev", 4) || !strncmp(mp, "/sys", 4);
         for (int i = 0; allowed[i]; i++) ok |= !strcmp(mp, allowed[i]);
         if (!ok && strlen(odd) + strlen(mp) + 2 < sizeof odd) { if (odd[0]) strcat(odd, ","); strcat(odd, mp); }
+        for (char *q = line; (q = strstr(q, "/var/lib/docker")); q++) hostpaths++;
     }
+    printf("overlay_host_paths=%d\n", hostpaths);
     printf("odd_mounts=%s\n", odd[0] ? odd : "none");
     DIR *d = opendir("/dev"); struct dirent *e; char blk[1024] = "", p[512];
     while (d && (e = readdir(d))) {
@@ -611,7 +680,11 @@ int main(void) {
             "kcore": {"empty", "EACCES", "EPERM", "ENOENT"}, "uid": {"10001"}}
 
     def chk(lang, js, raw, dt):
-        expect_keys(lang, kv(js["stdout"]), want, js)
+        got = kv(js["stdout"])
+        expect_keys(lang, got, want, js)
+        if got.get("overlay_host_paths", "0") != "0":
+            note(f"host paths [{lang}]: /proc/self/mountinfo names /var/lib/docker {got['overlay_host_paths']} times "
+                 f"(overlayfs lowerdir/upperdir options: the host's layout, not its files)")
     hostile({"python": (py, chk, {}), "c": (c, chk, {})})
 
 
@@ -654,9 +727,10 @@ int main(void) {
 def test_other_jobs_processes_and_files_are_invisible():
     """Job A (same language) runs concurrently and leaves markers in /work, /tmp and /dev/shm;
     job B sees only its own process and PID 1, and only its own files."""
-    marker = ("import os, time\nfor d in ('/work', '/tmp', '/dev/shm'):\n"
-              "    open(d + '/marker-of-job-a', 'w').write('a')\nprint('a', flush=True)\ntime.sleep(3)\n")
-    py = r"""import os
+    marker = ("import ctypes, os, time\nfor d in ('/work', '/tmp', '/dev/shm'):\n"
+              "    open(d + '/marker-of-job-a', 'w').write('a')\n"
+              "ctypes.CDLL(None).shmget(0x4242, 4096, 0o1600)\nprint('a', flush=True)\ntime.sleep(3)\n")
+    py = r"""import ctypes, errno, os
 me = os.getpid()
 pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
 print("others=" + (",".join(str(p) for p in pids if p not in (1, me)) or "none"))
@@ -665,6 +739,9 @@ print("init_cmd=" + open("/proc/1/cmdline", "rb").read().split(b"\0")[0].decode(
 print("work=" + ",".join(sorted(os.listdir("/work"))))
 print("tmp=" + (",".join(sorted(os.listdir("/tmp"))) or "none"))
 print("shm=" + (",".join(sorted(os.listdir("/dev/shm"))) or "none"))
+print("sysv=%d" % sum(len(open("/proc/sysvipc/" + k).read().splitlines()[1:]) for k in ("shm", "msg", "sem")))
+libc = ctypes.CDLL(None, use_errno=True)
+print("shmget=" + ("FOUND" if libc.shmget(0x4242, 0, 0) >= 0 else errno.errorcode[ctypes.get_errno()]))
 """
     c = C_PRE + r"""
 static void list(const char *k, const char *dir) {
@@ -687,6 +764,10 @@ int main(void) {
     char cmd[256] = ""; int fd = open("/proc/1/cmdline", O_RDONLY); if (fd >= 0) { read(fd, cmd, sizeof cmd - 1); close(fd); }
     printf("init_cmd=%s\n", cmd);
     list("work", "/work"); list("tmp", "/tmp"); list("shm", "/dev/shm");
+    int sysv = 0; const char *ipc[] = { "/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem" };
+    for (int i = 0; i < 3; i++) { FILE *f = fopen(ipc[i], "r"); char l[512]; int n = 0; while (f && fgets(l, sizeof l, f)) n++; if (f) fclose(f); sysv += n > 0 ? n - 1 : 0; }
+    printf("sysv=%d\n", sysv);
+    R("shmget", shmget(0x4242, 0, 0));
     return 0;
 }
 """
@@ -695,7 +776,8 @@ int main(void) {
 
     def job_a(lang):
         src = marker if lang == "python" else (
-            "#include <stdio.h>\n#include <unistd.h>\nint main(void){const char *d[]={\"/work\",\"/tmp\",\"/dev/shm\"};"
+            "#include <stdio.h>\n#include <unistd.h>\n#include <sys/shm.h>\n"
+            "int main(void){const char *d[]={\"/work\",\"/tmp\",\"/dev/shm\"};shmget(0x4242,4096,IPC_CREAT|0600);"
             "char p[64];for(int i=0;i<3;i++){snprintf(p,sizeof p,\"%s/marker-of-job-a\",d[i]);FILE*f=fopen(p,\"w\");"
             "if(f)fclose(f);}puts(\"a\");fflush(stdout);sleep(3);return 0;}\n")
         res[lang] = run(lang, src, time_limit=5)
@@ -710,7 +792,7 @@ int main(void) {
         expect_keys(lang, got, {"others": {"none"}, "has_init": {"1"},
                                 "init_cmd": {"/usr/local/bin/executioner-helper"},
                                 "work": lambda v: v is not None and set(v.split(",")) == own[lang],
-                                "tmp": {"none"}, "shm": {"none"}}, js)
+                                "tmp": {"none"}, "shm": {"none"}, "sysv": {"0"}, "shmget": {"ENOENT"}}, js)
     try:
         hostile({"python": (py, chk, {}), "c": (c, chk, {})})
     finally:
@@ -1016,6 +1098,86 @@ SYMLINKS = [("stdin", "/etc/passwd"), ("stdout", "/proc/1/fd/1"), ("stderr", "/p
             ("passwd", "/etc/passwd"), ("proc1", "/proc/1/root")]
 
 
+TOKEN = "expected-answer-7f3c9e"
+
+
+def test_judge_later_answers_and_inputs_are_not_visible():
+    """Test 1 looks for test 2's expected output and test 3's stdin everywhere it can read
+    (/work, /tmp, /dev/shm, every visible process's cmdline and environ, its own environment)."""
+    py = r"""import os, sys
+tok = "%s"[::-1]  # reversed here, so that the source itself does not hold it
+mode = sys.stdin.readline().strip()
+if mode != "scan":
+    print(mode)
+    sys.exit(0)
+found = []
+for d in ("/work", "/tmp", "/dev/shm"):
+    for root, dirs, files in os.walk(d):
+        for f in files:
+            try:
+                if tok.encode() in open(os.path.join(root, f), "rb").read():
+                    found.append(os.path.join(root, f))
+            except OSError:
+                pass
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        for f in ("cmdline", "environ"):
+            try:
+                if tok.encode() in open("/proc/%%s/%%s" %% (p, f), "rb").read():
+                    found.append("/proc/%%s/%%s" %% (p, f))
+            except OSError:
+                pass
+if tok in str(os.environ):
+    found.append("environ")
+print("found=" + (",".join(found) or "none"))
+""" % TOKEN[::-1]
+    c = C_PRE + r"""
+static char tok[64];
+static int grep(const char *path) {
+    static char b[1 << 20]; int fd = open(path, O_RDONLY); if (fd < 0) return 0;
+    ssize_t n = read(fd, b, sizeof b - 1); close(fd); if (n <= 0) return 0; b[n] = 0;
+    return memmem(b, (size_t)n, tok, strlen(tok)) != NULL;
+}
+static void walk(const char *dir, char *found) {
+    DIR *d = opendir(dir); struct dirent *e; char p[512]; struct stat st;
+    while (d && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (lstat(p, &st) < 0) continue;
+        if (S_ISDIR(st.st_mode)) walk(p, found);
+        else if (S_ISREG(st.st_mode) && grep(p)) { strcat(found, p); strcat(found, ","); }
+    }
+    if (d) closedir(d);
+}
+int main(void) {
+    char mode[64] = ""; if (!fgets(mode, sizeof mode, stdin)) return 2;
+    mode[strcspn(mode, "\n")] = 0;
+    if (strcmp(mode, "scan")) { puts(mode); return 0; }
+    const char *rev = "@TOKEN@"; size_t tl = strlen(rev);  /* reversed: the source and binary do not hold it */
+    for (size_t i = 0; i < tl; i++) tok[i] = rev[tl - 1 - i];
+    static char found[8192] = "";
+    walk("/work", found); walk("/tmp", found); walk("/dev/shm", found);
+    DIR *d = opendir("/proc"); struct dirent *e; char p[64];
+    while ((e = readdir(d))) {
+        if (atoi(e->d_name) <= 0) continue;
+        snprintf(p, sizeof p, "/proc/%s/cmdline", e->d_name); if (grep(p)) { strcat(found, p); strcat(found, ","); }
+        snprintf(p, sizeof p, "/proc/%s/environ", e->d_name); if (grep(p)) { strcat(found, p); strcat(found, ","); }
+    }
+    printf("found=%s\n", found[0] ? found : "none");
+    return 0;
+}
+""".replace("@TOKEN@", TOKEN[::-1])
+    tests = [{"stdin": "scan\n", "expected_output": "found=none"},
+             {"stdin": "x\n", "expected_output": TOKEN},
+             {"stdin": TOKEN + "\n", "expected_output": TOKEN}]
+
+    def chk(lang, js, raw, dt):
+        t = js["tests"]
+        check(t[0]["verdict"] == "accepted", f"{lang}: test 1 found later tests' data: {t[0].get('stdout')!r}")
+        check([x["verdict"] for x in t[1:]] == ["wrong_answer", "accepted"], f"{lang}: {short(js, 800)}")
+    hostile({"python": (py, chk, {"tests": tests}), "c": (c, chk, {"tests": tests})})
+
+
 def test_symlink_tricks_in_work():
     """Plants symlinks (and a fifo) named like files a helper might write; the next test's stdin
     and result are unaffected, in judge mode and in a plain run."""
@@ -1070,9 +1232,6 @@ int main(void) {
 
 # ---------------------------------------------------------------------------------------------
 # compile time (C; Python has no compile step: its runtime equivalents are the cases above)
-
-
-HOST_ONLY_USERS = None
 
 
 def _host_only_users():
@@ -1192,6 +1351,133 @@ int main(void) {
             w["vm_readv"] = deny | {"ESRCH"}
         expect_keys(lang, kv(js["stdout"]), w, js)
     hostile({"python": (py, chk, {}), "c": (c, chk, {})})
+
+
+def test_program_cannot_change_pid1_limits_or_scheduling():
+    """The program runs under the helper's own uid (10001): prlimit(2), setpriority(2),
+    sched_setscheduler(2) and sched_setaffinity(2) on another process check only that the uids
+    match (not dumpability, not capabilities), so PID 1 must not be reachable this way.
+    The values tried are harmless (a limit barely lowered, nice 1) in case they are accepted."""
+    py = PY_PRE + r"""
+import resource
+R("prlimit_nofile", resource.prlimit, 1, resource.RLIMIT_NOFILE, (255, 255))
+R("prlimit_cpu", resource.prlimit, 1, resource.RLIMIT_CPU, (86400, 86400))
+R("prlimit_as", resource.prlimit, 1, resource.RLIMIT_AS, (1 << 44, 1 << 44))
+R("setpriority", os.setpriority, os.PRIO_PROCESS, 1, 1)
+R("sched_idle", os.sched_setscheduler, 1, os.SCHED_IDLE, os.sched_param(0))
+R("affinity", os.sched_setaffinity, 1, os.sched_getaffinity(1))
+"""
+    c = C_PRE + r"""
+int main(void) {
+    struct rlimit nf = { 255, 255 }, cpu = { 86400, 86400 }, as = { 1ull << 44, 1ull << 44 };
+    R("prlimit_nofile", prlimit(1, RLIMIT_NOFILE, &nf, NULL));
+    R("prlimit_cpu", prlimit(1, RLIMIT_CPU, &cpu, NULL));
+    R("prlimit_as", prlimit(1, RLIMIT_AS, &as, NULL));
+    R("setpriority", setpriority(PRIO_PROCESS, 1, 1));
+    struct sched_param sp = { 0 };
+    R("sched_idle", sched_setscheduler(1, SCHED_IDLE, &sp));
+    cpu_set_t set; sched_getaffinity(1, sizeof set, &set);
+    R("affinity", sched_setaffinity(1, sizeof set, &set));
+    return 0;
+}
+"""
+    want = {k: {"EPERM", "EACCES"} for k in ("prlimit_nofile", "prlimit_cpu", "prlimit_as", "setpriority",
+                                             "sched_idle", "affinity")}
+
+    def chk(lang, js, raw, dt):
+        expect_keys(lang, kv(js["stdout"]), want, js)
+    hostile({"python": (py, chk, {}), "c": (c, chk, {})})
+
+
+PY_TAMPER = r"""import resource, sys
+lim = {"nofile": (resource.RLIMIT_NOFILE, 3), "nproc": (resource.RLIMIT_NPROC, 1), "as": (resource.RLIMIT_AS, 8 << 20)}
+mode = sys.stdin.readline().strip()
+if mode in lim:
+    try:
+        resource.prlimit(1, lim[mode][0], (lim[mode][1], lim[mode][1]))
+        sys.stderr.write("prlimit(1)=OK\n")
+    except OSError as e:
+        sys.stderr.write("prlimit(1)=%s\n" % e)
+print("done")
+"""
+
+C_TAMPER = C_PRE + r"""
+int main(void) {
+    char mode[32] = ""; if (!fgets(mode, sizeof mode, stdin)) return 2;
+    struct rlimit nf = { 3, 3 }, np = { 1, 1 }, as = { 8 << 20, 8 << 20 }, st = { 64 << 10, 64 << 10 };
+    int r = 1;
+    if (!strncmp(mode, "nofile", 6)) r = prlimit(1, RLIMIT_NOFILE, &nf, NULL);
+    else if (!strncmp(mode, "nproc", 5)) r = prlimit(1, RLIMIT_NPROC, &np, NULL);
+    else if (!strncmp(mode, "as", 2)) r = prlimit(1, RLIMIT_AS, &as, NULL);
+    else if (!strncmp(mode, "stack", 5)) r = prlimit(1, RLIMIT_STACK, &st, NULL);
+    if (r <= 0) fprintf(stderr, "prlimit(1)=%s\n", r == 0 ? "OK" : strerrorname_np(errno));
+    puts("done");
+    return 0;
+}
+"""
+
+
+def test_judge_next_test_unaffected_by_tampering_with_pid1_limits():
+    """Test 1 lowers PID 1's limits (if it can); tests 2.. must still run normally: accepted,
+    not internal_error (the helper cannot make pipes / fork) nor runtime_error (a limit the
+    next run inherits from the helper)."""
+    def tests(mode):
+        return [{"stdin": mode + "\n", "expected_output": "done"},
+                {"stdin": "x\n", "expected_output": "done"}, {"stdin": "x\n", "expected_output": "done"}]
+    failures = []
+    for mode in ("nofile", "nproc", "as"):
+        def chk(lang, js, raw, dt, mode=mode):
+            v = [t["verdict"] for t in js["tests"]]
+            first = js["tests"][0].get("stderr", "")
+            check(v[1:] == ["accepted", "accepted"],
+                  f"after test 1 ran prlimit(1, RLIMIT_{mode.upper()}, ...) (its output: {first.strip()!r}) "
+                  f"tests 2-3 got {v[1:]} (exit_code, stderr): "
+                  f"{[(t.get('exit_code'), t.get('stderr', '')[:100]) for t in js['tests'][1:]]}")
+        try:
+            hostile({"python": (PY_TAMPER, chk, {"tests": tests(mode)}), "c": (C_TAMPER, chk, {"tests": tests(mode)})})
+        except TestFailure as e:
+            failures.append(f"{mode}: {e}")
+    check(not failures, " || ".join(failures))
+
+
+def test_program_cannot_kill_pid1_through_its_cpu_rlimit():
+    """prlimit(1, RLIMIT_CPU, 1 s), then make the helper busy with one-byte writes: the kernel's
+    SIGKILL at a hard RLIMIT_CPU is delivered even to a namespace's init. The job must still
+    get a result (HTTP 200, a limit status), not the sandbox dying."""
+    py = PY_PRE + r"""
+import resource
+R("p", resource.prlimit, 1, resource.RLIMIT_CPU, (1, 1))
+t = time.time()
+while time.time() - t < 4.5:
+    os.write(2, b"x")
+print("end")
+"""
+    c = C_PRE + r"""
+int main(void) {
+    struct rlimit r = { 1, 1 };
+    R("p", prlimit(1, RLIMIT_CPU, &r, NULL));
+    struct timespec t0, t; clock_gettime(CLOCK_MONOTONIC, &t0);
+    do { write(2, "x", 1); clock_gettime(CLOCK_MONOTONIC, &t); } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 4500);
+    puts("end");
+    return 0;
+}
+"""
+    problems = {}
+
+    def one(lang, code):
+        body = {"language": lang, "source_code": code, "time_limit": 6, "memory_limit_mb": 128,
+                "output_limit_kb": 8192}
+        st, raw, js, dt = post(body)
+        if st != 200 or not isinstance(js, dict) or js.get("status") == "internal_error":
+            problems[lang] = f"HTTP {st} in {dt:.1f}s: {short(js if js else raw.decode('utf-8', 'replace'), 400)}"
+        try:
+            normal_job(lang)
+        except Exception as e:  # noqa: BLE001
+            problems[lang] = problems.get(lang, "") + f"; next job: {e}"
+    for lang, code in (("python", py), ("c", c)):  # one at a time: the helper gets the CPU it needs to die
+        one(lang, code)
+    check(not problems, "the helper (PID 1) was killed through prlimit(1, RLIMIT_CPU): "
+          + " | ".join(f"[{k}] {v}" for k, v in sorted(problems.items())))
 
 
 ESCAPE_WRITES = [("core_pattern", "/proc/sys/kernel/core_pattern"), ("sysctl_host", "/proc/sys/kernel/hostname"),

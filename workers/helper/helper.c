@@ -39,6 +39,8 @@ struct session {
 	struct rlims r;
 	size_t out_max;
 	const char *path;
+	uid_t uid; /* the program's uid/gid, 0 = the helper's own */
+	gid_t gid;
 };
 
 static int strv_init(struct strv *s)
@@ -206,10 +208,37 @@ static void setup_field(struct session *s, const struct wire_hdr *h, int wd,
 	}
 }
 
+/* T_RUN_UID / T_RUN_GID, looked up before anything else: files are written as that user. */
+static void setup_ids(struct session *s, const struct wire_hdr *h, const uint8_t *p)
+{
+	const uint8_t *end = p + h->len;
+	struct wire_field f;
+	while (wire_next(&p, end, &f) == 1) {
+		if (f.tag == T_RUN_UID && f.len == 8)
+			s->uid = (uid_t)wire_u64(&f);
+		if (f.tag == T_RUN_GID && f.len == 8)
+			s->gid = (gid_t)wire_u64(&f);
+	}
+	if ((s->uid || s->gid) && geteuid() != 0)
+		fatal_reply(h, "bad setup: T_RUN_UID needs the helper to run as root");
+}
+
+/* Switches the effective ids to the program's (become = 1) or back to root (0). */
+static void as_program(const struct session *s, const struct wire_hdr *h, int become)
+{
+	if (!s->uid && !s->gid)
+		return;
+	int rc = become ? (setegid(s->gid) || seteuid(s->uid)) : (seteuid(0) || setegid(0));
+	if (rc)
+		fatal_reply(h, "cannot switch effective ids: %s", strerror(errno));
+}
+
 static void setup(struct session *s, const struct wire_hdr *h, const uint8_t *p)
 {
 	if (strv_init(&s->compile) < 0 || strv_init(&s->run) < 0 || strv_init(&s->env) < 0)
 		fatal_reply(h, "out of memory");
+	setup_ids(s, h, p);
+	as_program(s, h, 1); /* the work dir is the program's; the helper writes in it as its user */
 	int wd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (wd < 0)
 		fatal_reply(h, "cannot open the work dir: %s", strerror(errno));
@@ -225,6 +254,7 @@ static void setup(struct session *s, const struct wire_hdr *h, const uint8_t *p)
 	if (name)
 		fatal_reply(h, "bad setup: file %s has no T_FILE_DATA", name);
 	close(wd);
+	as_program(s, h, 0);
 	s->out_max = out_max == 0 ? DEFAULT_OUTPUT_MAX
 		   : out_max > OUTPUT_MAX_CEIL ? OUTPUT_MAX_CEIL : (size_t)out_max;
 	s->path = DEFAULT_PATH;
@@ -264,7 +294,7 @@ static void do_step(const struct session *s, const struct wire_hdr *h, int kind,
 	struct step_req rq = {
 		.argv = argv, .env = s->env.v, .path = s->path,
 		.lim = kind ? s->rl : s->cl, .rl = s->r, .out_max = s->out_max,
-		.in = in, .in_len = in_len,
+		.in = in, .in_len = in_len, .uid = s->uid, .gid = s->gid,
 	};
 	struct step_res rs;
 	step_res_init(&rs, s->out_max);

@@ -30,6 +30,8 @@ struct step_req {
 	size_t out_max;    /* cap per output stream */
 	const uint8_t *in; /* stdin bytes */
 	size_t in_len;
+	uid_t uid;         /* run the program as uid/gid (0 = as the helper) */
+	gid_t gid;
 };
 
 /* What one step did (the fields of H_STEP). */

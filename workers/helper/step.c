@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -42,7 +43,7 @@ struct child_err {
 	int which; /* CE_LIMIT: index in limit_names */
 };
 
-enum { CE_DUP = 1, CE_LIMIT, CE_EXEC };
+enum { CE_DUP = 1, CE_LIMIT, CE_EXEC, CE_IDS };
 static const char *const limit_names[] = { "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_FSIZE",
 					   "RLIMIT_NOFILE", "RLIMIT_STACK" };
 
@@ -154,6 +155,16 @@ static __attribute__((noreturn)) void child_main(const struct step_req *rq, cons
 	int which = set_rlimits(rq);
 	if (which)
 		child_fail(ep, CE_LIMIT, errno, which - 1);
+	/* the program gets its own uid, no groups and (so) no capabilities: it cannot signal,
+	 * re-limit or re-schedule the helper, which keeps uid 0 */
+	if (rq->uid || rq->gid) {
+		for (int cap = 0; cap < 64; cap++) /* EINVAL past the kernel's last capability */
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+				child_fail(ep, CE_IDS, errno, 0);
+		if (setgroups(0, NULL) < 0 || setresgid(rq->gid, rq->gid, rq->gid) < 0 ||
+		    setresuid(rq->uid, rq->uid, rq->uid) < 0)
+			child_fail(ep, CE_IDS, errno, 0);
+	}
 	/* execvpe searches the PATH of the calling process: make it the program's */
 	if (setenv("PATH", rq->path, 1) < 0)
 		child_fail(ep, CE_EXEC, errno, 0);
@@ -196,6 +207,8 @@ static void child_failed(const struct step_req *rq, struct run *r, struct step_r
 		spawn_failed(rs, "cannot run %s: %s", rq->argv[0], ce->err);
 	else if (ce->stage == CE_LIMIT && ce->which >= 0 && ce->which < 5)
 		spawn_failed(rs, "cannot set %s: %s", limit_names[ce->which], ce->err);
+	else if (ce->stage == CE_IDS)
+		spawn_failed(rs, "cannot switch to the %s: %s", "program's uid/gid", ce->err);
 	else
 		spawn_failed(rs, "cannot set up the %s: %s", "child's fds", ce->err);
 }
