@@ -27,6 +27,8 @@ long now_ms(void)
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
 }
 
+static int waiting_for(const char *lang);
+
 static struct pool *pool_find(const char *lang)
 {
 	for (int i = 0; i < M.npools; i++)
@@ -64,7 +66,7 @@ static void chore_add(const char *id)
 
 static void pool_push(struct pool *p, const char *id)
 {
-	if (p->removed || p->nready >= p->target * 2 + 4) {
+	if (p->removed || p->nready >= p->target + waiting_for(p->lang) + 4) {
 		chore_add(id);
 		return;
 	}
@@ -310,7 +312,8 @@ static struct pool *urgent_pool(void)
 		struct pool *p = pool_find(j->lang);
 		if (!p || p->removed || p->retry_at > t)
 			continue;
-		if (p->nready + p->filling < waiting_for(p->lang))
+		/* a ready one will be dispatched by try_job; only a language with none needs a fill now */
+		if (p->nready == 0 && p->filling < waiting_for(p->lang))
 			return p;
 	}
 	return NULL;

@@ -70,6 +70,7 @@ static cJSON *host_config(const cJSON *fill)
 	cJSON *lc = cJSON_AddObjectToObject(h, "LogConfig");
 	cJSON_AddStringToObject(lc, "Type", "none");
 	cJSON_AddBoolToObject(h, "Init", 0);
+	cJSON_AddBoolToObject(h, "AutoRemove", 1); /* gone as soon as its helper exits */
 	return h;
 }
 

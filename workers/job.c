@@ -326,6 +326,7 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 	r.verdicts = calloc((size_t)r.ntests, sizeof(*r.verdicts));
 	long t0 = mono_ms();
 	struct limits_state ls = { .d = d, .id = id };
+	st->ended = 0;
 	if (!r.runs || !r.verdicts) {
 		snprintf(r.error, sizeof(r.error), "out of memory");
 	} else if (limits_initial(&ls, spec, r.has_compile) < 0) {
@@ -345,8 +346,9 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 			session_steps(&s, spec, &r, &ls);
 			struct buf end;
 			buf_init(&end, 64);
-			if (wire_pack(&end, H_END, 0, 0, NULL, 0) == 0)
-				docker_stream_write(&s.st, end.data, end.len, 100);
+			if (wire_pack(&end, H_END, 0, 0, NULL, 0) == 0 &&
+			    docker_stream_write(&s.st, end.data, end.len, 100) == 0 && strcmp(transport, "exec"))
+				st->ended = 1;
 			buf_free(&end);
 		}
 		session_close(&s);

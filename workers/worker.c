@@ -81,9 +81,11 @@ static void do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 	stats(w, o); /* before the result, so a scrape right after the answer sees it */
 	reply(w, MSG_RESULT, (uint16_t)http, id, body);
 	free(body);
+	/* An attach-mode container whose helper was told to end exits and is removed by the engine
+	 * (AutoRemove); any other is removed here. */
 	const char *cid = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "container"));
 	if (cid)
-		count(w, "removed", container_remove(w->d, cid) == 0);
+		count(w, "removed", st.ended || container_remove(w->d, cid) == 0);
 }
 
 static void do_fill(struct wctx *w, const cJSON *fill)
