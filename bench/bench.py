@@ -110,6 +110,27 @@ def phases(srv, n):
     return out
 
 
+def settled(srv, timeout=15):
+    """Waits (bounded) until every pool is full and no worker is busy."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        h = srv.request("GET", "/health")[1]
+        if h["workers"]["busy"] == 0 and all(p["ready"] >= p["target"] for p in h["pools"].values()):
+            return
+        time.sleep(0.02)  # polling a condition with a deadline
+
+
+def ready_latency(srv, lang, code, n):
+    """Latency of one request when its container is waiting for it (low load)."""
+    out = []
+    for _ in range(n):
+        settled(srv)
+        t = time.perf_counter()
+        srv.run(lang, code)
+        out.append((time.perf_counter() - t) * 1000)
+    return {"p50": round(pct(out, 50), 2), "p95": round(pct(out, 95), 2), "n": n}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=harness.BINARY)
@@ -133,6 +154,8 @@ def main():
         for _ in range(20):  # warm-up
             srv.run("python", PY_HELLO)
         res["phases_python"] = phases(srv, 50)
+        res["ready"] = {lang: ready_latency(srv, lang, code, 10 if a.quick else 40)
+                        for lang, code in (("python", PY_HELLO), ("c", C_HELLO), ("javascript", JS_HELLO))}
         res["warm"] = {}
         for lang, code in (("python", PY_HELLO), ("c", C_HELLO), ("javascript", JS_HELLO)):
             res["warm"][lang] = wrk(srv.port, {"language": lang, "source_code": code}, '"stdout":"1\\n"', 1, lat_s)
@@ -163,6 +186,8 @@ def main():
         srv.stop()
     w, cold_p50 = res["warm"]["python"], res["cold"]["p50"]
     res["ratios"] = {"cold_p50_over_warm_p50": round(cold_p50 / w["p50"], 2) if w["p50"] else None,
+                     "cold_p50_over_ready_p50": round(cold_p50 / res["ready"]["python"]["p50"], 2),
+                     "ready_minus_bare_ms": round(res["ready"]["python"]["p50"] - res["bare_python_p50"], 2),
                      "warm_minus_bare_ms": round(w["p50"] - res["bare_python_p50"], 2),
                      "throughput_c8_over_cold": round(res["throughput"]["8"]["warm_rps"] /
                                                       res["throughput"]["8"]["cold_rps"], 2)}
@@ -178,6 +203,8 @@ def print_table(r):
     for lang, w in r["warm"].items():
         print(f"{'warm POST /execute ' + lang + ' (c=1, n=' + str(w['requests']) + ')':44} "
               f"{w['p50']:9.1f} {w['p95']:9.1f} {w['p99']:9.1f}")
+    for lang, w in r.get("ready", {}).items():
+        print(f"{'warm, container ready (low load) ' + lang:44} {w['p50']:9.1f} {w['p95']:9.1f}")
     print(f"{'cold docker run --rm python (n=' + str(r['cold']['runs']) + ')':44} {r['cold']['p50']:9.1f} {r['cold']['p95']:9.1f}")
     print(f"{'bare host python3 -c':44} {r['bare_python_p50']:9.1f}")
     print(f"{'docker exec true (warm container)':44} {r['docker_exec_true_p50']:9.1f}")

@@ -28,6 +28,42 @@ def check(cond, msg="check failed"):
         raise TestFailure(msg)
 
 
+def wait_until(cond, timeout, what, interval=0.1):
+    """Polls cond() until it returns a truthy value (returned) or timeout seconds pass."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = cond()
+        if last:
+            return last
+        time.sleep(interval)  # polling a condition with a deadline
+    raise TestFailure(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+
+
+def in_thread(fn, *a, **kw):
+    """Runs fn in a daemon thread; returns (thread, box) for joined()."""
+    box = {}
+
+    def target():
+        try:
+            box["v"] = fn(*a, **kw)
+        except Exception as e:  # noqa: BLE001 - surfaced by joined()
+            box["e"] = e
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    return t, box
+
+
+def joined(t, box, timeout, what):
+    """Waits for an in_thread() call; returns its value or raises its exception."""
+    t.join(timeout)
+    check(not t.is_alive(), f"{what} did not finish within {timeout}s")
+    if "e" in box:
+        raise box["e"]
+    return box["v"]
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

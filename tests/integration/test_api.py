@@ -7,23 +7,12 @@ import threading
 import time
 
 import harness
-from harness import check, containers, shared_server
+from harness import check, containers, shared_server, wait_until
 
 
 # ---------------------------------------------------------------------------------------------
 # local helpers
 
-
-def wait_until(cond, timeout, what, interval=0.1):
-    """Polls cond() until it returns a truthy value (returned) or timeout seconds pass."""
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = cond()
-        if last:
-            return last
-        time.sleep(interval)
-    raise harness.TestFailure(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
 def _read_response(sock, deadline):

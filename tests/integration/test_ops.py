@@ -15,7 +15,7 @@ import time
 import urllib.request
 
 import harness
-from harness import Server, check, shared_server
+from harness import Server, check, shared_server, wait_until, in_thread, joined
 
 PY_OK = "print('ok')"
 C_BROKEN = "int main(void) { this is not C }\n"
@@ -25,17 +25,6 @@ KEYS = ("key-one-12345", "key-two-67890")
 # ---------------------------------------------------------------------------------------------
 # local helpers
 
-
-def wait_until(cond, timeout, what, interval=0.05):
-    """Polls cond() until it returns a truthy value (returned) or timeout seconds pass."""
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = cond()
-        if last:
-            return last
-        time.sleep(interval)
-    raise harness.TestFailure(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
 def hdr(headers, name):
@@ -88,26 +77,6 @@ def promtool(text):
     return p.returncode, (p.stdout + p.stderr).strip()
 
 
-def in_thread(fn, *a, **kw):
-    box = {}
-
-    def target():
-        try:
-            box["v"] = fn(*a, **kw)
-        except Exception as e:  # noqa: BLE001 - surfaced by joined()
-            box["e"] = e
-
-    t = threading.Thread(target=target, daemon=True)
-    t.start()
-    return t, box
-
-
-def joined(t, box, timeout, what):
-    t.join(timeout)
-    check(not t.is_alive(), f"{what} did not finish within {timeout}s")
-    if "e" in box:
-        raise box["e"]
-    return box["v"]
 
 
 def child_pids(pid):

@@ -10,7 +10,7 @@ import time
 import urllib.error
 
 import harness
-from harness import Server, check, containers, docker_api
+from harness import Server, check, containers, docker_api, wait_until, in_thread, joined
 
 SLEEP_JOB = "import time\ntime.sleep({s})\nprint('done')"
 
@@ -18,21 +18,6 @@ SLEEP_JOB = "import time\ntime.sleep({s})\nprint('done')"
 # ---------------------------------------------------------------------------------------------
 # local helpers
 
-
-def wait_until(cond, timeout, what, interval=0.1):
-    """Polls cond() until it returns a truthy value (returned) or timeout seconds pass."""
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = cond()
-        except (OSError, urllib.error.URLError) as e:  # e.g. not listening yet
-            last = e
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    raise harness.TestFailure(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
 def health(s):
@@ -73,26 +58,6 @@ def pool_ready(s, lang):
     return health(s)[1]["pools"][lang]["ready"]
 
 
-def in_thread(fn, *a, **kw):
-    """Runs fn in a thread; returns (thread, result dict with "value" or "exc")."""
-    res = {}
-
-    def run():
-        try:
-            res["value"] = fn(*a, **kw)
-        except Exception as e:  # noqa: BLE001
-            res["exc"] = repr(e)
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t, res
-
-
-def joined(t, res, timeout, what):
-    t.join(timeout)
-    check(not t.is_alive(), f"{what}: no answer within {timeout}s")
-    check("value" in res, f"{what}: {res.get('exc')}")
-    return res["value"]
 
 
 def config_copy(replace=None, text=None):
@@ -349,3 +314,21 @@ def test_full_queue_gets_503_at_once():
         check(st == 200 and js["stdout"] == "done\n", (st, js))
         st, js = joined(*queued, 60, "the queued job")
         check(st == 200 and js["stdout"] == "queued\n", (st, js))
+
+
+def test_exec_transport_runs_the_same_jobs():
+    """pool.transport = "exec": the helper is exec'd into a container whose PID 1 only reaps."""
+    from harness import Server as _Server
+    srv = _Server(env={"EXECUTIONER_POOL_TRANSPORT": "exec"}, workers=2).wait_ready()
+    try:
+        r = srv.run("python", "import sys, os\nprint(sys.stdin.read().upper(), os.getuid())", stdin="abc")
+        check(r["status"] == "ok" and r["stdout"] == "ABC 10001\n", r)
+        r = srv.run("python", "while True: pass", time_limit=1)
+        check(r["status"] == "timeout", r)
+        r = srv.run("cpp", "#include <iostream>\nint main(){int a,b;std::cin>>a>>b;std::cout<<a+b;}",
+                    tests=[{"stdin": "1 2", "expected_output": "3"}, {"stdin": "2 2", "expected_output": "5"}])
+        check(r["verdict"] == "wrong_answer" and r["compile_count"] == 1 and r["passed"] == 1, r)
+        check(srv.run("c", "int main(){return 3;}")["exit_code"] == 3)
+    finally:
+        srv.stop()
+    check(srv.proc.returncode == 0 and not containers(srv.instance), "exit status or leftover containers")

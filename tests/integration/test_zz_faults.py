@@ -6,22 +6,13 @@ import subprocess
 import threading
 import time
 
-from harness import ROOT, Server, check, docker_api
+from harness import ROOT, Server, check, docker_api, wait_until
 
 
 def engine_pid():
     out = subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True, text=True).stdout.split()
     return int(out[0]) if out else None
 
-
-def wait_until(pred, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.2)  # polling a condition with a deadline
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def engine_answers():
