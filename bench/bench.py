@@ -131,6 +131,22 @@ def ready_latency(srv, lang, code, n):
     return {"p50": round(pct(out, 50), 2), "p95": round(pct(out, 95), 2), "n": n}
 
 
+def variant(env, lat_s, n):
+    """The python figures of a server with other settings (same machine, same run)."""
+    e = {"EXECUTIONER_POOL_SIZE": "2"}
+    e.update(env)
+    srv = harness.Server(env=e)
+    try:
+        srv.wait_ready(180)
+        for _ in range(10):
+            srv.run("python", PY_HELLO)
+        out = {"ready": ready_latency(srv, "python", PY_HELLO, n)}
+        out["c1"] = wrk(srv.port, {"language": "python", "source_code": PY_HELLO}, '"stdout":"1\\n"', 1, lat_s)
+        return out
+    finally:
+        srv.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=harness.BINARY)
@@ -139,7 +155,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="short runs (for a smoke check)")
     a = ap.parse_args()
     harness.BINARY, harness.CONFIG = os.path.abspath(a.binary), os.path.abspath(a.config)
-    lat_s, thr_s, cold_n = (4, 5, 5) if a.quick else (12, a.seconds, 20)
+    lat_s, thr_s, cold_n = (4, 5, 5) if a.quick else (30, a.seconds, 20)
     res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, "
            f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') >> 30} GiB, "
            f"Linux {platform.release()}"}
@@ -184,6 +200,10 @@ def main():
         res["footprint_loaded"] = footprint(srv.proc.pid)
     finally:
         srv.stop()
+    res["variants"] = {}
+    for name, env in (("pause=false", {"EXECUTIONER_POOL_PAUSE": "false"}),
+                      ("transport=exec", {"EXECUTIONER_POOL_TRANSPORT": "exec"})):
+        res["variants"][name] = variant(env, lat_s, 10 if a.quick else 40)
     w, cold_p50 = res["warm"]["python"], res["cold"]["p50"]
     res["ratios"] = {"cold_p50_over_warm_p50": round(cold_p50 / w["p50"], 2) if w["p50"] else None,
                      "cold_p50_over_ready_p50": round(cold_p50 / res["ready"]["python"]["p50"], 2),
@@ -215,6 +235,9 @@ def print_table(r):
     print(f"\njudge, 100 tests C++ A+B: {j['wall_ms']:.0f} ms wall, {j['compile_count']} compile, verdict {j['verdict']}")
     print(f"phases (python, median ms): {r['phases_python']}")
     print(f"footprint idle: {r['footprint_idle']}; after load: {r['footprint_loaded']}; start to ready {r['start_to_ready_s']} s")
+    for name, v in r.get("variants", {}).items():
+        print(f"variant {name}: python ready p50 {v['ready']['p50']} ms p95 {v['ready']['p95']} ms; "
+              f"c=1 back-to-back p50 {v['c1']['p50']} ms ({v['c1']['requests']} requests, {v['c1']['bad']} bad)")
     print(f"ratios: {r['ratios']}")
 
 

@@ -59,19 +59,30 @@ def main():
     ap.add_argument("--binary", default=harness.BINARY)
     ap.add_argument("--config", default=harness.CONFIG)
     ap.add_argument("-k", default="")
+    ap.add_argument("--retries", type=int, default=1, help="re-run a failed test once (0: never)")
     a = ap.parse_args()
     harness.BINARY = os.path.abspath(a.binary)
     harness.CONFIG = os.path.abspath(a.config)
     tests = load_tests(a.k)
     passed = failed = 0
+    flaky = []
     t0 = time.time()
     for name, fn in tests:
         s = time.time()
         ok, err = run_one(fn)
+        if not ok and a.retries:
+            # one more try, reported: this VM sometimes stalls a process for seconds under heavy
+            # engine I/O (see README, Tests); a real failure fails twice
+            print(f"RETRY {name}: first try failed: {err.splitlines()[0] if err else ''}", flush=True)
+            ok, err2 = run_one(fn)
+            if ok:
+                flaky.append(name)
+            else:
+                err = err2
         dt = time.time() - s
         if ok:
             passed += 1
-            print(f"PASS {name} ({dt:.1f}s)", flush=True)
+            print(f"PASS {name} ({dt:.1f}s){' (on the second try)' if name in flaky else ''}", flush=True)
         else:
             failed += 1
             print(f"FAIL {name} ({dt:.1f}s)\n    " + err.replace("\n", "\n    "), flush=True)
@@ -79,6 +90,8 @@ def main():
         harness.stop_shared()
     except Exception as e:  # noqa: BLE001
         print(f"stopping the shared server: {e}")
+    if flaky:
+        print(f"integration: passed only on a second try: {', '.join(flaky)}", flush=True)
     print(f"integration: {passed} passed, {failed} failed ({time.time() - t0:.0f}s)", flush=True)
     return 0 if failed == 0 and passed > 0 else 1
 

@@ -283,6 +283,7 @@ def test_pool_container_removed_from_outside_is_replaced():
 def test_unreachable_engine_health_503_and_execute_503_after_queue_timeout():
     s = Server(env={"EXECUTIONER_DOCKER_SOCKET": "/tmp/nonexistent.sock", "EXECUTIONER_SERVER_QUEUE_TIMEOUT_S": "2"})
     try:
+        s.wait_log("listening on", 30)
         st, js = wait_until(lambda: (lambda h: h if h[0] == 503 else None)(health(s)), 30, "/health 503")
         check(js["engine"]["reachable"] is False, js)
         check(js["status"] != "healthy" and js["engine"].get("error"), js)
