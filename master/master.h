@@ -46,9 +46,14 @@ struct slot {
 	long respawn_at;             /* SLOT_DEAD: when to fork again */
 };
 
+struct ready_ct {
+	char id[72];
+	int paused;                  /* 0 when made for a job that was already waiting */
+};
+
 struct pool {
 	char lang[CONF_ID_MAX];
-	char (*ready)[72];           /* ids of paused containers, oldest first */
+	struct ready_ct *ready;      /* containers ready for a job, oldest first */
 	int nready, cap;
 	int filling;                 /* FILLs in flight */
 	int target;

@@ -64,7 +64,7 @@ static void chore_add(const char *id)
 		M.chores[M.nchores++] = s;
 }
 
-static void pool_push(struct pool *p, const char *id)
+static void pool_push(struct pool *p, const char *id, int paused)
 {
 	if (p->removed || p->nready >= p->target + waiting_for(p->lang) + 4) {
 		chore_add(id);
@@ -72,7 +72,7 @@ static void pool_push(struct pool *p, const char *id)
 	}
 	if (p->nready == p->cap) {
 		int cap = p->cap ? p->cap * 2 : 8;
-		char(*r)[72] = realloc(p->ready, sizeof(*r) * (size_t)cap);
+		struct ready_ct *r = realloc(p->ready, sizeof(*r) * (size_t)cap);
 		if (!r) {
 			chore_add(id);
 			return;
@@ -80,13 +80,14 @@ static void pool_push(struct pool *p, const char *id)
 		p->ready = r;
 		p->cap = cap;
 	}
-	snprintf(p->ready[p->nready++], 72, "%s", id);
+	snprintf(p->ready[p->nready].id, sizeof(p->ready[p->nready].id), "%s", id);
+	p->ready[p->nready++].paused = paused;
 }
 
 static void pool_drain(struct pool *p)
 {
 	for (int i = 0; i < p->nready; i++)
-		chore_add(p->ready[i]);
+		chore_add(p->ready[i].id);
 	p->nready = 0;
 }
 
@@ -197,14 +198,20 @@ void sched_job_finish(struct job *j, int http, char *body)
 static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct pool *p)
 {
 	queue_unlink(prev, j);
+	int k = 0; /* a running container first (no unpause), else the oldest paused one */
+	while (k < p->nready && p->ready[k].paused)
+		k++;
+	if (k == p->nready)
+		k = 0;
 	char id[72];
-	snprintf(id, sizeof(id), "%s", p->ready[0]);
-	memmove(p->ready, p->ready + 1, sizeof(*p->ready) * (size_t)(p->nready - 1));
+	snprintf(id, sizeof(id), "%s", p->ready[k].id);
+	int paused = p->ready[k].paused;
+	memmove(p->ready + k, p->ready + k + 1, sizeof(*p->ready) * (size_t)(p->nready - k - 1));
 	p->nready--;
 	cJSON_AddStringToObject(j->spec, "container", id);
 	cJSON_AddNumberToObject(j->spec, "id", j->id);
 	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(now_ms() - j->t_admit));
-	cJSON_AddBoolToObject(j->spec, "pause", M.cfg.pool_pause);
+	cJSON_AddBoolToObject(j->spec, "pause", paused);
 	cJSON_AddStringToObject(j->spec, "transport", p->transport);
 	char *txt = cJSON_PrintUnformatted(j->spec);
 	cJSON_Delete(j->spec);
@@ -282,7 +289,8 @@ static int waiting_for(const char *lang)
 	return n;
 }
 
-static char *fill_json(const struct lang *g)
+/* pause: whether the container waits paused (not when a job is already waiting for it). */
+static char *fill_json(const struct lang *g, int pause)
 {
 	const struct config *c = &M.cfg;
 	cJSON *o = cJSON_CreateObject();
@@ -296,7 +304,7 @@ static char *fill_json(const struct lang *g)
 	cJSON_AddNumberToObject(o, "nofile", c->nofile);
 	cJSON_AddNumberToObject(o, "fsize_bytes", (double)c->fsize_kb * 1024);
 	cJSON_AddStringToObject(o, "runtime", c->runtime);
-	cJSON_AddBoolToObject(o, "pause", c->pool_pause);
+	cJSON_AddBoolToObject(o, "pause", pause);
 	cJSON_AddStringToObject(o, "transport", c->pool_transport);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -350,7 +358,8 @@ static int try_fill(struct slot *s, int urgent)
 	const struct lang *g = config_lang(&M.cfg, p->lang);
 	if (!g)
 		return 0;
-	char *txt = fill_json(g);
+	/* a container made for a job that is already waiting would be unpaused at once: skip both */
+	char *txt = fill_json(g, M.cfg.pool_pause && !urgent);
 	int ok = txt && send_simple(s, TASK_FILL, MSG_FILL, txt);
 	free(txt);
 	if (ok) {
@@ -436,7 +445,7 @@ static void on_ready(struct slot *s, cJSON *o)
 	p->failures = 0;
 	p->retry_at = 0;
 	engine_state(1, NULL);
-	pool_push(p, id);
+	pool_push(p, id, cJSON_IsTrue(cJSON_GetObjectItem(o, "paused")));
 }
 
 static void on_failed(struct slot *s, cJSON *o)

@@ -124,6 +124,7 @@ static void do_fill(struct wctx *w, const cJSON *fill)
 		cJSON_AddStringToObject(o, "version", ver);
 	}
 	cJSON_AddStringToObject(o, "container", id);
+	cJSON_AddBoolToObject(o, "paused", cJSON_IsTrue(cJSON_GetObjectItem(fill, "pause")));
 	char *txt = cJSON_PrintUnformatted(o);
 	reply(w, MSG_READY, 0, 0, txt);
 	free(txt);
