@@ -36,7 +36,7 @@ engine() {
     say "starting dockerd (log: $LOG)"
     command -v dockerd >/dev/null || { say "dockerd not installed"; exit 1; }
     # containerd is started by dockerd itself when none runs.
-    nohup dockerd --host "unix://$SOCK" >>"$LOG" 2>&1 </dev/null &
+    nohup dockerd --host "unix://$SOCK" --log-level warn >>"$LOG" 2>&1 </dev/null &
   fi
   for _ in $(seq 1 120); do
     engine_answers && { say "engine is up"; return 0; }
