@@ -192,17 +192,27 @@ static void argv_free(char **v)
 	free(v);
 }
 
+/* A language's member: 1 found, 0 absent (fine), -1 absent but required (err set). */
+static int member(const config_setting_t *l, const char *key, int required, config_setting_t **out,
+		  const char *file, char *err, size_t errlen)
+{
+	*out = config_setting_get_member(l, key);
+	if (*out)
+		return 1;
+	if (required)
+		return ERR("%s:%d: language needs \"%s\"", file, config_setting_source_line(l), key), -1;
+	return 0;
+}
+
 /* An array of strings -> NULL-terminated argv. Missing -> *out NULL, returns 0. */
 static int load_argv(const config_setting_t *l, const char *key, char ***out, int required,
 		     const char *file, char *err, size_t errlen)
 {
-	config_setting_t *a = config_setting_get_member(l, key);
+	config_setting_t *a;
 	*out = NULL;
-	if (!a) {
-		if (required)
-			return ERR("%s:%d: language needs \"%s\"", file, config_setting_source_line(l), key), -1;
-		return 0;
-	}
+	int m = member(l, key, required, &a, file, err, errlen);
+	if (m <= 0)
+		return m;
 	int n = config_setting_length(a);
 	if (!config_setting_is_array(a) || (n == 0 && required))
 		return ERR("%s:%d: %s must be a non-empty array of strings", file,
@@ -225,12 +235,10 @@ static int load_argv(const config_setting_t *l, const char *key, char ***out, in
 static int lang_str(const config_setting_t *l, const char *key, char *dst, size_t n, int required,
 		    const char *file, char *err, size_t errlen)
 {
-	config_setting_t *s = config_setting_get_member(l, key);
-	if (!s) {
-		if (required)
-			return ERR("%s:%d: language needs \"%s\"", file, config_setting_source_line(l), key), -1;
-		return 0;
-	}
+	config_setting_t *s;
+	int m = member(l, key, required, &s, file, err, errlen);
+	if (m <= 0)
+		return m;
 	const char *v = config_setting_get_string(s);
 	if (!v || strlen(v) >= n || (required && !*v))
 		return ERR("%s:%d: %s must be a non-empty string of at most %zu bytes", file,

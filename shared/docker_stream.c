@@ -267,30 +267,29 @@ static int hijack(struct docker *d, const char *path, const char *body, struct d
 	return -1;
 }
 
-int docker_attach(struct docker *d, const char *id, struct docker_stream *s)
+/* Opens the hijacked stream of /<kind>/<id><suffix>. */
+static int hijack_obj(struct docker *d, const char *kind, const char *id, const char *suffix, const char *body,
+		      struct docker_stream *s)
 {
-	char *path = docker_obj_path(d, "containers", id, "/attach?stream=1&stdin=1&stdout=1&stderr=1");
+	char *path = docker_obj_path(d, kind, id, suffix);
 	s->curl = NULL;
 	s->fd = -1;
 	buf_init(&s->pending, 0);
 	if (!path)
 		return -1;
-	int rc = hijack(d, path, "", s);
+	int rc = hijack(d, path, body, s);
 	free(path);
 	return rc;
 }
 
+int docker_attach(struct docker *d, const char *id, struct docker_stream *s)
+{
+	return hijack_obj(d, "containers", id, "/attach?stream=1&stdin=1&stdout=1&stderr=1", "", s);
+}
+
 int docker_exec_start(struct docker *d, const char *eid, struct docker_stream *s)
 {
-	char *path = docker_obj_path(d, "exec", eid, "/start");
-	s->curl = NULL;
-	s->fd = -1;
-	buf_init(&s->pending, 0);
-	if (!path)
-		return -1;
-	int rc = hijack(d, path, "{\"Detach\":false,\"Tty\":false}", s);
-	free(path);
-	return rc;
+	return hijack_obj(d, "exec", eid, "/start", "{\"Detach\":false,\"Tty\":false}", s);
 }
 
 /* ---- the stream ---- */
