@@ -60,8 +60,11 @@ static void child_run(int fd, uint32_t gen)
 		fd = 3;
 	}
 	close_range(4, ~0U, 0);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_IGN); /* a terminal's ^C goes to the master, which stops us in order */
+	/* `pkill executioner` or a terminal's ^C reaches every process: the master stops the workers
+	 * in order (after its container cleanup), so they ignore TERM/INT; KILL and the master's
+	 * death (PR_SET_PDEATHSIG) still end them */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	_exit(worker_main(fd, gen, &M.cfg));
