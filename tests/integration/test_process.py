@@ -333,3 +333,18 @@ def test_exec_transport_runs_the_same_jobs():
     finally:
         srv.stop()
     check(srv.proc.returncode == 0 and not containers(srv.instance), "exit status or leftover containers")
+
+
+def test_sigterm_to_every_process_still_cleans_up():
+    """Like `pkill executioner`: TERM reaches the master and every worker at once."""
+    srv = Server(workers=2).wait_ready()
+    try:
+        pids = [srv.proc.pid] + child_pids(srv.proc.pid)
+        check(len(pids) == 3, f"expected a master and 2 workers: {pids}")
+        for p in pids:
+            os.kill(p, signal.SIGTERM)
+        rc = srv.proc.wait(60)
+        check(rc == 0, f"exit status {rc}")
+        check(not containers(srv.instance), f"containers left: {len(containers(srv.instance))}")
+    finally:
+        srv.stop()
