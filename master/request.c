@@ -201,7 +201,7 @@ static cJSON *lang_json(const struct config *c, const struct lang *g)
 	cJSON_AddNumberToObject(o, "compile_time_ms", g->compile_time_s * 1000);
 	cJSON_AddNumberToObject(o, "compile_memory_mb", g->compile_memory_mb);
 	cJSON_AddNumberToObject(o, "container_memory_mb", config_container_mb(c, g));
-	cJSON_AddNumberToObject(o, "workdir_slack_mb", c->workdir_mb / 2 + 16);
+	cJSON_AddNumberToObject(o, "workdir_slack_mb", config_slack_mb(c));
 	cJSON_AddNumberToObject(o, "container_cpus", c->cpus);
 	return o;
 }

@@ -441,12 +441,17 @@ const struct lang *config_lang(const struct config *c, const char *id)
 	return NULL;
 }
 
+int config_slack_mb(const struct config *c)
+{
+	return c->workdir_mb + c->tmp_mb + 16;
+}
+
 int config_container_mb(const struct config *c, const struct lang *g)
 {
 	int mem = g->memory_mb;
 	if (g->compile && g->compile_memory_mb > mem)
 		mem = g->compile_memory_mb;
-	return mem + c->workdir_mb / 2 + 16;
+	return mem + config_slack_mb(c);
 }
 
 static void print_argv(FILE *f, const char *key, char **v)

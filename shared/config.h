@@ -80,8 +80,11 @@ struct config {
 int config_load(const char *path, struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
 const struct lang *config_lang(const struct config *c, const char *id);
-/* Memory limit of a language's containers: what its largest step may use, plus the work dir's
- * share (tmpfs files count against the container's memory) and the helper's headroom. */
+/* Headroom above a run's memory limit in its container's cgroup: room for full tmpfs work dir and
+ * /tmp (their files count as memory) and the helper, so that files left by a killed program can
+ * never exhaust the cgroup and take the helper with them. */
+int config_slack_mb(const struct config *c);
+/* Memory limit of a language's containers: what its largest step may use, plus the slack. */
 int config_container_mb(const struct config *c, const struct lang *g);
 /* Prints the effective settings (after overrides) in the file's own syntax. */
 void config_print(const struct config *c, FILE *f);

@@ -52,10 +52,10 @@ static cJSON *host_config(const cJSON *fill)
 	cJSON_AddItemToArray(sec, cJSON_CreateString("no-new-privileges"));
 	cJSON_AddBoolToObject(h, "ReadonlyRootfs", 1);
 	cJSON *t = cJSON_AddObjectToObject(h, "Tmpfs");
-	snprintf(tmpfs, sizeof(tmpfs), "rw,exec,nosuid,nodev,size=%dm,uid=" SANDBOX_UID ",gid=" SANDBOX_UID ",mode=0700",
+	snprintf(tmpfs, sizeof(tmpfs), "rw,exec,nosuid,nodev,size=%dm,nr_inodes=16384,uid=" SANDBOX_UID ",gid=" SANDBOX_UID ",mode=0700",
 		 (int)num(fill, "workdir_mb", 64));
 	cJSON_AddStringToObject(t, "/work", tmpfs);
-	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,noexec,size=%dm,mode=1777", (int)num(fill, "tmp_mb", 16));
+	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,noexec,size=%dm,nr_inodes=4096,mode=1777", (int)num(fill, "tmp_mb", 16));
 	cJSON_AddStringToObject(t, "/tmp", tmpfs);
 	cJSON_AddNumberToObject(h, "Memory", mem);
 	cJSON_AddNumberToObject(h, "MemorySwap", mem);
