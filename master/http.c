@@ -37,7 +37,7 @@ static struct MHD_Daemon *daemon_;
 /* One line per request: client, method, path, status, language, job id, queue wait, run time. */
 static void access_log(const struct reqctx *x, int status)
 {
-	long now = now_ms();
+	long now = clock_ms();
 	long queue = x->t_start ? x->t_start - x->t0 : now - x->t0, run = x->t_start ? now - x->t_start : 0;
 	if (!x->job_id)
 		queue = run = 0;
@@ -174,7 +174,7 @@ static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, e
 		return 1;
 	}
 	struct admit_verdict v;
-	admit_check(&M.cfg, x->client, executes, M.running + M.queued, (double)now_ms() / 1000.0, &v);
+	admit_check(&M.cfg, x->client, executes, M.running + M.queued, (double)clock_ms() / 1000.0, &v);
 	if (!v.http)
 		return 0;
 	char ra[24];
@@ -243,7 +243,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		buf_init(&x->body, (size_t)M.cfg.body_kb * 1024);
 		*ctxp = x;
-		x->t0 = now_ms();
+		x->t0 = clock_ms();
 		snprintf(x->method, sizeof(x->method), "%s", method);
 		snprintf(x->path, sizeof(x->path), "%s", url);
 		client_ip(c, x->client, sizeof(x->client));

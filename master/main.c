@@ -83,7 +83,7 @@ static void reload(void)
 static void begin_stop(void)
 {
 	M.stopping = 1;
-	M.stop_deadline = now_ms() + DRAIN_MS;
+	M.stop_deadline = clock_ms() + DRAIN_MS;
 	log_info("stopping: no new requests; waiting for %d running jobs", M.running);
 	http_stop_accepting();
 	sched_drop_queue(503, "the service is shutting down");
@@ -101,14 +101,14 @@ static int slots_busy(void)
 static int stop_step(void)
 {
 	/* wait for jobs and for fills in flight, so the cleanup's listing sees every container */
-	if (M.stopping == 1 && ((M.running == 0 && slots_busy() == 0) || now_ms() > M.stop_deadline)) {
+	if (M.stopping == 1 && ((M.running == 0 && slots_busy() == 0) || clock_ms() > M.stop_deadline)) {
 		M.stopping = 2;
 		M.cleanup_done = 0;
 		M.cleanup_pending = 1;
-		M.stop_deadline = now_ms() + CLEANUP_MS;
+		M.stop_deadline = clock_ms() + CLEANUP_MS;
 		log_info("stopping: removing this instance's containers");
 	}
-	if (M.stopping == 2 && (M.cleanup_done || now_ms() > M.stop_deadline)) {
+	if (M.stopping == 2 && (M.cleanup_done || clock_ms() > M.stop_deadline)) {
 		if (!M.cleanup_done)
 			log_warn("stopping: container cleanup did not finish in time");
 		return 1;

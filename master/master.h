@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 
 struct MHD_Connection;
@@ -88,7 +89,6 @@ struct master {
 
 extern struct master M;
 
-long now_ms(void);
 
 /* procs.c: worker processes */
 int procs_start(void);

@@ -150,7 +150,7 @@ void procs_reap(void)
 			slot_close(s);
 			s->pid = 0;
 			s->state = SLOT_DEAD;
-			s->respawn_at = now_ms();
+			s->respawn_at = clock_ms();
 		}
 	}
 }
@@ -159,7 +159,7 @@ void procs_respawn_due(void)
 {
 	if (M.stopping)
 		return;
-	long t = now_ms();
+	long t = clock_ms();
 	for (int i = 0; i < M.nslots; i++) {
 		struct slot *s = &M.slots[i];
 		if (s->state != SLOT_DEAD || s->respawn_at > t)
@@ -258,7 +258,7 @@ void procs_stop_all(int grace_ms)
 			procs_send(&M.slots[i], MSG_SHUTDOWN, 0, NULL);
 			shutdown(M.slots[i].fd, SHUT_WR);
 		}
-	long deadline = now_ms() + grace_ms;
+	long deadline = clock_ms() + grace_ms;
 	for (;;) {
 		int alive = 0;
 		for (int i = 0; i < M.nslots; i++) {
@@ -273,7 +273,7 @@ void procs_stop_all(int grace_ms)
 		}
 		if (!alive)
 			break;
-		if (now_ms() > deadline) {
+		if (clock_ms() > deadline) {
 			for (int i = 0; i < M.nslots; i++)
 				if (M.slots[i].pid > 0) {
 					log_warn("worker pid %d did not stop in time; killing it", (int)M.slots[i].pid);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "master.h"
@@ -20,12 +21,6 @@
 
 struct master M = { .sigpipe = { -1, -1 } };
 
-long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
 
 static int waiting_for(const char *lang);
 
@@ -155,7 +150,7 @@ struct job *sched_submit(cJSON *spec, const char *lang, struct MHD_Connection *c
 		M.next_job_id = 1;
 	j->conn = conn;
 	j->spec = spec;
-	j->t_admit = now_ms();
+	j->t_admit = clock_ms();
 	snprintf(j->lang, sizeof(j->lang), "%s", lang);
 	if (M.queue_tail)
 		M.queue_tail->next = j;
@@ -210,7 +205,7 @@ static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct 
 	p->nready--;
 	cJSON_AddStringToObject(j->spec, "container", id);
 	cJSON_AddNumberToObject(j->spec, "id", j->id);
-	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(now_ms() - j->t_admit));
+	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(clock_ms() - j->t_admit));
 	cJSON_AddBoolToObject(j->spec, "pause", paused);
 	cJSON_AddStringToObject(j->spec, "transport", p->transport);
 	char *txt = cJSON_PrintUnformatted(j->spec);
@@ -226,7 +221,7 @@ static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct 
 	s->state = SLOT_BUSY;
 	s->task = TASK_JOB;
 	s->job = j;
-	s->since = j->t_start = now_ms();
+	s->since = j->t_start = clock_ms();
 	snprintf(s->container, sizeof(s->container), "%s", id);
 	M.running++;
 	return 0;
@@ -251,7 +246,7 @@ static int send_simple(struct slot *s, enum task t, uint16_t type, const char *j
 		return 0;
 	s->state = SLOT_BUSY;
 	s->task = t;
-	s->since = now_ms();
+	s->since = clock_ms();
 	return 1;
 }
 
@@ -274,8 +269,8 @@ static int try_chore(struct slot *s)
 		free(id);
 		return ok;
 	}
-	if (now_ms() >= M.next_ping) {
-		M.next_ping = now_ms() + PING_INTERVAL_MS;
+	if (clock_ms() >= M.next_ping) {
+		M.next_ping = clock_ms() + PING_INTERVAL_MS;
 		return send_simple(s, TASK_PING, MSG_PING, NULL);
 	}
 	return 0;
@@ -315,7 +310,7 @@ static char *fill_json(const struct lang *g, int pause)
  * language never starves behind others whose containers keep arriving. */
 static struct pool *urgent_pool(void)
 {
-	long t = now_ms();
+	long t = clock_ms();
 	for (struct job *j = M.queue_head; j; j = j->next) {
 		struct pool *p = pool_find(j->lang);
 		if (!p || p->removed || p->retry_at > t)
@@ -333,7 +328,7 @@ static struct pool *neediest_pool(void)
 	static int rr;
 	struct pool *best = NULL;
 	int best_need = 0;
-	long t = now_ms();
+	long t = clock_ms();
 	for (int k = 0; k < M.npools; k++) {
 		struct pool *p = &M.pools[(rr + k) % M.npools];
 		int need = p->target - (p->nready + p->filling);
@@ -421,7 +416,7 @@ static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *p
 	s->job = NULL;
 	M.running--;
 	s->container[0] = '\0'; /* the worker removes it itself */
-	long t = now_ms();
+	long t = clock_ms();
 	metrics_observe(j->lang, PH_QUEUE, (double)(j->t_start - j->t_admit) / 1000.0);
 	metrics_observe(j->lang, PH_TOTAL, (double)(t - j->t_admit) / 1000.0);
 	sched_job_finish(j, flags ? flags : 500, body ? body : json_error("out of memory", NULL));
@@ -461,7 +456,7 @@ static void on_failed(struct slot *s, cJSON *o)
 	if (p && !M.stopping) {
 		p->failures++;
 		long back = 500L << (p->failures < 6 ? p->failures : 6);
-		p->retry_at = now_ms() + back;
+		p->retry_at = clock_ms() + back;
 		log_warn("could not make a %s container (%d in a row; next try in %ld ms): %s", lang,
 			 p->failures, back, err ? err : "?");
 	}
@@ -530,7 +525,7 @@ void sched_slot_died(struct slot *s)
 /* Queue deadlines: a job that waited longer than queue_timeout_s for a container gets a 503. */
 void sched_timers(void)
 {
-	long t = now_ms(), limit = (long)(M.cfg.queue_timeout_s * 1000);
+	long t = clock_ms(), limit = (long)(M.cfg.queue_timeout_s * 1000);
 	struct job *prev = NULL, *j = M.queue_head;
 	while (j) {
 		struct job *next = j->next;

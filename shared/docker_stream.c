@@ -19,6 +19,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "docker.h"
 #include "docker_priv.h"
 #include "log.h"
@@ -29,16 +30,9 @@
 
 /* ---- socket I/O with deadlines ---- */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static long long deadline_in(long timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : (long long)clock_ms() + timeout_ms;
 }
 
 /* Waits for ev on fd until deadline (-1: none): 1 ready, 0 timed out, -1 error. */
@@ -47,7 +41,7 @@ static int wait_fd(int fd, short ev, long long deadline)
 	for (;;) {
 		int ms = -1;
 		if (deadline >= 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - (long long)clock_ms();
 			ms = left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 		}
 		struct pollfd p = { .fd = fd, .events = ev };

@@ -87,6 +87,18 @@ cJSON *json_member(const cJSON *obj, const char *const *names, const char **whic
 	return NULL;
 }
 
+double json_num(const cJSON *o, const char *k, double def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+const char *json_str(const cJSON *o, const char *k, const char *def)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+	return s ? s : def;
+}
+
 char *json_error(const char *msg, const char *field)
 {
 	cJSON *o = cJSON_CreateObject();

@@ -16,6 +16,9 @@ cJSON *json_bytes(const char *p, size_t n);
 char *utf8_sanitize(const char *p, size_t n, size_t *outlen);
 /* First member of obj named one of names (NULL-terminated list); *which gets the name found. */
 cJSON *json_member(const cJSON *obj, const char *const *names, const char **which);
+/* Member k of o as a number (def when absent or not a number) / a string (def likewise). */
+double json_num(const cJSON *o, const char *k, double def);
+const char *json_str(const cJSON *o, const char *k, const char *def);
 /* {"error": msg} (and "field" when field is non-NULL) as a malloc'd string. */
 char *json_error(const char *msg, const char *field);
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "wire.h"
 
 static void put32(uint8_t *p, uint32_t v)
@@ -159,20 +160,13 @@ int wire_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
 /* Reads exactly n bytes into dst, within the deadline (deadline < 0: none). */
 static int read_full(int fd, void *dst, size_t n, long deadline)
 {
 	char *c = dst;
 	while (n > 0) {
 		if (deadline >= 0) {
-			long left = deadline - now_ms();
+			long left = deadline - clock_ms();
 			if (left <= 0) {
 				errno = ETIMEDOUT;
 				return -1;
@@ -203,7 +197,7 @@ static int read_full(int fd, void *dst, size_t n, long deadline)
 int wire_read_msg(int fd, struct buf *b, struct wire_hdr *h, uint32_t max, int timeout_ms)
 {
 	uint8_t hdr[WIRE_HDR_LEN];
-	long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	long deadline = timeout_ms >= 0 ? clock_ms() + timeout_ms : -1;
 	buf_reset(b);
 	if (read_full(fd, hdr, sizeof(hdr), deadline) < 0)
 		return -1;

@@ -9,19 +9,8 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "jsonutil.h"
 #include "log.h"
-
-static double num(const cJSON *o, const char *k, double def)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : def;
-}
-
-static const char *str(const cJSON *o, const char *k, const char *def)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-	return s ? s : def;
-}
 
 static void add_ulimit(cJSON *arr, const char *name, double v)
 {
@@ -35,7 +24,7 @@ static void add_ulimit(cJSON *arr, const char *name, double v)
 static cJSON *host_config(const cJSON *fill)
 {
 	char tmpfs[160];
-	double mem = num(fill, "memory_mb", 256) * 1024 * 1024;
+	double mem = json_num(fill, "memory_mb", 256) * 1024 * 1024;
 	cJSON *h = cJSON_CreateObject();
 	cJSON_AddStringToObject(h, "NetworkMode", "none");
 	cJSON *cap = cJSON_AddArrayToObject(h, "CapDrop");
@@ -53,20 +42,20 @@ static cJSON *host_config(const cJSON *fill)
 	cJSON_AddBoolToObject(h, "ReadonlyRootfs", 1);
 	cJSON *t = cJSON_AddObjectToObject(h, "Tmpfs");
 	snprintf(tmpfs, sizeof(tmpfs), "rw,exec,nosuid,nodev,size=%dm,nr_inodes=16384,uid=" SANDBOX_UID ",gid=" SANDBOX_UID ",mode=0700",
-		 (int)num(fill, "workdir_mb", 64));
+		 (int)json_num(fill, "workdir_mb", 64));
 	cJSON_AddStringToObject(t, "/work", tmpfs);
-	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,noexec,size=%dm,nr_inodes=4096,mode=1777", (int)num(fill, "tmp_mb", 16));
+	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,noexec,size=%dm,nr_inodes=4096,mode=1777", (int)json_num(fill, "tmp_mb", 16));
 	cJSON_AddStringToObject(t, "/tmp", tmpfs);
 	cJSON_AddNumberToObject(h, "Memory", mem);
 	cJSON_AddNumberToObject(h, "MemorySwap", mem);
-	cJSON_AddNumberToObject(h, "NanoCpus", num(fill, "cpus", 1) * 1e9);
-	cJSON_AddNumberToObject(h, "PidsLimit", num(fill, "pids", 64));
+	cJSON_AddNumberToObject(h, "NanoCpus", json_num(fill, "cpus", 1) * 1e9);
+	cJSON_AddNumberToObject(h, "PidsLimit", json_num(fill, "pids", 64));
 	cJSON *ul = cJSON_AddArrayToObject(h, "Ulimits");
-	add_ulimit(ul, "nofile", num(fill, "nofile", 256));
-	add_ulimit(ul, "fsize", num(fill, "fsize_bytes", 16 << 20));
+	add_ulimit(ul, "nofile", json_num(fill, "nofile", 256));
+	add_ulimit(ul, "fsize", json_num(fill, "fsize_bytes", 16 << 20));
 	add_ulimit(ul, "core", 0);
 	cJSON_AddStringToObject(h, "IpcMode", "private");
-	cJSON_AddStringToObject(h, "Runtime", str(fill, "runtime", "runc"));
+	cJSON_AddStringToObject(h, "Runtime", json_str(fill, "runtime", "runc"));
 	cJSON *lc = cJSON_AddObjectToObject(h, "LogConfig");
 	cJSON_AddStringToObject(lc, "Type", "none");
 	cJSON_AddBoolToObject(h, "Init", 0);
@@ -77,10 +66,10 @@ static cJSON *host_config(const cJSON *fill)
 cJSON *container_spec(const cJSON *fill, const char *instance)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "Image", str(fill, "image", ""));
+	cJSON_AddStringToObject(o, "Image", json_str(fill, "image", ""));
 	cJSON *cmd = cJSON_AddArrayToObject(o, "Cmd");
 	cJSON_AddItemToArray(cmd, cJSON_CreateString(HELPER_PATH));
-	if (!strcmp(str(fill, "transport", "attach"), "exec"))
+	if (!strcmp(json_str(fill, "transport", "attach"), "exec"))
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("--idle")); /* PID 1 only reaps; jobs exec the helper */
 	cJSON_AddStringToObject(o, "User", "0:0");
 	cJSON_AddStringToObject(o, "WorkingDir", "/work");
@@ -95,7 +84,7 @@ cJSON *container_spec(const cJSON *fill, const char *instance)
 	cJSON_AddStringToObject(o, "StopSignal", "SIGKILL"); /* PID 1 ignores TERM: stop at once */
 	cJSON *l = cJSON_AddObjectToObject(o, "Labels");
 	cJSON_AddStringToObject(l, LABEL_KEY, instance);
-	cJSON_AddStringToObject(l, "executioner.language", str(fill, "lang", ""));
+	cJSON_AddStringToObject(l, "executioner.language", json_str(fill, "lang", ""));
 	cJSON_AddItemToObject(o, "HostConfig", host_config(fill));
 	return o;
 }
@@ -104,7 +93,7 @@ int container_fill(struct docker *d, const cJSON *fill, const char *instance, ch
 {
 	static unsigned counter;
 	char name[128];
-	snprintf(name, sizeof(name), "executioner-%s-%s-%d-%u", instance, str(fill, "lang", "x"), (int)getpid(),
+	snprintf(name, sizeof(name), "executioner-%s-%s-%d-%u", instance, json_str(fill, "lang", "x"), (int)getpid(),
 		 ++counter);
 	cJSON *spec = container_spec(fill, instance);
 	int rc = docker_create(d, name, spec, id);

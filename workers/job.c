@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "container.h"
 #include "job.h"
 #include "log.h"
@@ -23,25 +24,6 @@ static const char *const base_env[] = {
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/work", "LANG=C.UTF-8",
 	"LC_ALL=C.UTF-8", "TMPDIR=/tmp", "USER=runner", NULL,
 };
-
-double job_num(const cJSON *o, const char *k, double def)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : def;
-}
-
-const char *job_str(const cJSON *o, const char *k)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-	return s ? s : "";
-}
-
-static long mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
 
 /* One argv entry with {memory_mb} / {heap_mb} expanded. */
 static int put_arg(struct buf *m, uint32_t tag, const char *a, int mem_mb)
@@ -70,30 +52,30 @@ static int put_argv(struct buf *m, uint32_t tag, const cJSON *arr, int mem_mb)
 int job_setup_msg(const cJSON *spec, struct buf *m)
 {
 	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
-	int mem = (int)job_num(spec, "memory_mb", 256);
-	int cmem = (int)job_num(lang, "compile_memory_mb", 1024);
+	int mem = (int)json_num(spec, "memory_mb", 256);
+	int cmem = (int)json_num(lang, "compile_memory_mb", 1024);
 	size_t start = m->len;
-	const char *src = job_str(spec, "source");
-	int rc = wire_begin(m, H_SETUP, (uint32_t)job_num(spec, "id", 0), 0);
+	const char *src = json_str(spec, "source", "");
+	int rc = wire_begin(m, H_SETUP, (uint32_t)json_num(spec, "id", 0), 0);
 	rc |= wire_put_u64(m, T_RUN_UID, SANDBOX_ID);
 	rc |= wire_put_u64(m, T_RUN_GID, SANDBOX_ID);
-	rc |= wire_put_str(m, T_FILE_NAME, job_str(lang, "file"));
+	rc |= wire_put_str(m, T_FILE_NAME, json_str(lang, "file", ""));
 	rc |= wire_put(m, T_FILE_DATA, src, strlen(src));
 	rc |= put_argv(m, T_COMPILE_ARG, cJSON_GetObjectItem(lang, "compile"), cmem);
 	rc |= put_argv(m, T_RUN_ARG, cJSON_GetObjectItem(lang, "run"), mem);
 	for (int i = 0; base_env[i]; i++)
 		rc |= wire_put_str(m, T_ENV, base_env[i]);
 	rc |= put_argv(m, T_ENV, cJSON_GetObjectItem(lang, "env"), mem);
-	double ct = job_num(lang, "compile_time_ms", 30000);
+	double ct = json_num(lang, "compile_time_ms", 30000);
 	rc |= wire_put_u64(m, T_COMPILE_WALL_MS, (uint64_t)(ct * 2));
 	rc |= wire_put_u64(m, T_COMPILE_CPU_MS, (uint64_t)ct);
 	rc |= wire_put_u64(m, T_COMPILE_MEM_KB, (uint64_t)cmem * 1024);
-	rc |= wire_put_u64(m, T_RUN_WALL_MS, (uint64_t)job_num(spec, "wall_ms", 5000));
-	rc |= wire_put_u64(m, T_RUN_CPU_MS, (uint64_t)job_num(spec, "time_ms", 5000));
+	rc |= wire_put_u64(m, T_RUN_WALL_MS, (uint64_t)json_num(spec, "wall_ms", 5000));
+	rc |= wire_put_u64(m, T_RUN_CPU_MS, (uint64_t)json_num(spec, "time_ms", 5000));
 	rc |= wire_put_u64(m, T_RUN_MEM_KB, (uint64_t)mem * 1024);
-	rc |= wire_put_u64(m, T_OUTPUT_MAX, (uint64_t)job_num(spec, "output_bytes", 1 << 20));
-	rc |= wire_put_u64(m, T_FSIZE_MAX, (uint64_t)job_num(spec, "fsize_bytes", 16 << 20));
-	rc |= wire_put_u64(m, T_NOFILE, (uint64_t)job_num(spec, "nofile", 256));
+	rc |= wire_put_u64(m, T_OUTPUT_MAX, (uint64_t)json_num(spec, "output_bytes", 1 << 20));
+	rc |= wire_put_u64(m, T_FSIZE_MAX, (uint64_t)json_num(spec, "fsize_bytes", 16 << 20));
+	rc |= wire_put_u64(m, T_NOFILE, (uint64_t)json_num(spec, "nofile", 256));
 	rc |= wire_put_u64(m, T_STACK_KB, 65536);
 	rc |= wire_end(m, start);
 	return rc ? -1 : 0;
@@ -171,9 +153,9 @@ static int set_limits(struct limits_state *ls, double mb, double cpus)
 static int limits_initial(struct limits_state *ls, const cJSON *spec, int compiled)
 {
 	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
-	ls->run_mb = job_num(spec, "memory_mb", 0) + job_num(lang, "workdir_slack_mb", 48);
-	ls->have_mb = job_num(lang, "container_memory_mb", 0);
-	double cpus = job_num(spec, "cpus", 1), ccpus = job_num(lang, "container_cpus", 1);
+	ls->run_mb = json_num(spec, "memory_mb", 0) + json_num(lang, "workdir_slack_mb", 48);
+	ls->have_mb = json_num(lang, "container_memory_mb", 0);
+	double cpus = json_num(spec, "cpus", 1), ccpus = json_num(lang, "container_cpus", 1);
 	double want = compiled ? (ls->run_mb > ls->have_mb ? ls->run_mb : ls->have_mb) : ls->run_mb;
 	int mem = fabs(want - ls->have_mb) >= 1, cpu = fabs(cpus - ccpus) >= 1e-9;
 	if (!mem && !cpu)
@@ -197,7 +179,7 @@ static int compile_failed(const struct step *st)
 /* Bytes of each test's output echoed back, so a big judge answer stays bounded. */
 static size_t report_cap(const cJSON *spec, int ntests)
 {
-	size_t cap = (size_t)job_num(spec, "output_bytes", 1 << 20);
+	size_t cap = (size_t)json_num(spec, "output_bytes", 1 << 20);
 	size_t share = ntests > 0 ? (size_t)(16u << 20) / (size_t)ntests : cap;
 	if (share < 1024)
 		share = 1024;
@@ -216,18 +198,18 @@ static void clip(struct buf *b, size_t cap)
 static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 {
 	const cJSON *tests = cJSON_GetObjectItem(spec, "tests");
-	size_t max = (size_t)job_num(spec, "output_bytes", 1 << 20);
-	int timeout = (int)job_num(spec, "wall_ms", 5000) + SLACK_MS;
-	uint64_t cpu = (uint64_t)job_num(spec, "time_ms", 0), mem = (uint64_t)job_num(spec, "memory_mb", 0) * 1024;
+	size_t max = (size_t)json_num(spec, "output_bytes", 1 << 20);
+	int timeout = (int)json_num(spec, "wall_ms", 5000) + SLACK_MS;
+	uint64_t cpu = (uint64_t)json_num(spec, "time_ms", 0), mem = (uint64_t)json_num(spec, "memory_mb", 0) * 1024;
 	int stop = cJSON_IsTrue(cJSON_GetObjectItem(spec, "stop_on_first_failure")), failed = 0;
-	const char *mode = job_str(spec, "compare");
-	double tol = job_num(spec, "float_tolerance", 1e-6);
+	const char *mode = json_str(spec, "compare", "");
+	double tol = json_num(spec, "float_tolerance", 1e-6);
 	size_t cap = report_cap(spec, r->ntests);
 	for (int i = 0; i < r->ntests; i++) {
 		const cJSON *t = tests ? cJSON_GetArrayItem(tests, i) : NULL;
 		if (failed && stop)
 			break;
-		if (send_run(s, t ? job_str(t, "stdin") : job_str(spec, "stdin"), t ? NULL : cJSON_GetObjectItem(spec, "args")) < 0 ||
+		if (send_run(s, t ? json_str(t, "stdin", "") : json_str(spec, "stdin", ""), t ? NULL : cJSON_GetObjectItem(spec, "args")) < 0 ||
 		    recv_step(s, &r->runs[i], max, timeout, r->error, sizeof(r->error)) < 0) {
 			snprintf(r->error + strlen(r->error), sizeof(r->error) - strlen(r->error), "%s",
 				 *r->error ? "" : s->error);
@@ -236,7 +218,7 @@ static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 		r->nruns = i + 1;
 		if (!t)
 			break;
-		const char *exp = job_str(t, "expected_output");
+		const char *exp = json_str(t, "expected_output", "");
 		int eq = judge_compare(mode, tol, r->runs[i].out.data ? r->runs[i].out.data : "", r->runs[i].out.len,
 				       exp, strlen(exp));
 		r->verdicts[i] = judge_verdict(&r->runs[i], cpu, mem, eq);
@@ -259,14 +241,14 @@ static int session_steps(struct session *s, const cJSON *spec, struct job_result
 		snprintf(r->error, sizeof(r->error), "%s", *s->error ? s->error : "cannot build the job for the sandbox");
 		return -1;
 	}
-	long t = mono_ms();
+	long t = clock_ms();
 	if (r->has_compile) {
-		int timeout = (int)(job_num(cJSON_GetObjectItem(spec, "lang"), "compile_time_ms", 30000) * 2) + SLACK_MS;
-		if (recv_step(s, &r->compile, (size_t)job_num(spec, "output_bytes", 1 << 20), timeout, r->error,
+		int timeout = (int)(json_num(cJSON_GetObjectItem(spec, "lang"), "compile_time_ms", 30000) * 2) + SLACK_MS;
+		if (recv_step(s, &r->compile, (size_t)json_num(spec, "output_bytes", 1 << 20), timeout, r->error,
 			      sizeof(r->error)) < 0)
 			return -1;
 		r->compile_ran = 1;
-		r->ms_compile = mono_ms() - t;
+		r->ms_compile = clock_ms() - t;
 		if (r->compile.flags & SF_SPAWN_FAILED) {
 			snprintf(r->error, sizeof(r->error), "the compiler could not be started: %s", r->compile.error);
 			return -1;
@@ -279,9 +261,9 @@ static int session_steps(struct session *s, const cJSON *spec, struct job_result
 			return -1;
 		}
 	}
-	t = mono_ms();
+	t = clock_ms();
 	rc = run_all(s, spec, r);
-	r->ms_run = mono_ms() - t;
+	r->ms_run = clock_ms() - t;
 	return rc;
 }
 
@@ -317,14 +299,14 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 	struct session s;
 	memset(&r, 0, sizeof(r));
 	r.spec = spec;
-	const char *id = job_str(spec, "container");
+	const char *id = json_str(spec, "container", "");
 	const cJSON *tests = cJSON_GetObjectItem(spec, "tests");
 	r.judge = cJSON_IsArray(tests);
 	r.ntests = r.judge ? cJSON_GetArraySize(tests) : 1;
 	r.has_compile = cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "compile")) > 0;
 	r.runs = calloc((size_t)r.ntests, sizeof(*r.runs));
 	r.verdicts = calloc((size_t)r.ntests, sizeof(*r.verdicts));
-	long t0 = mono_ms();
+	long t0 = clock_ms();
 	struct limits_state ls = { .d = d, .id = id };
 	st->ended = 0;
 	if (!r.runs || !r.verdicts) {
@@ -336,13 +318,13 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 			 docker_last_error(d)->msg);
 	} else {
 		/* the engine refuses to attach to a paused container; the helper waits on stdin */
-		r.ms_unpause = mono_ms() - t0;
-		const char *transport = job_str(spec, "transport");
+		r.ms_unpause = clock_ms() - t0;
+		const char *transport = json_str(spec, "transport", "");
 		if (open_helper(&s, d, id, transport) < 0) {
 			snprintf(r.error, sizeof(r.error), "the job's container is not usable (%s): %s",
 				 *transport ? transport : "attach", docker_last_error(d)->msg);
 		} else {
-			r.ms_attach = mono_ms() - t0 - r.ms_unpause;
+			r.ms_attach = clock_ms() - t0 - r.ms_unpause;
 			session_steps(&s, spec, &r, &ls);
 			struct buf end;
 			buf_init(&end, 64);
@@ -353,7 +335,7 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 		}
 		session_close(&s);
 	}
-	r.ms_total = mono_ms() - t0;
+	r.ms_total = clock_ms() - t0;
 	int http = 500;
 	*body = result_json(&r, &http);
 	snprintf(st->status, sizeof(st->status), "%s", r.status ? r.status : "internal_error");
@@ -368,6 +350,6 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 	free(r.runs);
 	free(r.verdicts);
 	if (r.error[0])
-		log_warn("job %d: %s", (int)job_num(spec, "id", 0), r.error);
+		log_warn("job %d: %s", (int)json_num(spec, "id", 0), r.error);
 	return http;
 }

@@ -66,7 +66,7 @@ static void add_compile(cJSON *o, const struct job_result *r)
 static void add_timing(cJSON *o, const struct job_result *r)
 {
 	cJSON *t = cJSON_AddObjectToObject(o, "timing");
-	cJSON_AddNumberToObject(t, "queue_ms", job_num(r->spec, "queue_ms", 0));
+	cJSON_AddNumberToObject(t, "queue_ms", json_num(r->spec, "queue_ms", 0));
 	cJSON_AddNumberToObject(t, "attach_ms", (double)r->ms_attach);
 	cJSON_AddNumberToObject(t, "unpause_ms", (double)r->ms_unpause);
 	cJSON_AddNumberToObject(t, "compile_ms", (double)r->ms_compile);
@@ -77,7 +77,7 @@ static void add_timing(cJSON *o, const struct job_result *r)
 static void plain_body(cJSON *o, struct job_result *r)
 {
 	const struct step *s = &r->runs[0];
-	uint64_t cpu = (uint64_t)job_num(r->spec, "time_ms", 0), mem = (uint64_t)job_num(r->spec, "memory_mb", 0) * 1024;
+	uint64_t cpu = (uint64_t)json_num(r->spec, "time_ms", 0), mem = (uint64_t)json_num(r->spec, "memory_mb", 0) * 1024;
 	if (r->compile_failed) {
 		r->status = "compile_error";
 		cJSON_AddStringToObject(o, "status", "compile_error");
@@ -145,8 +145,8 @@ static void judge_body(cJSON *o, struct job_result *r)
 char *result_json(struct job_result *r, int *http)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "id", job_num(r->spec, "id", 0));
-	cJSON_AddStringToObject(o, "language", job_str(cJSON_GetObjectItem(r->spec, "lang"), "id"));
+	cJSON_AddNumberToObject(o, "id", json_num(r->spec, "id", 0));
+	cJSON_AddStringToObject(o, "language", json_str(cJSON_GetObjectItem(r->spec, "lang"), "id", ""));
 	if (r->error[0]) {
 		*http = 500;
 		r->status = "internal_error";

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "judge.h"
+#include "jsonutil.h"
 
 struct job_result {
 	const cJSON *spec;
@@ -25,7 +26,5 @@ struct job_result {
 /* Builds the body; sets *http (200 when the program ran, 500 for internal errors). */
 char *result_json(struct job_result *r, int *http);
 
-double job_num(const cJSON *o, const char *k, double def);
-const char *job_str(const cJSON *o, const char *k);
 
 #endif

@@ -7,17 +7,11 @@
 #include <time.h>
 
 #include "container.h"
+#include "clock.h"
 #include "log.h"
 #include "session.h"
 
 #define ERR_MAX (64 * 1024)
-
-static long mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
 
 static int exec_helper(struct session *s, struct docker *d, const char *container)
 {
@@ -63,7 +57,7 @@ int session_send(struct session *s, const struct buf *msg, int timeout_ms)
 int session_recv(struct session *s, struct wire_hdr *h, const uint8_t **payload, int timeout_ms)
 {
 	char tmp[65536];
-	long deadline = mono_ms() + timeout_ms;
+	long deadline = clock_ms() + timeout_ms;
 	if (s->consumed) {
 		buf_consume(&s->out, s->consumed);
 		s->consumed = 0;
@@ -78,7 +72,7 @@ int session_recv(struct session *s, struct wire_hdr *h, const uint8_t **payload,
 			snprintf(s->error, sizeof(s->error), "the sandbox sent a malformed frame");
 			return -1;
 		}
-		long left = deadline - mono_ms();
+		long left = deadline - clock_ms();
 		if (left <= 0) {
 			snprintf(s->error, sizeof(s->error), "the sandbox did not answer within %d ms", timeout_ms);
 			return -1;
