@@ -57,15 +57,27 @@ def wrk(port, body, expect, conns, seconds):
     return r
 
 
-def cold_throughput(image, conns, seconds):
+def service_runtime():
+    """The OCI runtime the service is configured with; the cold baseline uses the same one."""
+    out = subprocess.run([harness.BINARY, "-c", harness.CONFIG, "--check-config"], capture_output=True, text=True).stdout
+    for ln in out.splitlines():
+        if ln.strip().startswith("runtime ="):
+            return ln.split('"')[1]
+    return "runc"
+
+
+def cold_cmd(image, runtime):
+    return [DOCKER, "run", "--rm", "--network", "none", "--runtime", runtime, image, "python3", "-c", PY_HELLO]
+
+
+def cold_throughput(image, runtime, conns, seconds):
     count = [0]
     lock = threading.Lock()
     stop = time.time() + seconds
 
     def loop():
         while time.time() < stop:
-            subprocess.run([DOCKER, "run", "--rm", "--network", "none", image, "python3", "-c", PY_HELLO],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            subprocess.run(cold_cmd(image, runtime), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             with lock:
                 count[0] += 1
 
@@ -159,6 +171,7 @@ def main():
     res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, "
            f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') >> 30} GiB, "
            f"Linux {platform.release()}"}
+    rt = res["runtime"] = service_runtime()
     t0 = time.time()
     srv = harness.Server(env={"EXECUTIONER_POOL_SIZE": "2"})
     try:
@@ -175,8 +188,8 @@ def main():
         res["warm"] = {}
         for lang, code in (("python", PY_HELLO), ("c", C_HELLO), ("javascript", JS_HELLO)):
             res["warm"][lang] = wrk(srv.port, {"language": lang, "source_code": code}, '"stdout":"1\\n"', 1, lat_s)
-        cold = timed([DOCKER, "run", "--rm", "--network", "none", py_img, "python3", "-c", PY_HELLO], cold_n)
-        res["cold"] = {"p50": round(pct(cold, 50), 2), "p95": round(pct(cold, 95), 2), "runs": cold_n}
+        cold = timed(cold_cmd(py_img, rt), cold_n)
+        res["cold"] = {"p50": round(pct(cold, 50), 2), "p95": round(pct(cold, 95), 2), "runs": cold_n, "runtime": rt}
         bare = timed(["python3", "-c", PY_HELLO], 20)
         res["bare_python_p50"] = round(pct(bare, 50), 2)
         cid = subprocess.run([DOCKER, "run", "-d", "--rm", "--network", "none", py_img, "sleep", "300"],
@@ -191,7 +204,7 @@ def main():
             w = wrk(srv.port, {"language": "python", "source_code": PY_HELLO}, '"stdout":"1\\n"', c, thr_s)
             res["throughput"][str(c)] = {"warm_rps": round(w["rps"], 2), "errors": w["bad"] + w["errors"],
                                          "requests": w["requests"],
-                                         "cold_rps": round(cold_throughput(py_img, c, max(10, thr_s // 3)), 2)}
+                                         "cold_rps": round(cold_throughput(py_img, rt, c, max(10, thr_s // 3)), 2)}
         tests = [{"stdin": f"{i} {i * 7}", "expected_output": str(i * 8)} for i in range(100)]
         t = time.perf_counter()
         r = srv.run("cpp", APLUSB, tests=tests)
@@ -202,6 +215,7 @@ def main():
         srv.stop()
     res["variants"] = {}
     for name, env in (("pause=false", {"EXECUTIONER_POOL_PAUSE": "false"}),
+                      ("runtime=runc", {"EXECUTIONER_DOCKER_RUNTIME": "runc"}),
                       ("transport=exec", {"EXECUTIONER_POOL_TRANSPORT": "exec"})):
         res["variants"][name] = variant(env, lat_s, 10 if a.quick else 40)
     w, cold_p50 = res["warm"]["python"], res["cold"]["p50"]
@@ -225,7 +239,8 @@ def print_table(r):
               f"{w['p50']:9.1f} {w['p95']:9.1f} {w['p99']:9.1f}")
     for lang, w in r.get("ready", {}).items():
         print(f"{'warm, container ready (low load) ' + lang:44} {w['p50']:9.1f} {w['p95']:9.1f}")
-    print(f"{'cold docker run --rm python (n=' + str(r['cold']['runs']) + ')':44} {r['cold']['p50']:9.1f} {r['cold']['p95']:9.1f}")
+    print(f"{'cold docker run --rm python (n=' + str(r['cold']['runs']) + ', ' + r['cold']['runtime'] + ')':44} "
+          f"{r['cold']['p50']:9.1f} {r['cold']['p95']:9.1f}")
     print(f"{'bare host python3 -c':44} {r['bare_python_p50']:9.1f}")
     print(f"{'docker exec true (warm container)':44} {r['docker_exec_true_p50']:9.1f}")
     print(f"\n{'throughput (python hello)':30} {'warm req/s':>11} {'cold req/s':>11} {'errors':>7}")

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Idempotent preparation of a Debian 12 host: installs the Debian packages Executioner needs and
 # makes sure a Docker engine answers on its socket (starting dockerd in the background if not).
-# A no-op when everything is present. Usage: conf/setup.sh [deps|engine|all]
+# registers crun (the C OCI runtime the service uses by default) with it. A no-op when everything
+# is present. Usage: conf/setup.sh [deps|engine|all]
 set -euo pipefail
 
 SOCK="${DOCKER_SOCK:-/var/run/docker.sock}"
 LOG="${DOCKERD_LOG:-/var/log/executioner-dockerd.log}"
 PKGS=(build-essential pkg-config libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libconfig-dev
-      libcmocka-dev docker.io debootstrap iproute2 curl ca-certificates python3 wrk prometheus clang libclang-rt-14-dev)
+      libcmocka-dev docker.io debootstrap iproute2 curl ca-certificates python3 wrk prometheus clang libclang-rt-14-dev crun)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -46,9 +47,47 @@ engine() {
   exit 1
 }
 
+# crun refuses a hybrid cgroup layout whose v2 mount still holds controllers (here: hugetlb, which
+# no v1 hierarchy claimed). Mounting each such controller as its own v1 hierarchy, as a v1 host
+# normally does, moves it off the v2 mount; runc and the engine are indifferent to it.
+cgroup_hybrid_fix() {
+  local u=/sys/fs/cgroup/unified c
+  [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] && [ -r "$u/cgroup.controllers" ] || return 0
+  for c in $(cat "$u/cgroup.controllers"); do
+    mkdir -p "/sys/fs/cgroup/$c" && mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" &&
+      say "mounted the $c cgroup controller as a v1 hierarchy (for crun)" ||
+      say "warning: cannot move cgroup controller $c off the v2 mount; crun may refuse to start containers"
+  done
+}
+
+# Adds crun to the engine's runtimes in daemon.json (kept otherwise as it is) and makes a running
+# engine reload it (SIGHUP reloads "runtimes").
+crun_register() {
+  local conf=/etc/docker/daemon.json path
+  path="$(command -v crun)" || { say "crun not installed"; exit 1; }
+  curl -s --max-time 5 --unix-socket "$SOCK" http://localhost/info | grep -q '"crun"' && return 0
+  mkdir -p /etc/docker
+  python3 - "$conf" "$path" <<'PY'
+import json, os, sys
+conf, path = sys.argv[1], sys.argv[2]
+d = json.load(open(conf)) if os.path.exists(conf) and os.path.getsize(conf) else {}
+d.setdefault("runtimes", {})["crun"] = {"path": path}
+json.dump(d, open(conf + ".tmp", "w"), indent=2)
+os.replace(conf + ".tmp", conf)
+PY
+  say "registered crun ($path) in $conf"
+  pkill -HUP -x dockerd || true
+  for _ in $(seq 1 40); do
+    curl -s --max-time 2 --unix-socket "$SOCK" http://localhost/info | grep -q '"crun"' && return 0
+    sleep 0.25
+  done
+  say "the engine does not list crun after a reload; restart dockerd or set docker.runtime = \"runc\""
+  exit 1
+}
+
 case "${1:-all}" in
   deps) deps ;;
-  engine) engine ;;
-  all) deps; engine ;;
+  engine) cgroup_hybrid_fix; engine; crun_register ;;
+  all) deps; cgroup_hybrid_fix; engine; crun_register ;;
   *) say "usage: $0 [deps|engine|all]"; exit 2 ;;
 esac
