@@ -19,7 +19,7 @@
 struct MHD_Connection;
 
 enum slot_state { SLOT_DEAD = 0, SLOT_IDLE, SLOT_BUSY };
-enum task { TASK_NONE = 0, TASK_JOB, TASK_FILL, TASK_REMOVE, TASK_CLEANUP, TASK_PING };
+enum task { TASK_NONE = 0, TASK_JOB, TASK_FILL, TASK_REMOVE, TASK_CLEANUP, TASK_PING, TASK_PAUSE };
 
 struct job {
 	uint32_t id;
@@ -49,7 +49,9 @@ struct slot {
 
 struct ready_ct {
 	char id[72];
-	int paused;                  /* 0 when made for a job that was already waiting */
+	int paused;                  /* frozen by the engine; unpaused when a job takes it */
+	int pausing;                 /* a PAUSE is in flight: not to be handed out until it ends */
+	long since;                  /* when it became ready (monotonic ms) */
 };
 
 struct pool {
@@ -99,7 +101,19 @@ void procs_io(struct slot *s, short revents);
 void procs_stop_all(int grace_ms);
 void procs_signals_install(void);
 
-/* sched.c: jobs, queue, pools */
+/* pool.c: per-language inventory of ready containers, and containers to remove */
+struct pool *pool_find(const char *lang);
+struct pool *pool_add(const char *lang);
+void pool_push(struct pool *p, const char *id, int paused, int waiting);
+void pool_drain(struct pool *p);
+int pool_available(const struct pool *p);
+int pool_take(struct pool *p, char id[72], int *paused);
+struct ready_ct *pool_pause_due(long now, long idle_ms);
+void pool_pause_done(const char *id, int ok);
+void pool_discard(const char *id);
+void pool_free_all(void);
+
+/* sched.c: jobs, queue, scheduling of workers */
 int sched_init(void);
 void sched_reconfigure(void);
 struct job *sched_submit(cJSON *spec, const char *lang, struct MHD_Connection *conn, int *http, char **body);

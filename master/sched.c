@@ -1,8 +1,8 @@
 /*
- * sched.c - the master's job queue and pool inventory: admits jobs into a bounded FIFO, hands
- * each to an idle worker together with a ready (paused) container of its language, asks idle
- * workers to refill pools (with backoff while the engine fails) and to remove used or orphaned
- * containers, and turns worker messages into HTTP answers. It holds ids only, never calls Docker.
+ * sched.c - the master's job queue and scheduling: admits jobs into a bounded FIFO, hands each
+ * to an idle worker together with a ready container of its language (pool.c), asks idle workers
+ * to refill pools (with backoff while the engine fails), to pause containers left idle and to
+ * remove used or orphaned ones, and turns worker messages into HTTP answers. Never calls Docker.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,68 +23,6 @@ struct master M = { .sigpipe = { -1, -1 } };
 
 
 static int waiting_for(const char *lang);
-
-static struct pool *pool_find(const char *lang)
-{
-	for (int i = 0; i < M.npools; i++)
-		if (!strcmp(M.pools[i].lang, lang))
-			return &M.pools[i];
-	return NULL;
-}
-
-static struct pool *pool_add(const char *lang)
-{
-	struct pool *p = realloc(M.pools, sizeof(*p) * (size_t)(M.npools + 1));
-	if (!p)
-		return NULL;
-	M.pools = p;
-	p = &M.pools[M.npools++];
-	memset(p, 0, sizeof(*p));
-	snprintf(p->lang, sizeof(p->lang), "%s", lang);
-	return p;
-}
-
-static void chore_add(const char *id)
-{
-	if (M.nchores == M.chores_cap) {
-		int cap = M.chores_cap ? M.chores_cap * 2 : 16;
-		char **c = realloc(M.chores, sizeof(char *) * (size_t)cap);
-		if (!c)
-			return;
-		M.chores = c;
-		M.chores_cap = cap;
-	}
-	char *s = strdup(id);
-	if (s)
-		M.chores[M.nchores++] = s;
-}
-
-static void pool_push(struct pool *p, const char *id, int paused)
-{
-	if (p->removed || p->nready >= p->target + waiting_for(p->lang) + 4) {
-		chore_add(id);
-		return;
-	}
-	if (p->nready == p->cap) {
-		int cap = p->cap ? p->cap * 2 : 8;
-		struct ready_ct *r = realloc(p->ready, sizeof(*r) * (size_t)cap);
-		if (!r) {
-			chore_add(id);
-			return;
-		}
-		p->ready = r;
-		p->cap = cap;
-	}
-	snprintf(p->ready[p->nready].id, sizeof(p->ready[p->nready].id), "%s", id);
-	p->ready[p->nready++].paused = paused;
-}
-
-static void pool_drain(struct pool *p)
-{
-	for (int i = 0; i < p->nready; i++)
-		chore_add(p->ready[i].id);
-	p->nready = 0;
-}
 
 /* Pools follow the config: new languages get one, dropped ones are drained. */
 void sched_reconfigure(void)
@@ -192,17 +130,11 @@ void sched_job_finish(struct job *j, int http, char *body)
 
 static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct pool *p)
 {
-	queue_unlink(prev, j);
-	int k = 0; /* a running container first (no unpause), else the oldest paused one */
-	while (k < p->nready && p->ready[k].paused)
-		k++;
-	if (k == p->nready)
-		k = 0;
 	char id[72];
-	snprintf(id, sizeof(id), "%s", p->ready[k].id);
-	int paused = p->ready[k].paused;
-	memmove(p->ready + k, p->ready + k + 1, sizeof(*p->ready) * (size_t)(p->nready - k - 1));
-	p->nready--;
+	int paused;
+	if (pool_take(p, id, &paused) < 0)
+		return -1;
+	queue_unlink(prev, j);
 	cJSON_AddStringToObject(j->spec, "container", id);
 	cJSON_AddNumberToObject(j->spec, "id", j->id);
 	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(clock_ms() - j->t_admit));
@@ -213,7 +145,7 @@ static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct 
 	j->spec = NULL;
 	if (!txt || procs_send(s, MSG_JOB, j->id, txt) < 0) {
 		free(txt);
-		chore_add(id);
+		pool_discard(id);
 		sched_job_finish(j, 500, json_error("could not hand the job to a worker", NULL));
 		return -1;
 	}
@@ -232,7 +164,7 @@ static int try_job(struct slot *s)
 	struct job *prev = NULL;
 	for (struct job *j = M.queue_head; j; prev = j, j = j->next) {
 		struct pool *p = pool_find(j->lang);
-		if (p && p->nready > 0) {
+		if (p && pool_available(p) > 0) {
 			dispatch_job(s, prev, j, p);
 			return 1;
 		}
@@ -248,6 +180,28 @@ static int send_simple(struct slot *s, enum task t, uint16_t type, const char *j
 	s->task = t;
 	s->since = clock_ms();
 	return 1;
+}
+
+/* A ready container left unused for pool.pause_idle_ms is paused (under load, containers are
+ * taken sooner than that and never pay for the pause and the unpause). */
+static int try_pause(struct slot *s)
+{
+	if (!M.cfg.pool_pause || M.stopping || !M.engine_ok)
+		return 0;
+	struct ready_ct *r = pool_pause_due(clock_ms(), M.cfg.pool_pause_idle_ms);
+	if (!r)
+		return 0;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "container", r->id);
+	char *txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	int ok = txt && send_simple(s, TASK_PAUSE, MSG_PAUSE, txt);
+	free(txt);
+	if (ok)
+		snprintf(s->container, sizeof(s->container), "%s", r->id);
+	else
+		r->pausing = 0;
+	return ok;
 }
 
 static int try_chore(struct slot *s)
@@ -273,7 +227,7 @@ static int try_chore(struct slot *s)
 		M.next_ping = clock_ms() + PING_INTERVAL_MS;
 		return send_simple(s, TASK_PING, MSG_PING, NULL);
 	}
-	return 0;
+	return try_pause(s);
 }
 
 static int waiting_for(const char *lang)
@@ -353,8 +307,8 @@ static int try_fill(struct slot *s, int urgent)
 	const struct lang *g = config_lang(&M.cfg, p->lang);
 	if (!g)
 		return 0;
-	/* a container made for a job that is already waiting would be unpaused at once: skip both */
-	char *txt = fill_json(g, M.cfg.pool_pause && !urgent);
+	/* paused in the fill only without an idle delay, and never for a job that is already waiting */
+	char *txt = fill_json(g, M.cfg.pool_pause && !urgent && M.cfg.pool_pause_idle_ms == 0);
 	int ok = txt && send_simple(s, TASK_FILL, MSG_FILL, txt);
 	free(txt);
 	if (ok) {
@@ -432,7 +386,7 @@ static void on_ready(struct slot *s, cJSON *o)
 		p->filling--;
 	if (!p || !id) {
 		if (id)
-			chore_add(id);
+			pool_discard(id);
 		return;
 	}
 	if (ver && *ver)
@@ -440,7 +394,7 @@ static void on_ready(struct slot *s, cJSON *o)
 	p->failures = 0;
 	p->retry_at = 0;
 	engine_state(1, NULL);
-	pool_push(p, id, cJSON_IsTrue(cJSON_GetObjectItem(o, "paused")));
+	pool_push(p, id, cJSON_IsTrue(cJSON_GetObjectItem(o, "paused")), waiting_for(p->lang));
 }
 
 static void on_failed(struct slot *s, cJSON *o)
@@ -471,6 +425,8 @@ void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, c
 	if (type == MSG_IDLE) {
 		if (s->task == TASK_CLEANUP)
 			M.cleanup_done = 1;
+		if (s->task == TASK_PAUSE)
+			pool_pause_done(s->container, !flags);
 		if (s->task == TASK_FILL) {
 			struct pool *p = pool_find(s->lang);
 			if (p && p->filling > 0)
@@ -517,8 +473,12 @@ void sched_slot_died(struct slot *s)
 	}
 	if (s->task == TASK_CLEANUP)
 		M.cleanup_pending = 1;
+	if (s->task == TASK_PAUSE) {
+		pool_pause_done(s->container, 0); /* its state is unknown: replace it */
+		s->container[0] = '\0';
+	}
 	if (s->container[0])
-		chore_add(s->container);
+		pool_discard(s->container);
 	slot_idle(s);
 }
 
@@ -588,17 +548,7 @@ cJSON *sched_health(void)
 	return o;
 }
 
-/* Every container id the master knows of, as removal chores (used at shutdown). */
 void sched_free(void)
 {
-	for (int i = 0; i < M.npools; i++)
-		free(M.pools[i].ready);
-	free(M.pools);
-	M.pools = NULL;
-	M.npools = 0;
-	for (int i = 0; i < M.nchores; i++)
-		free(M.chores[i]);
-	free(M.chores);
-	M.chores = NULL;
-	M.nchores = 0;
+	pool_free_all();
 }

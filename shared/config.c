@@ -44,6 +44,7 @@ static const struct setting settings[] = {
 	SS("docker", "instance", instance, "default"),
 	SI("pool", "size", pool_size, "2", 0, 64),
 	SB("pool", "pause", pool_pause, "true"),
+	SI("pool", "pause_idle_ms", pool_pause_idle_ms, "500", 0, 3600000),
 	SS("pool", "transport", pool_transport, "attach"),
 	SD("limits", "time_s", time_s, "5", 0.01, 3600),
 	SD("limits", "max_time_s", max_time_s, "30", 0.01, 3600),

@@ -48,6 +48,7 @@ struct config {
 	/* pool */
 	int pool_size;
 	int pool_pause;
+	int pool_pause_idle_ms; /* a ready container is paused once unused this long (0: at once) */
 	char pool_transport[16]; /* "attach": the helper is the container's main process; "exec": exec'd per job */
 	/* limits: defaults and maxima of what a request may ask */
 	double time_s, max_time_s, wall_factor;

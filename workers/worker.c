@@ -147,6 +147,7 @@ static void do_ping(struct wctx *w)
 static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload)
 {
 	cJSON *o = h->len ? cJSON_ParseWithLength(payload, h->len) : NULL;
+	uint16_t flags = 0;
 	switch (h->type) {
 	case MSG_JOB:
 		if (o)
@@ -167,6 +168,14 @@ static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload
 	case MSG_CLEANUP:
 		count(w, "removed", container_cleanup(w->d, w->cfg->instance));
 		break;
+	case MSG_PAUSE: {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
+		if (!id || docker_pause(w->d, id) < 0) {
+			log_warn("pause %.12s: %s", id ? id : "?", id ? docker_last_error(w->d)->msg : "no container");
+			flags = 1;
+		}
+		break;
+	}
 	case MSG_PING:
 		do_ping(w);
 		break;
@@ -174,7 +183,7 @@ static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload
 		log_warn("unknown message type %u from the master", h->type);
 	}
 	cJSON_Delete(o);
-	reply(w, MSG_IDLE, 0, 0, NULL);
+	reply(w, MSG_IDLE, flags, 0, NULL);
 }
 
 int worker_main(int fd, uint32_t gen, const struct config *c)

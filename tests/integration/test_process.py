@@ -257,6 +257,37 @@ def test_pool_refills_after_a_job():
         check(after != before, (before, after))
 
 
+def pool_states(s):
+    return {c["Id"]: c["State"] for c in containers(s.instance)}
+
+
+def test_ready_containers_are_paused_after_the_idle_delay():
+    """pool.pause_idle_ms: a ready container left unused that long is paused; a job still gets it
+    (unpaused) and its replacement is paused in turn."""
+    with Server(env={"EXECUTIONER_POOL_PAUSE_IDLE_MS": "300"}) as s:
+        s.wait_ready()
+        npools = len(health(s)[1]["pools"])
+        wait_until(lambda: len(pool_states(s)) == npools and set(pool_states(s).values()) == {"paused"}, 60,
+                   f"all {npools} ready containers paused")
+        before = lang_ids(s.instance, "python")
+        r = s.run("python", "print('thawed')")
+        check(r["stdout"] == "thawed\n" and r["status"] == "ok", r)
+        fresh = wait_until(lambda: (lang_ids(s.instance, "python") - before) or None, 30, "a new python container")
+        wait_until(lambda: all(pool_states(s).get(i) == "paused" for i in fresh), 30, "the replacement paused")
+
+
+def test_ready_containers_stay_running_within_the_idle_delay():
+    """Containers taken before pool.pause_idle_ms never pay for a pause and an unpause."""
+    with Server(env={"EXECUTIONER_POOL_PAUSE_IDLE_MS": "600000"}) as s:
+        s.wait_ready()
+        st = pool_states(s)
+        check(st and set(st.values()) == {"running"}, st)
+        for i in range(3):
+            r = s.run("python", f"print({i})")
+            check(r["stdout"] == f"{i}\n", r)
+        check("paused" not in pool_states(s).values(), pool_states(s))
+
+
 def test_pool_container_removed_from_outside_is_replaced():
     with Server(env={"EXECUTIONER_POOL_SIZE": "1"}) as s:
         s.wait_ready()

@@ -1,0 +1,158 @@
+/*
+ * pool.c - the master's inventory of containers: per language, the ready ones (oldest first,
+ * paused or not, being paused or not), and the ids of containers to remove (chores). Ids only:
+ * the workers do the engine calls; sched.c decides who does what.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "master.h"
+
+struct pool *pool_find(const char *lang)
+{
+	for (int i = 0; i < M.npools; i++)
+		if (!strcmp(M.pools[i].lang, lang))
+			return &M.pools[i];
+	return NULL;
+}
+
+struct pool *pool_add(const char *lang)
+{
+	struct pool *p = realloc(M.pools, sizeof(*p) * (size_t)(M.npools + 1));
+	if (!p)
+		return NULL;
+	M.pools = p;
+	p = &M.pools[M.npools++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->lang, sizeof(p->lang), "%s", lang);
+	return p;
+}
+
+/* A container to remove (used, orphaned, or surplus). */
+void pool_discard(const char *id)
+{
+	if (M.nchores == M.chores_cap) {
+		int cap = M.chores_cap ? M.chores_cap * 2 : 16;
+		char **c = realloc(M.chores, sizeof(char *) * (size_t)cap);
+		if (!c) {
+			log_warn("out of memory: container %.12s is left for the next cleanup", id);
+			return;
+		}
+		M.chores = c;
+		M.chores_cap = cap;
+	}
+	char *s = strdup(id);
+	if (s)
+		M.chores[M.nchores++] = s;
+}
+
+/* waiting: jobs of this language in the queue (a pool may run that much over its target). */
+void pool_push(struct pool *p, const char *id, int paused, int waiting)
+{
+	if (p->removed || p->nready >= p->target + waiting + 4) {
+		pool_discard(id);
+		return;
+	}
+	if (p->nready == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 8;
+		struct ready_ct *r = realloc(p->ready, sizeof(*r) * (size_t)cap);
+		if (!r) {
+			pool_discard(id);
+			return;
+		}
+		p->ready = r;
+		p->cap = cap;
+	}
+	struct ready_ct *r = &p->ready[p->nready++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->paused = paused;
+	r->since = clock_ms();
+}
+
+void pool_drain(struct pool *p)
+{
+	for (int i = 0; i < p->nready; i++)
+		pool_discard(p->ready[i].id);
+	p->nready = 0;
+}
+
+/* Ready containers a job may take now (not those a worker is pausing). */
+int pool_available(const struct pool *p)
+{
+	int n = 0;
+	for (int i = 0; i < p->nready; i++)
+		n += !p->ready[i].pausing;
+	return n;
+}
+
+/* Takes the container for a job: a running one first (no unpause), else the oldest paused one.
+ * Returns -1 when none is available. */
+int pool_take(struct pool *p, char id[72], int *paused)
+{
+	int k = -1;
+	for (int i = 0; i < p->nready && (k < 0 || p->ready[k].paused); i++)
+		if (!p->ready[i].pausing && (k < 0 || !p->ready[i].paused))
+			k = i;
+	if (k < 0)
+		return -1;
+	snprintf(id, 72, "%s", p->ready[k].id);
+	*paused = p->ready[k].paused;
+	memmove(p->ready + k, p->ready + k + 1, sizeof(*p->ready) * (size_t)(p->nready - k - 1));
+	p->nready--;
+	return 0;
+}
+
+/* The oldest running ready container unused for idle_ms, marked as being paused; NULL if none. */
+struct ready_ct *pool_pause_due(long now, long idle_ms)
+{
+	struct ready_ct *best = NULL;
+	for (int i = 0; i < M.npools; i++) {
+		struct pool *p = &M.pools[i];
+		for (int k = 0; !p->removed && k < p->nready; k++) {
+			struct ready_ct *r = &p->ready[k];
+			if (!r->paused && !r->pausing && now - r->since >= idle_ms && (!best || r->since < best->since))
+				best = r;
+		}
+	}
+	if (best)
+		best->pausing = 1;
+	return best;
+}
+
+/* A PAUSE ended: the container is paused, or (ok == 0) it is no longer usable and goes. */
+void pool_pause_done(const char *id, int ok)
+{
+	for (int i = 0; i < M.npools; i++) {
+		struct pool *p = &M.pools[i];
+		for (int k = 0; k < p->nready; k++) {
+			if (strcmp(p->ready[k].id, id))
+				continue;
+			if (ok) {
+				p->ready[k].pausing = 0;
+				p->ready[k].paused = 1;
+			} else {
+				pool_discard(id);
+				memmove(p->ready + k, p->ready + k + 1, sizeof(*p->ready) * (size_t)(p->nready - k - 1));
+				p->nready--;
+			}
+			return;
+		}
+	}
+}
+
+void pool_free_all(void)
+{
+	for (int i = 0; i < M.npools; i++)
+		free(M.pools[i].ready);
+	free(M.pools);
+	M.pools = NULL;
+	M.npools = 0;
+	for (int i = 0; i < M.nchores; i++)
+		free(M.chores[i]);
+	free(M.chores);
+	M.chores = NULL;
+	M.nchores = M.chores_cap = 0;
+}
