@@ -108,7 +108,7 @@ TEST(surplus_and_removed_pools_go_to_chores)
 {
 	struct pool *p = fresh(1);
 	for (int i = 0; i < 8; i++) {
-		char id[8];
+		char id[16];
 		snprintf(id, sizeof(id), "c%d", i);
 		pool_push(p, id, 1, 0);
 	}
