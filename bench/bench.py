@@ -132,11 +132,25 @@ def settled(srv, timeout=15):
         time.sleep(0.02)  # polling a condition with a deadline
 
 
-def ready_latency(srv, lang, code, n):
-    """Latency of one request when its container is waiting for it (low load)."""
+def all_paused(srv, lang, timeout=15):
+    """Waits (bounded) until every ready container of lang is paused (pool.pause_idle_ms passed)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        st = [c["State"] for c in harness.containers(srv.instance)
+              if c.get("Labels", {}).get("executioner.language") == lang]
+        if st and all(x == "paused" for x in st):
+            return
+        time.sleep(0.05)  # polling a condition with a deadline
+
+
+def ready_latency(srv, lang, code, n, paused=False):
+    """Latency of one request when its container is waiting for it (low load): paused (an idle
+    pool), or still running (taken within pool.pause_idle_ms of being made)."""
     out = []
     for _ in range(n):
         settled(srv)
+        if paused:
+            all_paused(srv, lang)
         t = time.perf_counter()
         srv.run(lang, code)
         out.append((time.perf_counter() - t) * 1000)
@@ -153,6 +167,8 @@ def variant(env, lat_s, n):
         for _ in range(10):
             srv.run("python", PY_HELLO)
         out = {"ready": ready_latency(srv, "python", PY_HELLO, n)}
+        if env.get("EXECUTIONER_POOL_PAUSE") != "false":
+            out["ready_paused"] = ready_latency(srv, "python", PY_HELLO, n, paused=True)
         out["c1"] = wrk(srv.port, {"language": "python", "source_code": PY_HELLO}, '"stdout":"1\\n"', 1, lat_s)
         return out
     finally:
@@ -183,11 +199,17 @@ def main():
         for _ in range(20):  # warm-up
             srv.run("python", PY_HELLO)
         res["phases_python"] = phases(srv, 50)
+        # The VM pages out file pages idle for 60 s (DAMON "pageout"); warm each runtime up first.
+        for lang, code in (("c", C_HELLO), ("javascript", JS_HELLO), ("cpp", APLUSB)):
+            for _ in range(3):
+                srv.run(lang, code, stdin="1 2")
         res["ready"] = {lang: ready_latency(srv, lang, code, 10 if a.quick else 40)
                         for lang, code in (("python", PY_HELLO), ("c", C_HELLO), ("javascript", JS_HELLO))}
+        res["ready_paused"] = {"python": ready_latency(srv, "python", PY_HELLO, 10 if a.quick else 40, paused=True)}
         res["warm"] = {}
         for lang, code in (("python", PY_HELLO), ("c", C_HELLO), ("javascript", JS_HELLO)):
             res["warm"][lang] = wrk(srv.port, {"language": lang, "source_code": code}, '"stdout":"1\\n"', 1, lat_s)
+        timed(cold_cmd(py_img, rt), 2)  # warm-up, like the service's
         cold = timed(cold_cmd(py_img, rt), cold_n)
         res["cold"] = {"p50": round(pct(cold, 50), 2), "p95": round(pct(cold, 95), 2), "runs": cold_n, "runtime": rt}
         bare = timed(["python3", "-c", PY_HELLO], 20)
@@ -206,6 +228,7 @@ def main():
                                          "requests": w["requests"],
                                          "cold_rps": round(cold_throughput(py_img, rt, c, max(10, thr_s // 3)), 2)}
         tests = [{"stdin": f"{i} {i * 7}", "expected_output": str(i * 8)} for i in range(100)]
+        srv.run("cpp", APLUSB, stdin="1 2")
         t = time.perf_counter()
         r = srv.run("cpp", APLUSB, tests=tests)
         res["judge_100"] = {"wall_ms": round((time.perf_counter() - t) * 1000, 1), "compile_count": r["compile_count"],
@@ -214,13 +237,15 @@ def main():
     finally:
         srv.stop()
     res["variants"] = {}
-    for name, env in (("pause=false", {"EXECUTIONER_POOL_PAUSE": "false"}),
+    for name, env in (("pause_idle_ms=0", {"EXECUTIONER_POOL_PAUSE_IDLE_MS": "0"}),
+                      ("pause=false", {"EXECUTIONER_POOL_PAUSE": "false"}),
                       ("runtime=runc", {"EXECUTIONER_DOCKER_RUNTIME": "runc"}),
                       ("transport=exec", {"EXECUTIONER_POOL_TRANSPORT": "exec"})):
         res["variants"][name] = variant(env, lat_s, 10 if a.quick else 40)
     w, cold_p50 = res["warm"]["python"], res["cold"]["p50"]
     res["ratios"] = {"cold_p50_over_warm_p50": round(cold_p50 / w["p50"], 2) if w["p50"] else None,
                      "cold_p50_over_ready_p50": round(cold_p50 / res["ready"]["python"]["p50"], 2),
+                     "cold_p50_over_ready_paused_p50": round(cold_p50 / res["ready_paused"]["python"]["p50"], 2),
                      "ready_minus_bare_ms": round(res["ready"]["python"]["p50"] - res["bare_python_p50"], 2),
                      "warm_minus_bare_ms": round(w["p50"] - res["bare_python_p50"], 2),
                      "throughput_c8_over_cold": round(res["throughput"]["8"]["warm_rps"] /
@@ -239,6 +264,8 @@ def print_table(r):
               f"{w['p50']:9.1f} {w['p95']:9.1f} {w['p99']:9.1f}")
     for lang, w in r.get("ready", {}).items():
         print(f"{'warm, container ready (low load) ' + lang:44} {w['p50']:9.1f} {w['p95']:9.1f}")
+    for lang, w in r.get("ready_paused", {}).items():
+        print(f"{'warm, container ready and paused ' + lang:44} {w['p50']:9.1f} {w['p95']:9.1f}")
     print(f"{'cold docker run --rm python (n=' + str(r['cold']['runs']) + ', ' + r['cold']['runtime'] + ')':44} "
           f"{r['cold']['p50']:9.1f} {r['cold']['p95']:9.1f}")
     print(f"{'bare host python3 -c':44} {r['bare_python_p50']:9.1f}")
@@ -251,7 +278,8 @@ def print_table(r):
     print(f"phases (python, median ms): {r['phases_python']}")
     print(f"footprint idle: {r['footprint_idle']}; after load: {r['footprint_loaded']}; start to ready {r['start_to_ready_s']} s")
     for name, v in r.get("variants", {}).items():
-        print(f"variant {name}: python ready p50 {v['ready']['p50']} ms p95 {v['ready']['p95']} ms; "
+        rp = f"paused p50 {v['ready_paused']['p50']} ms; " if "ready_paused" in v else ""
+        print(f"variant {name}: python ready p50 {v['ready']['p50']} ms p95 {v['ready']['p95']} ms; {rp}"
               f"c=1 back-to-back p50 {v['c1']['p50']} ms ({v['c1']['requests']} requests, {v['c1']['bad']} bad)")
     print(f"ratios: {r['ratios']}")
 

@@ -38,6 +38,7 @@ build_one() {  # build_one LANG TAG
   local key; key="$(cat "$df" "$HELPER" | sha256sum | cut -c1-16)"
   local have; have="$($DOCKER image inspect -f '{{index .Config.Labels "executioner.key"}}' "$tag" 2>/dev/null || true)"
   if [ "$have" = "$key" ]; then say "$lang: $tag is up to date"; return 0; fi
+  local old; old="$($DOCKER image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)"
   say "$lang: building $tag (log: $LOGDIR/$lang.log)"
   local ctx; ctx="$(mktemp -d /tmp/executioner-ctx.XXXXXX)"
   cp "$df" "$ctx/Dockerfile"; cp "$HELPER" "$ctx/executioner-helper"
@@ -53,6 +54,9 @@ build_one() {  # build_one LANG TAG
       >>"$LOGDIR/$lang.log" 2>&1 || rc=$?
   rm -rf "$ctx"
   if [ $rc -ne 0 ]; then say "$lang: labelling failed ($rc)"; return 1; fi
+  # The version it replaces would stay behind as a dangling image (refused while a container uses it).
+  [ -n "$old" ] && [ "$old" != "$($DOCKER image inspect -f '{{.Id}}' "$tag")" ] &&
+    $DOCKER rmi "$old" >/dev/null 2>&1 && say "$lang: removed the image it replaces"
   say "$lang: built $tag (version ${ver:-unknown}) in $((SECONDS - t0)) s"
 }
 export -f build_one say

@@ -26,7 +26,7 @@ struct wire_hdr {
 /* Master <-> worker message types. */
 enum {
 	MSG_JOB = 1,    /* m->w: {"container":..., "lang":{...}, "request":{...}} */
-	MSG_FILL,       /* m->w: {"lang":..., "image":..., limits...}: create+start+pause one container */
+	MSG_FILL,       /* m->w: {"lang":..., "image":..., limits...}: create+start one container (+pause if "pause") */
 	MSG_REMOVE,     /* m->w: {"container": id}: remove a container (e.g. one a dead worker held) */
 	MSG_CLEANUP,    /* m->w: remove every container of this instance */
 	MSG_PING,       /* m->w: check the engine */

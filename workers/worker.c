@@ -1,6 +1,6 @@
 /*
  * worker.c - the worker process loop: one message from the master at a time (JOB, FILL, REMOVE,
- * CLEANUP, PING, SHUTDOWN), all Docker calls through this process's own client handle, and an
+ * CLEANUP, PING, PAUSE, SHUTDOWN), all Docker calls through this process's own client handle, and an
  * IDLE message when it can take more work. A job's result goes back before its container is
  * removed, so removal never sits on the request's path.
  */
