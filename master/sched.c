@@ -542,7 +542,11 @@ cJSON *sched_health(void)
 		if (M.pools[i].removed)
 			continue;
 		cJSON *p = cJSON_AddObjectToObject(pools, M.pools[i].lang);
+		int paused = 0;
+		for (int k = 0; k < M.pools[i].nready; k++)
+			paused += M.pools[i].ready[k].paused;
 		cJSON_AddNumberToObject(p, "ready", M.pools[i].nready);
+		cJSON_AddNumberToObject(p, "paused", paused);
 		cJSON_AddNumberToObject(p, "target", M.pools[i].target);
 	}
 	return o;

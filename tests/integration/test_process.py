@@ -269,6 +269,8 @@ def test_ready_containers_are_paused_after_the_idle_delay():
         npools = len(health(s)[1]["pools"])
         wait_until(lambda: len(pool_states(s)) == npools and set(pool_states(s).values()) == {"paused"}, 60,
                    f"all {npools} ready containers paused")
+        wait_until(lambda: all(p["paused"] == p["ready"] == 1 for p in health(s)[1]["pools"].values()), 10,
+                   "/health to count them as paused")
         before = lang_ids(s.instance, "python")
         r = s.run("python", "print('thawed')")
         check(r["stdout"] == "thawed\n" and r["status"] == "ok", r)
@@ -282,6 +284,7 @@ def test_ready_containers_stay_running_within_the_idle_delay():
         s.wait_ready()
         st = pool_states(s)
         check(st and set(st.values()) == {"running"}, st)
+        check(all(p["paused"] == 0 for p in health(s)[1]["pools"].values()), health(s)[1]["pools"])
         for i in range(3):
             r = s.run("python", f"print({i})")
             check(r["stdout"] == f"{i}\n", r)
