@@ -333,6 +333,18 @@ def test_unreachable_engine_health_503_and_execute_503_after_queue_timeout():
         s.stop()
 
 
+def test_unknown_runtime_is_named_in_the_log_and_jobs_get_503():
+    s = Server(env={"EXECUTIONER_DOCKER_RUNTIME": "nosuchruntime", "EXECUTIONER_SERVER_QUEUE_TIMEOUT_S": "2"})
+    try:
+        s.wait_log('docker.runtime = "nosuchruntime"', 30)
+        st, js = s.execute({"language": "python", "source_code": "print(1)"}, timeout=30)
+        check(st == 503 and "python" in js.get("error", ""), f"expected a 503 naming python: {st} {js}")
+        check(health(s)[1]["status"] == "starting", health(s))
+        check(not containers(s.instance), "containers left behind")
+    finally:
+        s.stop()
+
+
 def test_full_queue_gets_503_at_once():
     with Server(workers=1, env={"EXECUTIONER_SERVER_QUEUE_SIZE": "1"}) as s:
         s.wait_ready()
