@@ -50,10 +50,15 @@ engine() {
 # crun refuses a hybrid cgroup layout whose v2 mount still holds controllers (here: hugetlb, which
 # no v1 hierarchy claimed). Mounting each such controller as its own v1 hierarchy, as a v1 host
 # normally does, moves it off the v2 mount; runc and the engine are indifferent to it.
+# A controller already bound to a v1 hierarchy that is mounted nowhere (after an umount) is mounted
+# again: containerd cannot load a container's cgroups otherwise ("cannot find cgroup mount
+# destination" for every container).
 cgroup_hybrid_fix() {
   local u=/sys/fs/cgroup/unified c
   [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] && [ -r "$u/cgroup.controllers" ] || return 0
-  for c in $(cat "$u/cgroup.controllers"); do
+  local unmounted; unmounted="$(awk 'NR > 1 && $2 != 0 && $4 == 1 { print $1 }' /proc/cgroups | while read -r c; do
+    grep -qE "^cgroup .* cgroup ([^ ]*,)?$c(,[^ ]*)? " /proc/mounts || echo "$c"; done)"
+  for c in $(cat "$u/cgroup.controllers") $unmounted; do
     mkdir -p "/sys/fs/cgroup/$c" && mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" &&
       say "mounted the $c cgroup controller as a v1 hierarchy (for crun)" ||
       say "warning: cannot move cgroup controller $c off the v2 mount; crun may refuse to start containers"
