@@ -122,25 +122,26 @@ def phases(srv, n):
     return out
 
 
-def settled(srv, timeout=15):
-    """Waits (bounded) until every pool is full and no worker is busy."""
+def bounded_wait(cond, timeout=15, interval=0.02):
+    """Polls cond() until it holds or timeout s pass (a measurement goes on either way)."""
     deadline = time.time() + timeout
-    while time.time() < deadline:
-        h = srv.request("GET", "/health")[1]
-        if h["workers"]["busy"] == 0 and all(p["ready"] >= p["target"] for p in h["pools"].values()):
-            return
-        time.sleep(0.02)  # polling a condition with a deadline
+    while time.time() < deadline and not cond():
+        time.sleep(interval)  # polling a condition with a deadline
 
 
-def all_paused(srv, lang, timeout=15):
-    """Waits (bounded) until every ready container of lang is paused (pool.pause_idle_ms passed)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        st = [c["State"] for c in harness.containers(srv.instance)
-              if c.get("Labels", {}).get("executioner.language") == lang]
-        if st and all(x == "paused" for x in st):
-            return
-        time.sleep(0.05)  # polling a condition with a deadline
+def health(srv):
+    return srv.request("GET", "/health")[1]
+
+
+def settled(srv):
+    """Every pool full and no worker busy."""
+    bounded_wait(lambda: (lambda h: h["workers"]["busy"] == 0 and
+                          all(p["ready"] >= p["target"] for p in h["pools"].values()))(health(srv)))
+
+
+def all_paused(srv, lang):
+    """Every ready container of lang paused (pool.pause_idle_ms has passed)."""
+    bounded_wait(lambda: (lambda p: p["ready"] > 0 and p["paused"] == p["ready"])(health(srv)["pools"][lang]), 15, 0.05)
 
 
 def ready_latency(srv, lang, code, n, paused=False):

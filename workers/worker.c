@@ -102,7 +102,7 @@ static void do_fill(struct wctx *w, const cJSON *fill)
 		if (e->kind == DOCKER_E_HTTP && e->http == 404)
 			snprintf(msg, sizeof(msg), "image %s is missing (run `make images`): %s",
 				 cJSON_GetStringValue(cJSON_GetObjectItem(fill, "image")), e->msg);
-		else if (strstr(e->msg, "untime"))
+		else if (strcasestr(e->msg, "runtime"))
 			snprintf(msg, sizeof(msg), "%s (docker.runtime = \"%s\": the engine must list it under Runtimes in "
 				 "`docker info`; conf/setup.sh engine registers crun, or set \"runc\")", e->msg, w->cfg->runtime);
 		else
