@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,9 @@
 
 struct reqctx {
 	struct buf body;
-	struct job *job;
+	struct job *job;             /* while suspended: the job it waits for */
+	struct reqctx *prev, *next;  /* list of suspended requests */
+	int fd;                      /* its socket, watched for the client going away */
 	int too_big;
 	int responded;
 	char method[12];
@@ -33,6 +36,30 @@ struct reqctx {
 };
 
 static struct MHD_Daemon *daemon_;
+static struct reqctx *suspended; /* requests waiting for their job */
+
+static void suspend_link(struct MHD_Connection *c, struct reqctx *x)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	x->fd = i ? i->connect_fd : -1;
+	x->prev = NULL;
+	x->next = suspended;
+	if (suspended)
+		suspended->prev = x;
+	suspended = x;
+	MHD_suspend_connection(c);
+}
+
+static void suspend_unlink(struct reqctx *x)
+{
+	if (x->prev)
+		x->prev->next = x->next;
+	else if (suspended == x)
+		suspended = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	x->prev = x->next = NULL;
+}
 
 /* One line per request: client, method, path, status, language, job id, queue wait, run time. */
 static void access_log(const struct reqctx *x, int status)
@@ -143,7 +170,7 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
 	int http = 0;
 	char *body = NULL;
-	struct job *j = sched_submit(spec, lang, c, &http, &body);
+	struct job *j = jobs_submit(spec, lang, c, &http, &body);
 	if (!j) {
 		cJSON_Delete(spec);
 		return respond(c, x, http, body, NULL);
@@ -151,7 +178,7 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 	x->job = j;
 	x->job_id = j->id;
 	snprintf(x->lang, sizeof(x->lang), "%s", lang);
-	MHD_suspend_connection(c);
+	suspend_link(c, x);
 	sched_kick();
 	return MHD_YES;
 }
@@ -268,6 +295,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		/* resumed: the job is done */
 		struct job *j = x->job;
 		x->job = NULL;
+		suspend_unlink(x);
 		x->t_start = j->t_start;
 		enum MHD_Result rc = respond(c, x, j->http, j->body, NULL);
 		free(j);
@@ -289,6 +317,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp, enum 
 	if (!x)
 		return;
 	if (x->job) {
+		suspend_unlink(x);
 		if (x->job->done) {
 			free(x->job->body);
 			free(x->job);
@@ -374,6 +403,29 @@ void http_run(void)
 {
 	if (daemon_)
 		MHD_run(daemon_);
+}
+
+/* A suspended connection is not watched by libmicrohttpd: find the clients that closed theirs
+ * (hang-up or end of input on the socket) and cancel their jobs. */
+void http_sweep_gone(void)
+{
+	struct pollfd p[256];
+	struct reqctx *who[256];
+	struct reqctx *x = suspended;
+	while (x) {
+		nfds_t n = 0;
+		for (; x && n < 256; x = x->next) {
+			if (x->fd < 0 || !x->job || x->job->done || x->job->cancelled)
+				continue;
+			p[n] = (struct pollfd){ .fd = x->fd, .events = POLLRDHUP };
+			who[n++] = x;
+		}
+		if (n == 0 || poll(p, n, 0) <= 0)
+			continue;
+		for (nfds_t i = 0; i < n; i++)
+			if (p[i].revents & (POLLRDHUP | POLLHUP | POLLERR))
+				jobs_cancel(who[i]->job); /* may resume and so unlink who[i]: x is already past it */
+	}
 }
 
 void http_resume(struct job *j)

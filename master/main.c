@@ -86,7 +86,7 @@ static void begin_stop(void)
 	M.stop_deadline = clock_ms() + DRAIN_MS;
 	log_info("stopping: no new requests; waiting for %d running jobs", M.running);
 	http_stop_accepting();
-	sched_drop_queue(503, "the service is shutting down");
+	jobs_drop_queue(503, "the service is shutting down");
 }
 
 /* Advances the stop sequence; returns 1 when the loop may end. */
@@ -102,6 +102,11 @@ static int stop_step(void)
 {
 	/* wait for jobs and for fills in flight, so the cleanup's listing sees every container */
 	if (M.stopping == 1 && ((M.running == 0 && slots_busy() == 0) || clock_ms() > M.stop_deadline)) {
+		if (M.running > 0) {
+			log_warn("stopping: %d jobs did not end within %d s; answering them and killing their workers",
+				 M.running, DRAIN_MS / 1000);
+			jobs_abort_running("the service stopped before the job ended");
+		}
 		M.stopping = 2;
 		M.cleanup_done = 0;
 		M.cleanup_pending = 1;
@@ -173,6 +178,7 @@ static int serve(void)
 			begin_stop();
 		procs_respawn_due();
 		sched_timers();
+		http_sweep_gone();
 		sched_kick();
 		http_run();
 		if (M.stopping && stop_step())
@@ -180,6 +186,7 @@ static int serve(void)
 		loop_once();
 	}
 	procs_stop_all(3000);
+	http_run(); /* sends what the last answered jobs resumed: no connection stays suspended */
 	http_stop();
 	sched_free();
 	config_free(&M.cfg);

@@ -30,6 +30,8 @@ struct job {
 	int http;                    /* answer, once done */
 	char *body;
 	int done;
+	int cancelled;               /* the client went away: dropped, or MSG_CANCEL sent */
+	long deadline;               /* running: the master ends it (and its worker) at this time */
 	struct job *next;            /* queue link */
 };
 
@@ -96,6 +98,7 @@ extern struct master M;
 int procs_start(void);
 void procs_reap(void);
 void procs_respawn_due(void);
+void procs_kill(struct slot *s);
 int procs_send(struct slot *s, uint16_t type, uint32_t id, const char *json);
 void procs_io(struct slot *s, short revents);
 void procs_stop_all(int grace_ms);
@@ -113,16 +116,23 @@ void pool_pause_done(const char *id, int ok);
 void pool_discard(const char *id);
 void pool_free_all(void);
 
-/* sched.c: jobs, queue, scheduling of workers */
+/* jobs.c: admission into the queue and every way a job ends */
+struct job *jobs_submit(cJSON *spec, const char *lang, struct MHD_Connection *conn, int *http, char **body);
+void jobs_unlink(struct job *prev, struct job *j);
+void jobs_finish(struct job *j, int http, char *body);
+long jobs_deadline_ms(const cJSON *spec, const struct config *c); /* dispatch to forced end */
+void jobs_expire(void);          /* queue timeouts and running jobs past their deadline */
+void jobs_cancel(struct job *j); /* the client is gone: drop it, or tell its worker */
+void jobs_drop_queue(int http, const char *msg);
+void jobs_abort_running(const char *msg);
+
+/* sched.c: scheduling of workers */
 int sched_init(void);
 void sched_reconfigure(void);
-struct job *sched_submit(cJSON *spec, const char *lang, struct MHD_Connection *conn, int *http, char **body);
 void sched_kick(void);
 void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, const char *payload, size_t len);
 void sched_slot_died(struct slot *s);
 void sched_timers(void);
-void sched_job_finish(struct job *j, int http, char *body);
-void sched_drop_queue(int http, const char *msg);
 int sched_pools_full(void);
 cJSON *sched_health(void);
 void sched_free(void);
@@ -135,5 +145,6 @@ int http_poll_fd(void);
 int http_timeout_ms(void);
 void http_run(void);
 void http_resume(struct job *j);
+void http_sweep_gone(void);
 
 #endif

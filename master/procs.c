@@ -155,11 +155,19 @@ void procs_reap(void)
 	}
 }
 
+/* Kills a worker that must not finish what it does; whatever it still sends is ignored (its
+ * generation moves on) and the reaper respawns it. */
+void procs_kill(struct slot *s)
+{
+	if (s->pid <= 0)
+		return;
+	kill(s->pid, SIGKILL);
+	s->gen++;
+}
+
 void procs_respawn_due(void)
 {
-	if (M.stopping)
-		return;
-	long t = clock_ms();
+	long t = clock_ms(); /* also while stopping: the final container cleanup needs a worker */
 	for (int i = 0; i < M.nslots; i++) {
 		struct slot *s = &M.slots[i];
 		if (s->state != SLOT_DEAD || s->respawn_at > t)

@@ -236,6 +236,7 @@ static int parse_limits(const cJSON *req, const struct config *c, const struct l
 	cJSON_AddNumberToObject(job, "output_bytes", floor(out) * 1024);
 	cJSON_AddNumberToObject(job, "fsize_bytes", (double)c->fsize_kb * 1024);
 	cJSON_AddNumberToObject(job, "nofile", c->nofile);
+	cJSON_AddNumberToObject(job, "max_request_ms", c->max_request_s * 1000);
 	return 0;
 }
 

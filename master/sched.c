@@ -65,76 +65,14 @@ int sched_pools_full(void)
 	return M.cleanup_done;
 }
 
-struct job *sched_submit(cJSON *spec, const char *lang, struct MHD_Connection *conn, int *http, char **body)
-{
-	if (M.stopping) {
-		*http = 503;
-		*body = json_error("the service is shutting down", NULL);
-		return NULL;
-	}
-	if (M.queued >= M.cfg.queue_size) {
-		*http = 503;
-		*body = json_error("the job queue is full; try again later", NULL);
-		return NULL;
-	}
-	struct job *j = calloc(1, sizeof(*j));
-	if (!j) {
-		*http = 500;
-		*body = json_error("out of memory", NULL);
-		return NULL;
-	}
-	j->id = M.next_job_id++;
-	if (M.next_job_id == 0)
-		M.next_job_id = 1;
-	j->conn = conn;
-	j->spec = spec;
-	j->t_admit = clock_ms();
-	snprintf(j->lang, sizeof(j->lang), "%s", lang);
-	if (M.queue_tail)
-		M.queue_tail->next = j;
-	else
-		M.queue_head = j;
-	M.queue_tail = j;
-	M.queued++;
-	return j;
-}
-
-static void queue_unlink(struct job *prev, struct job *j)
-{
-	if (prev)
-		prev->next = j->next;
-	else
-		M.queue_head = j->next;
-	if (M.queue_tail == j)
-		M.queue_tail = prev;
-	j->next = NULL;
-	M.queued--;
-}
-
-/* The job is answered: its connection (if any) is resumed to send the body. */
-void sched_job_finish(struct job *j, int http, char *body)
-{
-	j->http = http;
-	free(j->body);
-	j->body = body;
-	j->done = 1;
-	cJSON_Delete(j->spec);
-	j->spec = NULL;
-	if (j->conn)
-		http_resume(j);
-	else {
-		free(j->body);
-		free(j);
-	}
-}
-
 static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct pool *p)
 {
 	char id[72];
 	int paused;
 	if (pool_take(p, id, &paused) < 0)
 		return -1;
-	queue_unlink(prev, j);
+	jobs_unlink(prev, j);
+	j->deadline = clock_ms() + jobs_deadline_ms(j->spec, &M.cfg);
 	cJSON_AddStringToObject(j->spec, "container", id);
 	cJSON_AddNumberToObject(j->spec, "id", j->id);
 	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(clock_ms() - j->t_admit));
@@ -146,7 +84,7 @@ static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct 
 	if (!txt || procs_send(s, MSG_JOB, j->id, txt) < 0) {
 		free(txt);
 		pool_discard(id);
-		sched_job_finish(j, 500, json_error("could not hand the job to a worker", NULL));
+		jobs_finish(j, 500, json_error("could not hand the job to a worker", NULL));
 		return -1;
 	}
 	free(txt);
@@ -373,7 +311,7 @@ static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *p
 	long t = clock_ms();
 	metrics_observe(j->lang, PH_QUEUE, (double)(j->t_start - j->t_admit) / 1000.0);
 	metrics_observe(j->lang, PH_TOTAL, (double)(t - j->t_admit) / 1000.0);
-	sched_job_finish(j, flags ? flags : 500, body ? body : json_error("out of memory", NULL));
+	jobs_finish(j, flags ? flags : 500, body ? body : json_error("out of memory", NULL));
 }
 
 static void on_ready(struct slot *s, cJSON *o)
@@ -462,7 +400,7 @@ void sched_slot_died(struct slot *s)
 	if (s->task == TASK_JOB && s->job) {
 		M.running--;
 		metrics_execution(s->job->lang, "internal_error");
-		sched_job_finish(s->job, 500,
+		jobs_finish(s->job, 500,
 				 json_error("internal_error: the worker running this job died; the job was not completed",
 					    NULL));
 	}
@@ -482,37 +420,12 @@ void sched_slot_died(struct slot *s)
 	slot_idle(s);
 }
 
-/* Queue deadlines: a job that waited longer than queue_timeout_s for a container gets a 503. */
 void sched_timers(void)
 {
-	long t = clock_ms(), limit = (long)(M.cfg.queue_timeout_s * 1000);
-	struct job *prev = NULL, *j = M.queue_head;
-	while (j) {
-		struct job *next = j->next;
-		if (t - j->t_admit > limit) {
-			queue_unlink(prev, j);
-			metrics_execution(j->lang, "queue_timeout");
-			char msg[160];
-			snprintf(msg, sizeof(msg), "no %s container became ready within %g s%s", j->lang,
-				 M.cfg.queue_timeout_s, M.engine_ok ? "" : " (the Docker engine is unreachable)");
-			sched_job_finish(j, 503, json_error(msg, NULL));
-		} else {
-			prev = j;
-		}
-		j = next;
-	}
+	jobs_expire();
 	if (!M.ready_logged && sched_pools_full()) {
 		M.ready_logged = 1;
 		log_info("ready: every pool is full");
-	}
-}
-
-void sched_drop_queue(int http, const char *msg)
-{
-	while (M.queue_head) {
-		struct job *j = M.queue_head;
-		queue_unlink(NULL, j);
-		sched_job_finish(j, http, json_error(msg, NULL));
 	}
 }
 

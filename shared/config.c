@@ -65,6 +65,8 @@ static const struct setting settings[] = {
 	SD("limits", "compile_time_s", compile_time_s, "30", 0.1, 3600),
 	SI("limits", "compile_memory_mb", compile_memory_mb, "1024", 8, 65536),
 	SI("limits", "tests_max", tests_max, "512", 1, 100000),
+	SD("limits", "max_request_s", max_request_s, "120", 1, 86400),
+	SI("limits", "shm_mb", shm_mb, "16", 1, 65536),
 	SD("rate", "global_per_s", rate_global, "200", 0, 1e6),
 	SD("rate", "global_burst", rate_global_burst, "400", 1, 1e6),
 	SD("rate", "per_ip_per_s", rate_per_ip, "50", 0, 1e6),
@@ -444,7 +446,7 @@ const struct lang *config_lang(const struct config *c, const char *id)
 
 int config_slack_mb(const struct config *c)
 {
-	return c->workdir_mb + c->tmp_mb + 16;
+	return c->workdir_mb + c->tmp_mb + c->shm_mb + 16;
 }
 
 int config_container_mb(const struct config *c, const struct lang *g)

@@ -61,6 +61,8 @@ struct config {
 	double compile_time_s;
 	int compile_memory_mb;
 	int tests_max;
+	double max_request_s;  /* all runs of one request (judge mode: every test) together, wall */
+	int shm_mb;            /* tmpfs /dev/shm (counts against memory, like /work and /tmp) */
 	/* admission: rates in requests/s (0 = off), bursts in requests */
 	double rate_global, rate_global_burst, rate_per_ip, rate_per_ip_burst;
 	int max_concurrent;    /* running + queued executions; 0 = off */
@@ -81,8 +83,8 @@ struct config {
 int config_load(const char *path, struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
 const struct lang *config_lang(const struct config *c, const char *id);
-/* Headroom above a run's memory limit in its container's cgroup: room for full tmpfs work dir and
- * /tmp (their files count as memory) and the helper, so that files left by a killed program can
+/* Headroom above a run's memory limit in its container's cgroup: room for full tmpfs work dir,
+ * /tmp, /dev/shm (their files count as memory) and the helper, so that files left by a killed program can
  * never exhaust the cgroup and take the helper with them. */
 int config_slack_mb(const struct config *c);
 /* Memory limit of a language's containers: what its largest step may use, plus the slack. */

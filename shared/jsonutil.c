@@ -2,6 +2,7 @@
  * jsonutil.c - JSON helpers (see jsonutil.h); the UTF-8 check follows RFC 3629 (no overlongs,
  * no surrogates, nothing above U+10FFFF).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,25 +37,39 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 	return len;
 }
 
-char *utf8_sanitize(const char *p, size_t n, size_t *outlen)
+/* Bytes cJSON prints for the UTF-8 sequence at p of length l (inside a string). */
+static size_t rendered_len(const unsigned char *p, size_t l)
+{
+	if (l > 1)
+		return l;
+	if (*p == '"' || *p == '\\' || *p == '\b' || *p == '\f' || *p == '\n' || *p == '\r' || *p == '\t')
+		return 2;
+	return *p < 0x20 ? 6 : 1; /* \u00XX */
+}
+
+char *utf8_sanitize_capped(const char *p, size_t n, size_t max_rendered, size_t *outlen, int *clipped)
 {
 	/* worst case: every byte becomes 3 bytes of U+FFFD */
 	char *out = malloc(n * 3 + 1);
 	if (!out)
 		return NULL;
-	size_t o = 0;
+	size_t o = 0, rendered = 2; /* the quotes */
 	const unsigned char *u = (const unsigned char *)p;
+	if (clipped)
+		*clipped = 0;
 	for (size_t i = 0; i < n;) {
 		size_t l = utf8_seq(u + i, n - i);
-		if (l == 0) {
-			memcpy(out + o, "\xEF\xBF\xBD", 3);
-			o += 3;
-			i++;
-		} else {
-			memcpy(out + o, u + i, l);
-			o += l;
-			i += l;
+		const unsigned char *src = l ? u + i : (const unsigned char *)"\xEF\xBF\xBD";
+		size_t sl = l ? l : 3, rl = rendered_len(src, sl);
+		if (rendered + rl > max_rendered) {
+			if (clipped)
+				*clipped = 1;
+			break;
 		}
+		memcpy(out + o, src, sl);
+		o += sl;
+		rendered += rl;
+		i += l ? l : 1;
 	}
 	out[o] = '\0';
 	if (outlen)
@@ -62,14 +77,24 @@ char *utf8_sanitize(const char *p, size_t n, size_t *outlen)
 	return out;
 }
 
-cJSON *json_bytes(const char *p, size_t n)
+char *utf8_sanitize(const char *p, size_t n, size_t *outlen)
 {
-	char *s = utf8_sanitize(p ? p : "", p ? n : 0, NULL);
+	return utf8_sanitize_capped(p, n, SIZE_MAX, outlen, NULL);
+}
+
+cJSON *json_bytes_capped(const char *p, size_t n, size_t max_rendered, int *clipped)
+{
+	char *s = utf8_sanitize_capped(p ? p : "", p ? n : 0, max_rendered, NULL, clipped);
 	if (!s)
 		return NULL;
 	cJSON *j = cJSON_CreateString(s);
 	free(s);
 	return j;
+}
+
+cJSON *json_bytes(const char *p, size_t n)
+{
+	return json_bytes_capped(p, n, SIZE_MAX, NULL);
 }
 
 cJSON *json_member(const cJSON *obj, const char *const *names, const char **which)

@@ -12,8 +12,12 @@
 /* A cJSON string made from n arbitrary bytes, with invalid UTF-8 sequences and NUL bytes replaced
  * by U+FFFD. NULL on ENOMEM. */
 cJSON *json_bytes(const char *p, size_t n);
-/* Same, returning a malloc'd NUL-terminated UTF-8 string. */
+/* Same, cut where the string as cJSON prints it (quotes and escapes included: a control byte
+ * takes six) would exceed max_rendered bytes; *clipped (if set) says whether it was cut. */
+cJSON *json_bytes_capped(const char *p, size_t n, size_t max_rendered, int *clipped);
+/* The sanitized bytes as a malloc'd NUL-terminated UTF-8 string (without and with the cap). */
 char *utf8_sanitize(const char *p, size_t n, size_t *outlen);
+char *utf8_sanitize_capped(const char *p, size_t n, size_t max_rendered, size_t *outlen, int *clipped);
 /* First member of obj named one of names (NULL-terminated list); *which gets the name found. */
 cJSON *json_member(const cJSON *obj, const char *const *names, const char **which);
 /* Member k of o as a number (def when absent or not a number) / a string (def likewise). */

@@ -32,6 +32,7 @@ enum {
 	MSG_PING,       /* m->w: check the engine */
 	MSG_SHUTDOWN,   /* m->w: exit */
 	MSG_PAUSE,      /* m->w: {"container": id}: pause a ready container left idle; IDLE flags 1 = failed */
+	MSG_CANCEL,     /* m->w: (no payload) the client of job `id` is gone: stop it, answer at once */
 	MSG_RESULT = 32, /* w->m: {"http":200,"body":{...},"status":"ok",...} */
 	MSG_READY,      /* w->m: {"lang":..., "container":...} */
 	MSG_FAILED,     /* w->m: {"lang":..., "error":...}: a FILL failed */

@@ -160,7 +160,9 @@ static int limits_initial(struct limits_state *ls, const cJSON *spec, int compil
 	int mem = fabs(want - ls->have_mb) >= 1, cpu = fabs(cpus - ccpus) >= 1e-9;
 	if (!mem && !cpu)
 		return 0;
-	return set_limits(ls, mem ? want : 0, cpu ? cpus : 0);
+	/* memory always travels with the CPU: a CPU-only update makes the runtime rewrite the
+	 * memory limit from an empty value, which the kernel refuses (EBUSY under cgroup v1) */
+	return set_limits(ls, want, cpu ? cpus : 0);
 }
 
 /* After a successful compile: the run's own memory limit. */
@@ -169,6 +171,14 @@ static int limits_for_run(struct limits_state *ls)
 	if (fabs(ls->run_mb - ls->have_mb) < 1)
 		return 0;
 	return set_limits(ls, ls->run_mb, 0);
+}
+
+/* An engine call failed: the log gets the engine's words (they name the container and the
+ * runtime's paths), the client a sentence that names neither. */
+static void engine_failed(struct job_result *r, struct docker *d, const char *what)
+{
+	log_warn("job %d: %s: %s", (int)json_num(r->spec, "id", 0), what, docker_last_error(d)->msg);
+	snprintf(r->error, sizeof(r->error), "%s: the Docker engine refused it (details in the service log)", what);
 }
 
 static int compile_failed(const struct step *st)
@@ -205,10 +215,15 @@ static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 	const char *mode = json_str(spec, "compare", "");
 	double tol = json_num(spec, "float_tolerance", 1e-6);
 	size_t cap = report_cap(spec, r->ntests);
+	long t0 = clock_ms(), budget = (long)json_num(spec, "max_request_ms", 0);
 	for (int i = 0; i < r->ntests; i++) {
 		const cJSON *t = tests ? cJSON_GetArrayItem(tests, i) : NULL;
 		if (failed && stop)
 			break;
+		if (i > 0 && budget > 0 && clock_ms() - t0 >= budget) {
+			r->over_budget = 1; /* limits.max_request_s: the rest are skipped */
+			break;
+		}
 		if (send_run(s, t ? json_str(t, "stdin", "") : json_str(spec, "stdin", ""), t ? NULL : cJSON_GetObjectItem(spec, "args")) < 0 ||
 		    recv_step(s, &r->runs[i], max, timeout, r->error, sizeof(r->error)) < 0) {
 			snprintf(r->error + strlen(r->error), sizeof(r->error) - strlen(r->error), "%s",
@@ -256,8 +271,7 @@ static int session_steps(struct session *s, const cJSON *spec, struct job_result
 		if ((r->compile_failed = compile_failed(&r->compile)))
 			return 0;
 		if (limits_for_run(ls) < 0) {
-			snprintf(r->error, sizeof(r->error), "cannot set the run's memory limit: %s",
-				 docker_last_error(ls->d)->msg);
+			engine_failed(r, ls->d, "cannot set the run's memory limit");
 			return -1;
 		}
 	}
@@ -293,7 +307,7 @@ static int open_helper(struct session *s, struct docker *d, const char *id, cons
 	}
 }
 
-int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *st)
+int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body, struct job_stats *st)
 {
 	struct job_result r;
 	struct session s;
@@ -312,24 +326,26 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 	if (!r.runs || !r.verdicts) {
 		snprintf(r.error, sizeof(r.error), "out of memory");
 	} else if (limits_initial(&ls, spec, r.has_compile) < 0) {
-		snprintf(r.error, sizeof(r.error), "cannot set the job's limits: %s", docker_last_error(d)->msg);
+		engine_failed(&r, d, "cannot set the job's limits");
 	} else if (cJSON_IsTrue(cJSON_GetObjectItem(spec, "pause")) && unpause(d, id) < 0) {
-		snprintf(r.error, sizeof(r.error), "the job's container is not usable (unpause): %s",
-			 docker_last_error(d)->msg);
+		engine_failed(&r, d, "the job's container is not usable (unpause)");
 	} else {
 		/* the engine refuses to attach to a paused container; the helper waits on stdin */
 		r.ms_unpause = clock_ms() - t0;
 		const char *transport = json_str(spec, "transport", "");
 		if (open_helper(&s, d, id, transport) < 0) {
-			snprintf(r.error, sizeof(r.error), "the job's container is not usable (%s): %s",
-				 *transport ? transport : "attach", docker_last_error(d)->msg);
+			engine_failed(&r, d, !strcmp(transport, "exec") ? "the job's container is not usable (exec)"
+							      : "the job's container is not usable (attach)");
 		} else {
 			r.ms_attach = clock_ms() - t0 - r.ms_unpause;
+			s.watch = watch;
 			session_steps(&s, spec, &r, &ls);
+			r.cancelled = s.cancelled;
 			struct buf end;
 			buf_init(&end, 64);
 			if (wire_pack(&end, H_END, 0, 0, NULL, 0) == 0 &&
-			    docker_stream_write(&s.st, end.data, end.len, 100) == 0 && strcmp(transport, "exec"))
+			    docker_stream_write(&s.st, end.data, end.len, 100) == 0 && strcmp(transport, "exec") &&
+			    !r.cancelled) /* a cancelled step may still run: the container is removed by force */
 				st->ended = 1;
 			buf_free(&end);
 		}
@@ -349,7 +365,9 @@ int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *
 	}
 	free(r.runs);
 	free(r.verdicts);
-	if (r.error[0])
+	if (r.cancelled)
+		log_info("job %d: cancelled", (int)json_num(spec, "id", 0));
+	else if (r.error[0])
 		log_warn("job %d: %s", (int)json_num(spec, "id", 0), r.error);
 	return http;
 }

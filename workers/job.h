@@ -11,15 +11,17 @@
 #include <cjson/cJSON.h>
 
 #include "docker.h"
+#include "session.h"
 
 /* Runs the job described by spec (the master's normalized JSON). Returns the HTTP status and
- * sets *body (malloc'd JSON) and *st (what the master counts in its metrics). */
+ * sets *body (malloc'd JSON) and *st (what the master counts in its metrics). While it waits for
+ * the helper it also watches watch (NULL: nothing), which may cancel the job. */
 struct job_stats {
 	char status[40];
 	double compile_s, run_s; /* compile_s < 0: no compile step */
 	int ended;               /* the helper was told to end: an attach-mode container removes itself */
 };
-int job_run(struct docker *d, const cJSON *spec, char **body, struct job_stats *st);
+int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body, struct job_stats *st);
 
 /* The H_SETUP message for spec into msg (exposed for unit tests). 0 or -1. */
 int job_setup_msg(const cJSON *spec, struct buf *msg);

@@ -10,9 +10,21 @@
 #include "result.h"
 #include "wire.h"
 
-static void add_bytes(cJSON *o, const char *k, const struct buf *b)
+/* Adds b as a JSON string within the field's share of the body; 1 when it had to be cut. */
+static int add_bytes(cJSON *o, const char *k, const struct buf *b, size_t share)
 {
-	cJSON_AddItemToObject(o, k, json_bytes(b->data, b->len));
+	int clipped = 0;
+	cJSON_AddItemToObject(o, k, json_bytes_capped(b->data, b->len, share, &clipped));
+	return clipped;
+}
+
+/* Rendered bytes each echoed output (stdout, stderr, compile output) may take, so that the whole
+ * body fits RESULT_MAX_BYTES whatever the bytes are (a control byte renders as six). */
+static size_t field_share(const struct job_result *r)
+{
+	size_t fields = 2 * (size_t)(r->nruns > 0 ? r->nruns : 1) + (r->has_compile ? 1 : 0);
+	size_t fixed = RESULT_FIXED_BYTES + (size_t)r->ntests * RESULT_PER_TEST_BYTES;
+	return fixed < RESULT_MAX_BYTES ? (RESULT_MAX_BYTES - fixed) / fields : 1024;
 }
 
 static double ms(uint64_t us)
@@ -58,7 +70,8 @@ static void add_compile(cJSON *o, const struct job_result *r)
 	if (!r->has_compile)
 		return;
 	char *out = r->compile_ran ? compile_output(&r->compile) : NULL;
-	cJSON_AddItemToObject(o, "compile_output", json_bytes(out ? out : "", out ? strlen(out) : 0));
+	cJSON_AddItemToObject(o, "compile_output", json_bytes_capped(out ? out : "", out ? strlen(out) : 0,
+								      field_share(r), NULL));
 	free(out);
 	cJSON_AddNumberToObject(o, "compile_time_ms", ms(r->compile.wall_us));
 }
@@ -94,12 +107,12 @@ static void plain_body(cJSON *o, struct job_result *r)
 	const char *st = judge_status(s, cpu, mem);
 	r->status = st;
 	cJSON_AddStringToObject(o, "status", st);
-	add_bytes(o, "stdout", &s->out);
-	add_bytes(o, "stderr", &s->err);
+	size_t share = field_share(r);
+	int cut = add_bytes(o, "stdout", &s->out, share) | add_bytes(o, "stderr", &s->err, share);
 	add_measures(o, s);
 	cJSON_AddBoolToObject(o, "timeout", !strcmp(st, "timeout"));
 	cJSON_AddBoolToObject(o, "memory_exceeded", !strcmp(st, "memory_exceeded"));
-	cJSON_AddBoolToObject(o, "output_truncated", (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
+	cJSON_AddBoolToObject(o, "output_truncated", cut || (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
 	if (s->error[0])
 		cJSON_AddStringToObject(o, "error", s->error);
 	add_compile(o, r);
@@ -109,6 +122,7 @@ static void judge_body(cJSON *o, struct job_result *r)
 {
 	const char *overall = "accepted";
 	int passed = 0;
+	size_t share = field_share(r);
 	cJSON *arr = cJSON_CreateArray();
 	for (int i = 0; i < r->ntests; i++) {
 		cJSON *t = cJSON_CreateObject();
@@ -121,9 +135,8 @@ static void judge_body(cJSON *o, struct job_result *r)
 		const struct step *s = &r->runs[i];
 		cJSON_AddStringToObject(t, "verdict", r->verdicts[i]);
 		add_measures(t, s);
-		add_bytes(t, "stdout", &s->out);
-		add_bytes(t, "stderr", &s->err);
-		cJSON_AddBoolToObject(t, "output_truncated", (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
+		int cut = add_bytes(t, "stdout", &s->out, share) | add_bytes(t, "stderr", &s->err, share);
+		cJSON_AddBoolToObject(t, "output_truncated", cut || (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
 		cJSON_AddItemToArray(arr, t);
 		if (!strcmp(r->verdicts[i], "accepted"))
 			passed++;
@@ -138,6 +151,7 @@ static void judge_body(cJSON *o, struct job_result *r)
 	cJSON_AddNumberToObject(o, "passed", passed);
 	cJSON_AddNumberToObject(o, "total", r->ntests);
 	cJSON_AddNumberToObject(o, "compile_count", r->compile_ran);
+	cJSON_AddBoolToObject(o, "time_budget_exceeded", r->over_budget);
 	add_compile(o, r);
 	cJSON_AddItemToObject(o, "tests", arr);
 }
@@ -147,7 +161,11 @@ char *result_json(struct job_result *r, int *http)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", json_num(r->spec, "id", 0));
 	cJSON_AddStringToObject(o, "language", json_str(cJSON_GetObjectItem(r->spec, "lang"), "id", ""));
-	if (r->error[0]) {
+	if (r->cancelled) {
+		*http = 499;
+		r->status = "cancelled";
+		cJSON_AddStringToObject(o, "status", "cancelled");
+	} else if (r->error[0]) {
 		*http = 500;
 		r->status = "internal_error";
 		cJSON_AddStringToObject(o, "status", "internal_error");

@@ -8,6 +8,13 @@
 
 #include "judge.h"
 #include "jsonutil.h"
+#include "wire.h"
+
+/* A result must always travel to the master in one message: its rendered size is budgeted below
+ * the wire cap, output fields sharing what the fixed fields leave. */
+#define RESULT_MAX_BYTES (WIRE_MAX_PAYLOAD / 4 * 3)
+#define RESULT_FIXED_BYTES (64u << 10)
+#define RESULT_PER_TEST_BYTES 1024u
 
 struct job_result {
 	const cJSON *spec;
@@ -19,6 +26,8 @@ struct job_result {
 	int nruns;                 /* runs that happened */
 	int ntests;
 	char error[700];           /* internal error, "" if none */
+	int cancelled;             /* the client went away (MSG_CANCEL) */
+	int over_budget;           /* limits.max_request_s ended the tests early */
 	long ms_attach, ms_unpause, ms_compile, ms_run, ms_total;
 	const char *status;        /* set by result_json: status, or the overall verdict in judge mode */
 };

@@ -2,6 +2,7 @@
  * session.c - framed conversation with the in-container helper (see session.h).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -54,6 +55,29 @@ int session_send(struct session *s, const struct buf *msg, int timeout_ms)
 	return 0;
 }
 
+/* Waits up to ms for the helper's stream or the watched fd: 1 when the stream may be read, 0
+ * when the watch had something that does not end the job (or the time ran out: the caller's
+ * deadline check follows), -1 when the job is cancelled. */
+static int watch_wait(struct session *s, int ms)
+{
+	if (!s->watch || s->watch->fd < 0 || s->st.pending.len > 0 || s->st.fd < 0)
+		return 1;
+	struct pollfd p[2] = { { .fd = s->st.fd, .events = POLLIN }, { .fd = s->watch->fd, .events = POLLIN } };
+	int r = poll(p, 2, ms);
+	if (r < 0 && errno != EINTR) {
+		log_warn("poll: %s", strerror(errno));
+		return 1; /* the stream read reports it */
+	}
+	if (r <= 0)
+		return 0;
+	if (p[1].revents && s->watch->check(s->watch->arg)) {
+		s->cancelled = 1;
+		snprintf(s->error, sizeof(s->error), "cancelled");
+		return -1;
+	}
+	return p[0].revents ? 1 : 0;
+}
+
 int session_recv(struct session *s, struct wire_hdr *h, const uint8_t **payload, int timeout_ms)
 {
 	char tmp[65536];
@@ -77,6 +101,11 @@ int session_recv(struct session *s, struct wire_hdr *h, const uint8_t **payload,
 			snprintf(s->error, sizeof(s->error), "the sandbox did not answer within %d ms", timeout_ms);
 			return -1;
 		}
+		int w = watch_wait(s, (int)left);
+		if (w < 0)
+			return -1;
+		if (w == 0)
+			continue;
 		long r = docker_stream_read(&s->st, tmp, sizeof(tmp), (int)left);
 		if (r <= 0) {
 			if (r == 0)

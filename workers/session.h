@@ -10,12 +10,22 @@
 #include "judge.h"
 #include "wire.h"
 
+/* Something else to watch while waiting for the helper (the master's socket): when fd becomes
+ * readable, check(arg) says whether to give up (1: the job is cancelled). */
+struct session_watch {
+	int fd;
+	int (*check)(void *arg);
+	void *arg;
+};
+
 struct session {
 	struct docker_stream st;
 	struct docker_demux dm;
 	struct buf out;     /* helper's stdout: protocol bytes not yet consumed */
 	struct buf err;     /* helper's stderr: diagnostics */
 	size_t consumed;    /* bytes of out to drop before the next message */
+	const struct session_watch *watch; /* NULL: none */
+	int cancelled;      /* session_recv gave up because watch said so */
 	char error[256];
 };
 

@@ -25,7 +25,28 @@ struct wctx {
 	const struct config *cfg;
 	struct docker *d;
 	struct buf out;
+	uint32_t job;    /* the job being run, 0 if none */
+	int shutdown;    /* SHUTDOWN (or the master's end) seen during a job: exit after it */
 };
+
+/* During a job the master may send CANCEL (its client went away) or SHUTDOWN; both end the job. */
+static int master_says_stop(void *arg)
+{
+	struct wctx *w = arg;
+	struct buf in;
+	struct wire_hdr h;
+	buf_init(&in, 4096);
+	int rc = wire_read_msg(w->fd, &in, &h, 1024, 1000);
+	buf_free(&in);
+	if (rc < 0 || h.type == MSG_SHUTDOWN) {
+		w->shutdown = 1;
+		return 1;
+	}
+	if (h.type == MSG_CANCEL && h.id == w->job)
+		return 1;
+	log_warn("ignoring message %u (job %u) from the master during job %u", h.type, h.id, w->job);
+	return 0;
+}
 
 static int reply(struct wctx *w, uint16_t type, uint16_t flags, uint32_t id, const char *payload)
 {
@@ -70,7 +91,10 @@ static void do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 {
 	char *body = NULL;
 	struct job_stats st;
-	int http = job_run(w->d, spec, &body, &st);
+	struct session_watch watch = { .fd = w->fd, .check = master_says_stop, .arg = w };
+	w->job = id;
+	int http = job_run(w->d, spec, &watch, &body, &st);
+	w->job = 0;
 	if (!body)
 		body = json_error("out of memory", NULL);
 	cJSON *o = cJSON_CreateObject();
@@ -79,7 +103,11 @@ static void do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 	cJSON_AddNumberToObject(o, "compile_s", st.compile_s);
 	cJSON_AddNumberToObject(o, "run_s", st.run_s);
 	stats(w, o); /* before the result, so a scrape right after the answer sees it */
-	reply(w, MSG_RESULT, (uint16_t)http, id, body);
+	if (reply(w, MSG_RESULT, (uint16_t)http, id, body) < 0) {
+		/* over the wire cap (result.c budgets against it): the client still gets an answer */
+		log_error("job %u: the result (%zu bytes) cannot be sent", id, strlen(body));
+		reply(w, MSG_RESULT, 500, id, "{\"status\":\"internal_error\",\"error\":\"the result is too large to send\"}");
+	}
 	free(body);
 	/* An attach-mode container whose helper was told to end exits and is removed by the engine
 	 * (AutoRemove); any other is removed here. */
@@ -207,7 +235,11 @@ int worker_main(int fd, uint32_t gen, const struct config *c)
 			break; /* the master is gone or closed our socket */
 		if (h.type == MSG_SHUTDOWN)
 			break;
+		if (h.type == MSG_CANCEL)
+			continue; /* for a job that ended before it arrived */
 		handle(&w, &h, in.data + WIRE_HDR_LEN);
+		if (w.shutdown)
+			break;
 	}
 	buf_free(&in);
 	buf_free(&w.out);

@@ -353,6 +353,26 @@ def test_memory_bomb_outside_rss_memfd():
     hostile({"python": (py, chk, {"memory_limit_mb": 64}), "c": (c, chk, {"memory_limit_mb": 64})})
 
 
+def test_memory_of_a_child_never_waited_for_counts():
+    """Review [9] point 3: under a 32 MB limit a forked child touches 90 MiB, hands its answer
+    through a pipe and exits; the parent never waits for it. The peak covers every process of
+    the run, so the verdict is memory_exceeded with the child's peak reported."""
+    py = ("import os\nr, w = os.pipe()\nif os.fork() == 0:\n    b = bytearray(90 << 20)\n"
+          "    for i in range(0, len(b), 4096):\n        b[i] = 1\n    os.write(w, b'42')\n    os._exit(0)\n"
+          "print(os.read(r, 2).decode())\n")
+    c = ("#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n"
+         "int main(void){int p[2];char b[3]={0};if(pipe(p))return 1;if(fork()==0){size_t n=90u<<20;"
+         "char *m=malloc(n);if(!m)_exit(1);memset(m,'4',n);m[n-1]='2';if(write(p[1],m+n-2,2)!=2)_exit(1);_exit(0);}"
+         "if(read(p[0],b,2)!=2)return 1;puts(b);return 0;}\n")
+
+    def chk(lang, js, raw, dt):
+        check(js["status"] == "memory_exceeded" and js["memory_exceeded"] is True and
+              js["memory_used_kb"] >= 80 * 1024,
+              f"{lang}: a child's 90 MiB under memory_limit_mb 32 gave {js['status']} "
+              f"(memory_used_kb {js.get('memory_used_kb')}, stdout {js.get('stdout', '')[:20]!r})")
+    hostile({"python": (py, chk, {"memory_limit_mb": 32}), "c": (c, chk, {"memory_limit_mb": 32})})
+
+
 def test_tight_infinite_loop():
     def chk(lang, js, raw, dt):
         check(js["status"] == "timeout" and js["timeout"] is True, f"{lang}: want timeout: {short(js)}")

@@ -63,6 +63,9 @@ void kill_step(pid_t pgid);     /* SIGKILL the group (while pinned) and, as PID 
 void kill_rest(void);           /* SIGKILL everything else: kill(-1) as PID 1, else our children */
 void kill_all(void);            /* kill_rest and reap until no child is left (bounded) */
 int reap_others(pid_t main_pid); /* reaps zombies but main_pid; 1 when main_pid has exited */
+pid_t reap_main(pid_t pid, int *st); /* blocking reap of pid */
+void reap_rss_reset(void);      /* forget the peak RSS of what was reaped so far */
+uint64_t reap_rss_max_kb(void); /* largest peak RSS of every process reaped since the reset */
 void cpu_meter_start(struct cpu_meter *m);
 uint64_t cpu_meter_us(const struct cpu_meter *m, pid_t pid); /* CPU used by the step so far */
 int64_t oom_count(void);        /* the cgroup's oom_kill count, -1 if unknown */

@@ -24,6 +24,37 @@ static int g_init;
 static char g_cpu[PATH_LEN]; /* cpuacct.usage (ns) or cpu.stat (usage_usec); "" = none */
 static int g_cpu_v2;
 static char g_oom[PATH_LEN]; /* memory.oom_control or memory.events; "" = none */
+static uint64_t g_reaped_rss; /* largest peak RSS (KiB) of the processes reaped since the reset */
+
+/* waitpid that keeps the peak RSS of what it reaps: a child the program never waited for (an
+ * orphan the helper adopts) still counts towards the step's memory. */
+static pid_t reap(pid_t pid, int *st, int flags)
+{
+	struct rusage ru;
+	memset(&ru, 0, sizeof(ru));
+	pid_t r = wait4(pid, st, flags, &ru);
+	if (r > 0 && (uint64_t)ru.ru_maxrss > g_reaped_rss)
+		g_reaped_rss = (uint64_t)ru.ru_maxrss;
+	return r;
+}
+
+void reap_rss_reset(void)
+{
+	g_reaped_rss = 0;
+}
+
+uint64_t reap_rss_max_kb(void)
+{
+	return g_reaped_rss;
+}
+
+pid_t reap_main(pid_t pid, int *st)
+{
+	pid_t r;
+	while ((r = reap(pid, st, 0)) < 0 && errno == EINTR)
+		;
+	return r;
+}
 
 void diag(const char *fmt, ...)
 {
@@ -232,7 +263,7 @@ void kill_all(void)
 		int listed = g_init ? (kill(-1, SIGKILL), 0) : kill_children();
 		pid_t r;
 		do
-			r = waitpid(-1, NULL, WNOHANG);
+			r = reap(-1, NULL, WNOHANG);
 		while (r > 0 || (r < 0 && errno == EINTR));
 		if (r < 0)
 			return; /* ECHILD: nothing left */
@@ -256,7 +287,7 @@ int reap_others(pid_t main_pid)
 			return 0;
 		if (si.si_pid == main_pid)
 			return 1;
-		waitpid(si.si_pid, NULL, WNOHANG);
+		reap(si.si_pid, NULL, WNOHANG);
 	}
 	return 0;
 }

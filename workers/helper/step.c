@@ -198,11 +198,8 @@ static void child_failed(const struct step_req *rq, struct run *r, struct step_r
 			 const struct child_err *ce)
 {
 	int st;
-	struct rusage ru;
-	while (wait4(r->pid, &st, 0, &ru) < 0 && errno == EINTR)
-		;
+	reap_main(r->pid, &st);
 	rs->wall_us = now_us() - r->t0;
-	rs->maxrss_kb = (uint64_t)ru.ru_maxrss;
 	if (ce->stage == CE_EXEC)
 		spawn_failed(rs, "cannot run %s: %s", rq->argv[0], ce->err);
 	else if (ce->stage == CE_LIMIT && ce->which >= 0 && ce->which < 5)
@@ -287,15 +284,11 @@ static void step_kill(struct run *r)
 static void on_main_exit(struct run *r, struct step_res *rs)
 {
 	int st = 0;
-	struct rusage ru;
-	memset(&ru, 0, sizeof(ru));
 	rs->wall_us = now_us() - r->t0;
 	kill_step(r->pid);
-	while (wait4(r->pid, &st, 0, &ru) < 0 && errno == EINTR)
-		;
+	reap_main(r->pid, &st);
 	r->exited = 1;
 	set_status(rs, st);
-	rs->maxrss_kb = (uint64_t)ru.ru_maxrss;
 	kill_rest();
 	close_fd(&r->pidfd);
 	close_fd(&r->in_fd);
@@ -402,6 +395,7 @@ void step_run(const struct step_req *rq, struct step_res *rs)
 {
 	struct run r = { .pid = -1, .pidfd = -1, .in_fd = -1, .out_fd = -1, .err_fd = -1 };
 	kill_all(); /* nothing from before survives into this step */
+	reap_rss_reset();
 	int64_t oom0 = oom_count();
 	uint64_t ch0 = rusage_us(RUSAGE_CHILDREN);
 	cpu_meter_start(&r.cm);
@@ -412,6 +406,7 @@ void step_run(const struct step_req *rq, struct step_res *rs)
 	close_fd(&r.err_fd);
 	kill_all();
 	rs->cpu_us = rusage_us(RUSAGE_CHILDREN) - ch0;
+	rs->maxrss_kb = reap_rss_max_kb(); /* the peak of every process of the step, waited for or not */
 	int64_t oom1 = oom_count();
 	if (oom0 >= 0 && oom1 > oom0)
 		rs->flags |= SF_OOM;
