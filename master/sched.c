@@ -188,6 +188,7 @@ static char *fill_json(const struct lang *g, int pause)
 	cJSON_AddNumberToObject(o, "pids", g->pids);
 	cJSON_AddNumberToObject(o, "workdir_mb", c->workdir_mb);
 	cJSON_AddNumberToObject(o, "tmp_mb", c->tmp_mb);
+	cJSON_AddNumberToObject(o, "shm_mb", c->shm_mb);
 	cJSON_AddNumberToObject(o, "nofile", c->nofile);
 	cJSON_AddNumberToObject(o, "fsize_bytes", (double)c->fsize_kb * 1024);
 	cJSON_AddStringToObject(o, "runtime", c->runtime);

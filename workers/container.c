@@ -55,6 +55,7 @@ static cJSON *host_config(const cJSON *fill)
 	add_ulimit(ul, "fsize", json_num(fill, "fsize_bytes", 16 << 20));
 	add_ulimit(ul, "core", 0);
 	cJSON_AddStringToObject(h, "IpcMode", "private");
+	cJSON_AddNumberToObject(h, "ShmSize", json_num(fill, "shm_mb", 16) * 1024 * 1024); /* counts as memory */
 	cJSON_AddStringToObject(h, "Runtime", json_str(fill, "runtime", "runc"));
 	cJSON *lc = cJSON_AddObjectToObject(h, "LogConfig");
 	cJSON_AddStringToObject(lc, "Type", "none");

@@ -373,6 +373,19 @@ def test_memory_of_a_child_never_waited_for_counts():
     hostile({"python": (py, chk, {"memory_limit_mb": 32}), "c": (c, chk, {"memory_limit_mb": 32})})
 
 
+def test_dev_shm_is_small_and_counted():
+    """Review [9] point 3: /dev/shm was the engine's 64 MiB tmpfs beside the memory limit; it is
+    now limits.shm_mb (16 by default), counted in the container's memory headroom."""
+    py = ("import os\nb = b'\\x01' * (1 << 20)\nn = 0\ntry:\n    for i in range(100):\n"
+          "        with open(f'/dev/shm/fill{i}', 'wb') as f:\n            f.write(b)\n        n += 1\n"
+          "except OSError as e:\n    print('stopped=' + type(e).__name__)\nprint(f'mib={n}')\n")
+
+    def chk(lang, js, raw, dt):
+        mib = int(kv(js["stdout"]).get("mib", "-1"))
+        check(0 <= mib <= 16, f"{lang}: wrote {mib} MiB into /dev/shm: {short(js)}")
+    hostile({"python": (py, chk, {"memory_limit_mb": 64})})
+
+
 def test_tight_infinite_loop():
     def chk(lang, js, raw, dt):
         check(js["status"] == "timeout" and js["timeout"] is True, f"{lang}: want timeout: {short(js)}")
