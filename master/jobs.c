@@ -50,6 +50,15 @@ struct job *jobs_submit(cJSON *spec, const char *lang, struct MHD_Connection *co
 	return j;
 }
 
+void jobs_requeue(struct job *j)
+{
+	j->next = M.queue_head;
+	M.queue_head = j;
+	if (!M.queue_tail)
+		M.queue_tail = j;
+	M.queued++;
+}
+
 void jobs_unlink(struct job *prev, struct job *j)
 {
 	if (prev)

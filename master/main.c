@@ -16,6 +16,7 @@
 #include "admit.h"
 #include "log.h"
 #include "master.h"
+#include "owner.h"
 #include "version.h"
 
 #define DRAIN_MS 30000
@@ -70,6 +71,7 @@ static void reload(void)
 	c.workers = M.cfg.workers;
 	snprintf(c.docker_socket, sizeof(c.docker_socket), "%s", M.cfg.docker_socket);
 	snprintf(c.instance, sizeof(c.instance), "%s", M.cfg.instance);
+	snprintf(c.state_dir, sizeof(c.state_dir), "%s", M.cfg.state_dir);
 	if (flag_level)
 		snprintf(c.log_level, sizeof(c.log_level), "%s", flag_level);
 	config_free(&M.cfg);
@@ -163,6 +165,9 @@ static int serve(void)
 	if (pipe2(M.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		fatal("pipe: %s", strerror(errno));
 	procs_signals_install();
+	if (owner_claim(M.cfg.state_dir, M.cfg.instance, M.owner) < 0)
+		return 1;
+	log_info("owner id %s (lock in %s)", M.owner, M.cfg.state_dir);
 	if (sched_init() < 0 || procs_start() < 0)
 		return 1;
 	if (http_start() < 0) {
@@ -188,6 +193,7 @@ static int serve(void)
 	procs_stop_all(3000);
 	http_run(); /* sends what the last answered jobs resumed: no connection stays suspended */
 	http_stop();
+	owner_release();
 	sched_free();
 	config_free(&M.cfg);
 	log_info("stopped");

@@ -31,6 +31,7 @@ struct job {
 	char *body;
 	int done;
 	int cancelled;               /* the client went away: dropped, or MSG_CANCEL sent */
+	int retries;                 /* times it went back to the queue (its container was gone) */
 	long deadline;               /* running: the master ends it (and its worker) at this time */
 	struct job *next;            /* queue link */
 };
@@ -71,6 +72,7 @@ struct pool {
 
 struct master {
 	struct config cfg;
+	char owner[17];              /* this run's owner id (owner.h): the label on its containers */
 	struct slot *slots;
 	int nslots;
 	struct pool *pools;
@@ -119,6 +121,7 @@ void pool_free_all(void);
 /* jobs.c: admission into the queue and every way a job ends */
 struct job *jobs_submit(cJSON *spec, const char *lang, struct MHD_Connection *conn, int *http, char **body);
 void jobs_unlink(struct job *prev, struct job *j);
+void jobs_requeue(struct job *j); /* back to the head of the queue */
 void jobs_finish(struct job *j, int http, char *body);
 long jobs_deadline_ms(const cJSON *spec, const struct config *c); /* dispatch to forced end */
 void jobs_expire(void);          /* queue timeouts and running jobs past their deadline */

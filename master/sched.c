@@ -73,14 +73,16 @@ static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct 
 		return -1;
 	jobs_unlink(prev, j);
 	j->deadline = clock_ms() + jobs_deadline_ms(j->spec, &M.cfg);
+	/* the spec stays with the job until it ends: a job whose container was gone runs again */
+	static const char *const added[] = { "container", "id", "queue_ms", "pause", "transport" };
+	for (size_t k = 0; k < sizeof(added) / sizeof(added[0]); k++)
+		cJSON_DeleteItemFromObjectCaseSensitive(j->spec, added[k]);
 	cJSON_AddStringToObject(j->spec, "container", id);
 	cJSON_AddNumberToObject(j->spec, "id", j->id);
 	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(clock_ms() - j->t_admit));
 	cJSON_AddBoolToObject(j->spec, "pause", paused);
 	cJSON_AddStringToObject(j->spec, "transport", p->transport);
 	char *txt = cJSON_PrintUnformatted(j->spec);
-	cJSON_Delete(j->spec);
-	j->spec = NULL;
 	if (!txt || procs_send(s, MSG_JOB, j->id, txt) < 0) {
 		free(txt);
 		pool_discard(id);
@@ -145,8 +147,11 @@ static int try_pause(struct slot *s)
 static int try_chore(struct slot *s)
 {
 	if (M.cleanup_pending) {
+		/* at start: the containers of owners that are gone; when stopping: ours too */
+		char txt[96];
+		snprintf(txt, sizeof(txt), "{\"owner\":\"%s\",\"mine_too\":%s}", M.owner, M.stopping ? "true" : "false");
 		M.cleanup_pending = 0;
-		return send_simple(s, TASK_CLEANUP, MSG_CLEANUP, NULL);
+		return send_simple(s, TASK_CLEANUP, MSG_CLEANUP, txt);
 	}
 	if (M.nchores > 0 && M.cleanup_done) {
 		char *id = M.chores[--M.nchores];
@@ -183,6 +188,7 @@ static char *fill_json(const struct lang *g, int pause)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "lang", g->id);
 	cJSON_AddStringToObject(o, "image", g->image);
+	cJSON_AddStringToObject(o, "owner", M.owner);
 	cJSON_AddNumberToObject(o, "memory_mb", config_container_mb(c, g));
 	cJSON_AddNumberToObject(o, "cpus", c->cpus);
 	cJSON_AddNumberToObject(o, "pids", g->pids);
@@ -355,10 +361,33 @@ static void on_failed(struct slot *s, cJSON *o)
 	}
 }
 
+/* The job's container was gone before the job started (another service's cleanup, an outside
+ * removal): the job goes back to the head of the queue, a few times at most. */
+static void on_retry(struct slot *s, uint32_t id)
+{
+	struct job *j = s->job;
+	if (!j || j->id != id)
+		return;
+	s->job = NULL;
+	s->container[0] = '\0';
+	M.running--;
+	if (++j->retries > 3) {
+		metrics_execution(j->lang, "internal_error");
+		jobs_finish(j, 500, json_error("internal_error: no usable container for the job after 3 tries", NULL));
+		return;
+	}
+	log_info("job %u: its container was gone; queued again", j->id);
+	jobs_requeue(j);
+}
+
 void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, const char *payload, size_t len)
 {
 	if (type == MSG_RESULT) {
 		on_result(s, flags, id, payload, len);
+		return;
+	}
+	if (type == MSG_RETRY) {
+		on_retry(s, id);
 		return;
 	}
 	if (type == MSG_IDLE) {

@@ -42,6 +42,7 @@ static const struct setting settings[] = {
 	SI("docker", "timeout_ms", docker_timeout_ms, "15000", 100, 600000),
 	SS("docker", "runtime", runtime, "runc"),
 	SS("docker", "instance", instance, "default"),
+	SS("docker", "state_dir", state_dir, "/run/executioner"),
 	SI("pool", "size", pool_size, "2", 0, 64),
 	SB("pool", "pause", pool_pause, "true"),
 	SI("pool", "pause_idle_ms", pool_pause_idle_ms, "500", 0, 3600000),

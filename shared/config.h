@@ -45,6 +45,7 @@ struct config {
 	int docker_timeout_ms;
 	char runtime[32];
 	char instance[64];
+	char state_dir[CONF_STR_MAX]; /* lock files proving which services of this instance run */
 	/* pool */
 	int pool_size;
 	int pool_pause;

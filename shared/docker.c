@@ -512,20 +512,25 @@ static char *list_path(struct docker *d, const char *label)
 	return p;
 }
 
-static int collect_ids(struct docker *d, const cJSON *arr, char ***ids, size_t *n)
+/* Ids (and, when key is set, the value of label key or "" per container) of a listing. */
+static int collect_ids(struct docker *d, const cJSON *arr, const char *key, char ***ids, char ***vals, size_t *n)
 {
 	if (!cJSON_IsArray(arr)) {
 		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json", "the answer is not an array");
 		return -1;
 	}
 	size_t cnt = (size_t)cJSON_GetArraySize(arr);
-	char **v = calloc(cnt ? cnt : 1, sizeof(*v));
+	char **v = calloc(cnt ? cnt : 1, sizeof(*v)), **l = key ? calloc(cnt ? cnt : 1, sizeof(*l)) : NULL;
 	size_t i = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, arr) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "Id");
-		if (!v || !cJSON_IsString(id) || !(v[i] = strdup(id->valuestring))) {
-			docker_free_list(v, i);
+		const char *lv = key ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+					       cJSON_GetObjectItemCaseSensitive(it, "Labels"), key)) : NULL;
+		if (!v || (key && !l) || !cJSON_IsString(id) || !(v[i] = strdup(id->valuestring)) ||
+		    (key && !(l[i] = strdup(lv ? lv : "")))) {
+			docker_free_list(v, v && v[i] ? i + 1 : i);
+			docker_free_list(l, i);
 			docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json",
 				    "a listed container has no usable \"Id\"");
 			return -1;
@@ -533,13 +538,17 @@ static int collect_ids(struct docker *d, const cJSON *arr, char ***ids, size_t *
 		i++;
 	}
 	*ids = v;
+	if (vals)
+		*vals = l;
 	*n = i;
 	return 0;
 }
 
-int docker_list(struct docker *d, const char *label, char ***ids, size_t *n)
+int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids, char ***vals, size_t *n)
 {
 	*ids = NULL;
+	if (vals)
+		*vals = NULL;
 	*n = 0;
 	char *path = list_path(d, label);
 	if (!path) {
@@ -552,9 +561,14 @@ int docker_list(struct docker *d, const char *label, char ***ids, size_t *n)
 	free(path);
 	if (rc < 0)
 		return -1;
-	rc = collect_ids(d, arr, ids, n);
+	rc = collect_ids(d, arr, vals ? key : NULL, ids, vals, n);
 	cJSON_Delete(arr);
 	return rc;
+}
+
+int docker_list(struct docker *d, const char *label, char ***ids, size_t *n)
+{
+	return docker_list_labelled(d, label, NULL, ids, NULL, n);
 }
 
 void docker_free_list(char **ids, size_t n)

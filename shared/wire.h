@@ -39,6 +39,7 @@ enum {
 	MSG_IDLE,       /* w->m: the worker finished its work and takes a new one */
 	MSG_PONG,       /* w->m: {"engine": true|false, "error":...} */
 	MSG_STATS,      /* w->m: counters for /metrics (see metrics.c) */
+	MSG_RETRY,      /* w->m: job `id` did not start: its container was gone (run it again) */
 };
 
 /* Worker <-> helper message types. */

@@ -11,6 +11,7 @@
 #include "container.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "owner.h"
 
 static void add_ulimit(cJSON *arr, const char *name, double v)
 {
@@ -86,6 +87,7 @@ cJSON *container_spec(const cJSON *fill, const char *instance)
 	cJSON *l = cJSON_AddObjectToObject(o, "Labels");
 	cJSON_AddStringToObject(l, LABEL_KEY, instance);
 	cJSON_AddStringToObject(l, "executioner.language", json_str(fill, "lang", ""));
+	cJSON_AddStringToObject(l, OWNER_LABEL, json_str(fill, "owner", ""));
 	cJSON_AddItemToObject(o, "HostConfig", host_config(fill));
 	return o;
 }
@@ -136,20 +138,29 @@ int container_remove(struct docker *d, const char *id)
 	return -1;
 }
 
-int container_cleanup(struct docker *d, const char *instance)
+int container_cleanup(struct docker *d, const struct config *c, const char *self, int mine_too)
 {
-	char label[160], **ids = NULL;
+	char label[160], **ids = NULL, **owners = NULL;
 	size_t n = 0;
-	snprintf(label, sizeof(label), LABEL_KEY "=%s", instance);
-	if (docker_list(d, label, &ids, &n) < 0) {
+	snprintf(label, sizeof(label), LABEL_KEY "=%s", c->instance);
+	if (docker_list_labelled(d, label, OWNER_LABEL, &ids, &owners, &n) < 0) {
 		log_warn("cannot list this instance's containers: %s", docker_last_error(d)->msg);
 		return -1;
 	}
-	int removed = 0;
-	for (size_t i = 0; i < n; i++)
+	int removed = 0, live = 0;
+	for (size_t i = 0; i < n; i++) {
+		int ours = self && !strcmp(owners[i], self);
+		if ((ours && !mine_too) || (!ours && owner_alive(c->state_dir, c->instance, owners[i]))) {
+			live += !ours;
+			continue;
+		}
 		removed += container_remove(d, ids[i]) == 0;
+	}
 	docker_free_list(ids, n);
+	docker_free_list(owners, n);
 	if (removed)
-		log_info("removed %d containers of instance \"%s\"", removed, instance);
+		log_info("removed %d containers of instance \"%s\"", removed, c->instance);
+	if (live)
+		log_info("left %d containers of instance \"%s\" that another running service owns", live, c->instance);
 	return removed;
 }

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "config.h"
 #include "docker.h"
 
 #define LABEL_KEY "executioner.instance"
@@ -22,7 +23,8 @@ int container_fill(struct docker *d, const cJSON *fill, const char *instance, ch
 void container_image_version(struct docker *d, const char *image, char *out, size_t n);
 /* Removes a container, treating "no such container" as done. */
 int container_remove(struct docker *d, const char *id);
-/* Removes every container labelled with this instance; returns how many. */
-int container_cleanup(struct docker *d, const char *instance);
+/* Removes the containers of this instance whose owner is gone (and those of owner self too when
+ * mine_too); returns how many, or -1. */
+int container_cleanup(struct docker *d, const struct config *c, const char *self, int mine_too);
 
 #endif

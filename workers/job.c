@@ -177,6 +177,8 @@ static int limits_for_run(struct limits_state *ls)
  * runtime's paths), the client a sentence that names neither. */
 static void engine_failed(struct job_result *r, struct docker *d, const char *what)
 {
+	const struct docker_error *e = docker_last_error(d);
+	r->gone = e->kind == DOCKER_E_HTTP && e->http == 404; /* before anything ran: run it elsewhere */
 	log_warn("job %d: %s: %s", (int)json_num(r->spec, "id", 0), what, docker_last_error(d)->msg);
 	snprintf(r->error, sizeof(r->error), "%s: the Docker engine refused it (details in the service log)", what);
 }
@@ -323,6 +325,7 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 	long t0 = clock_ms();
 	struct limits_state ls = { .d = d, .id = id };
 	st->ended = 0;
+	st->gone = 0;
 	if (!r.runs || !r.verdicts) {
 		snprintf(r.error, sizeof(r.error), "out of memory");
 	} else if (limits_initial(&ls, spec, r.has_compile) < 0) {
@@ -352,6 +355,7 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 		session_close(&s);
 	}
 	r.ms_total = clock_ms() - t0;
+	st->gone = r.gone;
 	int http = 500;
 	*body = result_json(&r, &http);
 	snprintf(st->status, sizeof(st->status), "%s", r.status ? r.status : "internal_error");

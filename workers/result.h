@@ -27,6 +27,7 @@ struct job_result {
 	int ntests;
 	char error[700];           /* internal error, "" if none */
 	int cancelled;             /* the client went away (MSG_CANCEL) */
+	int gone;                  /* its container did not exist (the engine said 404 before the job began) */
 	int over_budget;           /* limits.max_request_s ended the tests early */
 	long ms_attach, ms_unpause, ms_compile, ms_run, ms_total;
 	const char *status;        /* set by result_json: status, or the overall verdict in judge mode */

@@ -102,6 +102,11 @@ static void do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 	cJSON_AddStringToObject(o, "status", st.status);
 	cJSON_AddNumberToObject(o, "compile_s", st.compile_s);
 	cJSON_AddNumberToObject(o, "run_s", st.run_s);
+	if (st.gone) {
+		cJSON_Delete(o);
+		reply(w, MSG_RETRY, 0, id, NULL);
+		return;
+	}
 	stats(w, o); /* before the result, so a scrape right after the answer sees it */
 	if (reply(w, MSG_RESULT, (uint16_t)http, id, body) < 0) {
 		/* over the wire cap (result.c budgets against it): the client still gets an answer */
@@ -197,7 +202,8 @@ static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload
 		break;
 	}
 	case MSG_CLEANUP:
-		count(w, "removed", container_cleanup(w->d, w->cfg->instance));
+		count(w, "removed", container_cleanup(w->d, w->cfg, json_str(o, "owner", NULL),
+							cJSON_IsTrue(cJSON_GetObjectItem(o, "mine_too"))));
 		break;
 	case MSG_PAUSE: {
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
