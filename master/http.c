@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <strings.h>
 
 #include "admit.h"
 #include "jsonutil.h"
@@ -213,6 +214,11 @@ static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, e
 
 static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method, struct reqctx *x)
 {
+	if (strstr(url, "%00")) { /* left encoded by unescape_url() */
+		char msg[200];
+		snprintf(msg, sizeof(msg), "the path %.100s holds an encoded NUL (%%00)", url);
+		return respond(c, x, 400, json_error(msg, NULL), NULL);
+	}
 	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	int post = !strcmp(method, "POST");
 	int exec = path_is(url, "/execute", "/api/v1/execute");
@@ -259,11 +265,56 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t n)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
+struct head_count {
+	int cl, cl_differ, te, host;
+	const char *cl_first;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct head_count *h = cls;
+	(void)kind;
+	value = value ? value : "";
+	if (!strcasecmp(key, "Content-Length")) {
+		if (!h->cl++)
+			h->cl_first = value;
+		else if (strcmp(value, h->cl_first))
+			h->cl_differ = 1;
+	}
+	h->te += !strcasecmp(key, "Transfer-Encoding");
+	h->host += !strcasecmp(key, "Host");
+	return MHD_YES;
+}
+
+/* Refusals decided on the head alone, answered 400 with the connection closed: ambiguous body
+ * framing, which a proxy in front may read otherwise (request smuggling; RFC 9112 6.1, 6.3), and
+ * a Host missing from HTTP/1.1 or given twice (RFC 9112 3.2). Returns 1 when it answered. */
+static int refuse_head(struct MHD_Connection *c, struct reqctx *x, const char *version, enum MHD_Result *rc)
+{
+	struct head_count h = { 0 };
+	const char *msg = NULL, *field = NULL;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &h);
+	if (h.cl_differ) {
+		msg = "the request has Content-Length headers with different values";
+		field = "Content-Length";
+	} else if (h.cl && h.te) {
+		msg = "the request has both Content-Length and Transfer-Encoding";
+		field = "Transfer-Encoding";
+	} else if (h.host > 1 || (!h.host && (!version || strcmp(version, MHD_HTTP_VERSION_1_0)))) {
+		msg = h.host ? "the request has more than one Host header" : "a Host header is required (HTTP/1.1)";
+		field = "Host";
+	}
+	if (!msg)
+		return 0;
+	x->responded = 1;
+	*rc = respond_as(c, x, 400, json_error(msg, field), "application/json", "Connection", "close");
+	return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *data, size_t *size, void **ctxp)
 {
 	(void)cls;
-	(void)version;
 	struct reqctx *x = *ctxp;
 	if (!x) {
 		if (!(x = calloc(1, sizeof(*x))))
@@ -274,6 +325,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(x->method, sizeof(x->method), "%s", method);
 		snprintf(x->path, sizeof(x->path), "%s", url);
 		client_ip(c, x->client, sizeof(x->client));
+		enum MHD_Result rc;
+		if (refuse_head(c, x, version, &rc))
+			return rc;
 		/* a declared body over the cap is refused before it is read (MHD then closes) */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > x->body.max) {
@@ -341,6 +395,18 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
+/* MHD's own unescaping, except that a path (or argument) holding "%00" is left as sent: decoded,
+ * the NUL would cut it short ("/execute%00.png" would route as "/execute"); route() refuses such a
+ * path. "%00" is the only way percent-decoding yields a NUL, so looking for it first is exact. */
+static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	if (strstr(s, "%00"))
+		return strlen(s);
+	return MHD_http_unescape(s);
+}
+
 int http_start(void)
 {
 	struct sockaddr_in sa;
@@ -356,6 +422,7 @@ int http_start(void)
 				   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				   MHD_OPTION_SOCK_ADDR, &sa,
 				   MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				   MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
 				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)M.cfg.max_connections,
 				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)M.cfg.connection_timeout_s,
 				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "log.h"
 #include "request.h"
 
 #define MAX_ARGS 64
@@ -240,6 +241,71 @@ static int parse_limits(const cJSON *req, const struct config *c, const struct l
 	return 0;
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key given twice among object o's members, or NULL; *oom set when memory ran out. Small objects
+ * are compared pairwise, larger ones sorted (O(k log k) for k keys; the body cap bounds k). */
+static const char *dup_key(const cJSON *o, int *oom)
+{
+	const cJSON *m, *p;
+	size_t k = 0, i = 0;
+	for (m = o->child; m; m = m->next)
+		k++;
+	if (k <= 16) {
+		for (m = o->child; m; m = m->next)
+			for (p = m->next; p; p = p->next)
+				if (!strcmp(m->string, p->string))
+					return m->string;
+		return NULL;
+	}
+	const char **keys = malloc(k * sizeof(*keys)), *dup = NULL;
+	if (!keys) {
+		log_error("request: out of memory sorting the %zu keys of an object", k);
+		*oom = 1;
+		return NULL;
+	}
+	for (m = o->child; m; m = m->next)
+		keys[i++] = m->string;
+	qsort(keys, k, sizeof(*keys), by_key);
+	for (i = 1; i < k && !dup; i++)
+		if (!strcmp(keys[i - 1], keys[i]))
+			dup = keys[i];
+	free(keys);
+	return dup;
+}
+
+/* Looks for a key given twice in one object anywhere in v, depth first. path (n bytes, at used)
+ * is v's place, e.g. "tests[]"; on a find it becomes the key's, e.g. "tests[].stdin" (cut to fit).
+ * Returns 1 when found, 0 when not, -1 on ENOMEM. Depth is bounded by cJSON's nesting cap. */
+static int find_dup(const cJSON *v, char *path, size_t n, size_t at, int depth)
+{
+	if (depth > CJSON_NESTING_LIMIT) { /* cJSON refuses deeper bodies; kept as a bound */
+		log_warn("request: JSON nested deeper than %d", CJSON_NESTING_LIMIT);
+		return -1;
+	}
+	const char *d;
+	int oom = 0;
+	if (cJSON_IsObject(v) && (d = dup_key(v, &oom))) {
+		snprintf(path + at, n - at, "%s%s", at ? "." : "", d);
+		return 1;
+	}
+	if (oom)
+		return -1;
+	for (const cJSON *m = v->child; m && (cJSON_IsObject(v) || cJSON_IsArray(v)); m = m->next) {
+		int w = cJSON_IsObject(v) ? snprintf(path + at, n - at, "%s%s", at ? "." : "", m->string)
+					  : snprintf(path + at, n - at, "[]");
+		size_t next = at + (size_t)w < n ? at + (size_t)w : n - 1;
+		int rc = find_dup(m, path, n, next, depth + 1);
+		if (rc)
+			return rc;
+		path[at] = '\0';
+	}
+	return 0;
+}
+
 /* Does the JSON text escape a NUL (\u0000) inside a string? C strings cannot carry it, so such a
  * body is refused rather than silently cut short. An escaped backslash before "u0000" is not one. */
 static int has_nul_escape(const char *p, size_t n)
@@ -256,6 +322,34 @@ static int has_nul_escape(const char *p, size_t n)
 	return 0;
 }
 
+/* The body is exactly one JSON object (whitespace may follow), with no NUL in its strings and no
+ * key given twice in any object: cJSON would keep the first of two keys, and a proxy or log in
+ * front of the service might have read the other one. */
+static int check_shape(const char *body, size_t len, const char *end, const cJSON *req, struct req_error *e)
+{
+	if (has_nul_escape(body, len))
+		return fail(e, 400, NULL, "strings may not contain NUL characters (\\u0000)", NULL);
+	for (const char *p = end ? end : body + len; p < body + len; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			continue;
+		char at[32];
+		snprintf(at, sizeof(at), "%zu", (size_t)(p - body));
+		return fail(e, 400, NULL, "the body has bytes after the JSON object (from offset %s)", at);
+	}
+	if (!cJSON_IsObject(req))
+		return fail(e, 400, NULL, "the body must be a JSON object", NULL);
+	char path[sizeof(e->field)] = "";
+	int rc = find_dup(req, path, sizeof(path), 0, 0);
+	if (rc < 0)
+		return fail(e, 500, NULL, "the body's keys could not be checked", NULL);
+	if (rc > 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "the key \"%s\" is given more than once in one object", path);
+		return fail(e, 400, path, "%s", msg);
+	}
+	return 0;
+}
+
 int request_parse(const char *body, size_t len, const struct config *c, cJSON **job, struct req_error *e)
 {
 	static const char *const src[] = { "source_code", "code", "source", NULL };
@@ -267,16 +361,10 @@ int request_parse(const char *body, size_t len, const struct config *c, cJSON **
 	cJSON *req = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (!req)
 		return fail(e, 400, NULL, "the body is not valid JSON (%s)", len ? "syntax error" : "empty body");
-	if (has_nul_escape(body, len)) {
-		cJSON_Delete(req);
-		return fail(e, 400, NULL, "strings may not contain NUL characters (\\u0000)", NULL);
-	}
 	int rc = -1;
 	cJSON *j = NULL;
-	if (!cJSON_IsObject(req)) {
-		fail(e, 400, NULL, "the body must be a JSON object", NULL);
+	if (check_shape(body, len, end, req, e) < 0)
 		goto out;
-	}
 	if (parse_language(req, c, &g, e) < 0 ||
 	    opt_string(req, src, (size_t)c->source_kb * 1024, &code, 1, e) < 0 ||
 	    opt_string(req, in, (size_t)c->stdin_kb * 1024, &input, 0, e) < 0)

@@ -1,6 +1,8 @@
 """test_http_abuse.py - hostile HTTP clients (issue 7): huge headers, deep JSON nesting, a client
-sending one byte a second, hundreds of idle connections, garbage on the socket. The service keeps
-serving everyone else with clear 4xx answers and never crashes."""
+sending one byte a second, hundreds of idle connections, garbage on the socket; and (issue 9)
+bodies that are not exactly one JSON object with distinct keys, ambiguous framing (two
+Content-Lengths, Content-Length with Transfer-Encoding), an encoded NUL in the path, HTTP/1.1
+without Host. The service keeps serving everyone else with clear 4xx answers and never crashes."""
 import json
 import socket
 import threading
@@ -143,3 +145,147 @@ def test_connection_limit_refuses_extra_clients_but_keeps_serving():
         for c in socks:
             c.close()
         srv.stop()
+
+
+# --- issue 9: a hostile review's holes -------------------------------------------------------------
+
+HELLO = json.dumps({"language": "python", "source_code": "print(1)"}).encode()
+
+
+def exchange(port, data, timeout=10, want_close=False):
+    """Sends raw bytes, reads one answer (head + Content-Length body) and returns (status, parsed
+    JSON body or raw bytes, closed); with want_close, closed says whether the server closed the
+    connection right after the answer (a FIN or a reset, not a timeout), else it is None."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            head, sep, body = out.partition(b"\r\n\r\n")
+            if sep:
+                lens = [ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length:")]
+                if lens and len(body) >= int(lens[0].split(b":")[1]):
+                    break
+            try:
+                b = s.recv(65536)
+            except ConnectionResetError:
+                b = b""
+            if not b:
+                break
+            out += b
+        closed = None
+        if want_close:
+            try:
+                closed = s.recv(1) == b""
+            except ConnectionResetError:
+                closed = True
+            except socket.timeout:
+                closed = False
+    finally:
+        s.close()
+    head, _, body = out.partition(b"\r\n\r\n")
+    try:
+        body = json.loads(body)
+    except ValueError:
+        pass
+    return status_of(out), body, closed
+
+
+def post(body, path=b"/execute", version=b"HTTP/1.1", headers=None):
+    """A POST's raw bytes; headers (bytes, each ending in CRLF) default to Host and Content-Length."""
+    if headers is None:
+        headers = b"Host: x\r\nContent-Length: %d\r\n" % len(body)
+    return b"POST " + path + b" " + version + b"\r\nContent-Type: application/json\r\n" + headers + b"\r\n" + body
+
+
+def executions(s):
+    """The sum of executioner_executions_total over all labels."""
+    st, text, _ = s.request("GET", "/metrics")
+    check(st == 200, st)
+    return sum(float(ln.rsplit(" ", 1)[1]) for ln in text.splitlines() if ln.startswith("executioner_executions_total{"))
+
+
+def still_serves(s):
+    r = s.run("python", "print(1)")
+    check(r["stdout"] == "1\n", r)
+
+
+def test_body_with_trailing_bytes_is_refused():
+    s = shared_server()
+    for tail in (b" garbage", b'{"language":"python","source_code":"print(2)"}', b"\x00"):
+        st, js, _ = exchange(s.port, post(HELLO + tail))
+        check(st == 400 and "after the JSON" in js["error"], (tail, st, js))
+    st, js, _ = exchange(s.port, post(HELLO + b" \r\n\t\n"))  # trailing whitespace is fine
+    check(st == 200 and js["stdout"] == "1\n", (st, js))
+    still_serves(s)
+
+
+def test_duplicate_top_level_key_is_refused():
+    s = shared_server()
+    body = b'{"language":"python","language":"c","source_code":"print(1)"}'
+    st, js, _ = exchange(s.port, post(body))
+    check(st == 400 and js.get("field") == "language" and "more than once" in js["error"], (st, js))
+    still_serves(s)
+
+
+def test_duplicate_key_inside_a_test_is_refused():
+    s = shared_server()
+    body = (b'{"language":"python","source_code":"print(input())","tests":[{"stdin":"1","expected_output":"1"},'
+            b'{"stdin":"2","expected_output":"2","stdin":"3"}]}')
+    st, js, _ = exchange(s.port, post(body))
+    check(st == 400 and js.get("field") == "tests[].stdin", (st, js))
+    still_serves(s)
+
+
+def test_two_differing_content_lengths_are_refused_and_closed():
+    s = shared_server()
+    before = executions(s)
+    for lens in ((len(HELLO), len(HELLO) + 5), (len(HELLO) + 5, len(HELLO))):
+        hdr = b"Host: x\r\nContent-Length: %d\r\ncontent-length: %d\r\n" % lens
+        st, js, closed = exchange(s.port, post(HELLO + b"     ", headers=hdr), want_close=True)
+        check(st == 400 and js.get("field") == "Content-Length", (lens, st, js))
+        check(closed, f"the connection stayed open after the 400 ({lens})")
+    check(executions(s) == before, "a job ran")
+    still_serves(s)
+
+
+def test_content_length_with_chunked_is_refused_and_closed():
+    s = shared_server()
+    before = executions(s)
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(HELLO), HELLO)
+    for te in (b"chunked", b"ChUnKeD"):
+        hdr = b"Host: x\r\nContent-Length: %d\r\nTransfer-Encoding: %s\r\n" % (len(chunked), te)
+        st, js, closed = exchange(s.port, post(chunked, headers=hdr), want_close=True)
+        check(st == 400 and js.get("field") == "Transfer-Encoding", (te, st, js))
+        check(closed, f"the connection stayed open after the 400 ({te})")
+    check(executions(s) == before, "a job ran")
+    # chunked alone is still fine
+    st, js, _ = exchange(s.port, post(chunked, headers=b"Host: x\r\nTransfer-Encoding: chunked\r\n"))
+    check(st == 200 and js["stdout"] == "1\n", (st, js))
+    still_serves(s)
+
+
+def test_encoded_nul_in_path_is_refused():
+    s = shared_server()
+    before = executions(s)
+    for path in (b"/execute%00.png", b"/execute%00", b"/health%00x"):
+        st, js, _ = exchange(s.port, post(HELLO, path=path))
+        check(st == 400 and path.decode() in js["error"], (path, st, js))
+    check(executions(s) == before, "a job ran")
+    st, js, _ = exchange(s.port, post(HELLO, path=b"/%65xecute"))  # other escapes still decode
+    check(st == 200 and js["stdout"] == "1\n", (st, js))
+    still_serves(s)
+
+
+def test_http11_without_host_is_refused_but_http10_is_not():
+    s = shared_server()
+    no_host = b"Content-Length: %d\r\n" % len(HELLO)
+    st, js, _ = exchange(s.port, post(HELLO, headers=no_host))
+    check(st == 400 and js.get("field") == "Host", (st, js))
+    st, js, _ = exchange(s.port, b"GET /health HTTP/1.1\r\n\r\n")
+    check(st == 400 and js.get("field") == "Host", (st, js))
+    st, js, _ = exchange(s.port, post(HELLO, headers=b"Host: a\r\nHost: b\r\n" + no_host))  # RFC 9112 3.2
+    check(st == 400 and js.get("field") == "Host", (st, js))
+    st, js, _ = exchange(s.port, post(HELLO, version=b"HTTP/1.0", headers=no_host))
+    check(st == 200 and js["stdout"] == "1\n", (st, js))
+    still_serves(s)

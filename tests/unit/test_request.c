@@ -1,6 +1,7 @@
 /*
  * test_request.c - unit tests of master/request.c: defaults, aliases, every kind of bad input
- * with its HTTP status and offending field, and judge-mode fields.
+ * with its HTTP status and offending field, judge-mode fields, and bodies that are not exactly one
+ * JSON object with distinct keys (trailing bytes, duplicate keys).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -138,6 +139,56 @@ static void test_deep_nesting_is_rejected(void **state)
 	free(body);
 }
 
+/* Issue 9: a body is one JSON object and nothing after it but whitespace. */
+static void test_trailing_bytes_are_rejected(void **state)
+{
+	(void)state;
+	bad("{\"language\":\"python\",\"source_code\":\"print(1)\"} garbage", 400, "", "after the JSON");
+	bad("{\"language\":\"python\",\"source_code\":\"x\"}{\"language\":\"c\",\"source_code\":\"y\"}", 400, "",
+	    "after the JSON");
+	bad("{\"language\":\"python\",\"source_code\":\"x\"}\n,", 400, "", "after the JSON");
+	cJSON_Delete(ok("{\"language\":\"python\",\"source_code\":\"x\"} \r\n\t \n"));
+	/* a NUL after the object is a trailing byte too (the length, not strlen, bounds the body) */
+	static const char nul_tail[] = "{\"language\":\"python\",\"source_code\":\"x\"}\0";
+	cJSON *j;
+	struct req_error e;
+	assert_int_equal(request_parse(nul_tail, sizeof(nul_tail) - 1, &cfg, &j, &e), -1);
+	assert_int_equal(e.http, 400);
+	assert_non_null(strstr(e.msg, "after the JSON"));
+}
+
+/* Issue 9: a key given twice in one object is refused (cJSON would silently keep the first). */
+static void test_duplicate_keys_are_rejected(void **state)
+{
+	(void)state;
+	bad("{\"language\":\"python\",\"language\":\"c\",\"source_code\":\"x\"}", 400, "language", "more than once");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":1,\"time_limit\":2}", 400, "time_limit",
+	    "more than once");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[{\"stdin\":\"1\"},"
+	    "{\"stdin\":\"1\",\"expected_output\":\"a\",\"stdin\":\"2\"}]}", 400, "tests[].stdin", "more than once");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"junk\":{\"a\":[{\"b\":{\"c\":1,\"c\":2}}]}}", 400,
+	    "junk.a[].b.c", "more than once");
+	/* the same key in different objects, or differing only in case, is fine */
+	cJSON_Delete(ok("{\"language\":\"python\",\"source_code\":\"x\",\"stdin\":\"s\",\"Stdin\":\"t\","
+			"\"tests\":[{\"stdin\":\"1\"},{\"stdin\":\"2\"}]}"));
+}
+
+/* Many keys in one object: accepted when distinct, refused on one duplicate (sorted, not n^2). */
+static void test_duplicate_key_among_many(void **state)
+{
+	(void)state;
+	size_t n = 20000, cap = n * 16 + 128;
+	char *body = malloc(cap);
+	size_t o = (size_t)snprintf(body, cap, "{\"language\":\"python\",\"source_code\":\"x\"");
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(body + o, cap - o, ",\"k%zu\":0", i);
+	snprintf(body + o, cap - o, "}");
+	cJSON_Delete(ok(body));
+	snprintf(body + o, cap - o, ",\"k777\":1}");
+	bad(body, 400, "k777", "more than once");
+	free(body);
+}
+
 static void test_judge_fields(void **state)
 {
 	(void)state;
@@ -157,6 +208,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_aliases_and_limits),
 		cmocka_unit_test(test_bad_inputs),     cmocka_unit_test(test_source_cap),
 		cmocka_unit_test(test_deep_nesting_is_rejected), cmocka_unit_test(test_judge_fields),
+		cmocka_unit_test(test_trailing_bytes_are_rejected), cmocka_unit_test(test_duplicate_keys_are_rejected),
+		cmocka_unit_test(test_duplicate_key_among_many),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
