@@ -136,6 +136,31 @@ static void test_read_msg_timeout(void **state)
 	buf_free(&in);
 }
 
+/* Review [9] point 1: the cap is on the string as printed, so control bytes (six each) can
+ * never make a result outgrow the wire. */
+static void test_json_bytes_capped_counts_escapes(void **state)
+{
+	(void)state;
+	char raw[100];
+	memset(raw, 1, sizeof(raw));
+	int clipped = 0;
+	cJSON *j = json_bytes_capped(raw, sizeof(raw), 2 + 6 * 10, &clipped);
+	assert_true(clipped);
+	assert_int_equal(strlen(j->valuestring), 10);
+	char *txt = cJSON_PrintUnformatted(j);
+	assert_true(strlen(txt) <= 2 + 6 * 10);
+	free(txt);
+	cJSON_Delete(j);
+	j = json_bytes_capped("a\"b\n\xff", 5, 64, &clipped); /* fits: not clipped, U+FFFD kept */
+	assert_false(clipped);
+	assert_string_equal(j->valuestring, "a\"b\n\xef\xbf\xbd");
+	cJSON_Delete(j);
+	j = json_bytes_capped("\xc3\xa9\xc3\xa9", 4, 2 + 3, &clipped); /* never half a character */
+	assert_true(clipped);
+	assert_string_equal(j->valuestring, "\xc3\xa9");
+	cJSON_Delete(j);
+}
+
 static void test_utf8_sanitize(void **state)
 {
 	(void)state;
@@ -154,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_fields), cmocka_unit_test(test_every_prefix_is_incomplete),
 		cmocka_unit_test(test_caps_and_malformed), cmocka_unit_test(test_read_msg_socketpair),
 		cmocka_unit_test(test_read_msg_timeout), cmocka_unit_test(test_utf8_sanitize),
+		cmocka_unit_test(test_json_bytes_capped_counts_escapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
