@@ -1820,13 +1820,13 @@ def test_pool_containers_carry_the_seccomp_profile_and_readonly_paths():
 
 
 def _demux(raw):
-    """The engine's 8-byte-framed stdout/stderr stream -> text of both."""
-    out, i = [], 0
+    """The engine's 8-byte-framed stream -> (stdout text, stderr text)."""
+    out, i = {1: [], 2: []}, 0
     while i + 8 <= len(raw):
         n = struct.unpack(">I", raw[i + 4:i + 8])[0]
-        out.append(raw[i + 8:i + 8 + n])
+        out.setdefault(raw[i], []).append(raw[i + 8:i + 8 + n])
         i += 8 + n
-    return b"".join(out).decode("utf-8", "replace")
+    return tuple(b"".join(out[k]).decode("utf-8", "replace") for k in (1, 2))
 
 
 def test_sys_fs_cgroup_is_read_only_for_root_in_a_container_made_like_the_pool():
@@ -1851,13 +1851,13 @@ def test_sys_fs_cgroup_is_read_only_for_root_in_a_container_made_like_the_pool()
         check(st == 201, f"exec create: {st} {js}")
         st, raw = harness.docker_api("POST", f"/exec/{js['Id']}/start", {"Detach": False, "Tty": False})
         check(st == 200, f"exec start: {st} {raw!r}")
-        out = _demux(raw if isinstance(raw, bytes) else json.dumps(raw).encode())
-        note(f"cgroup as root: {out.strip()!r}")
+        out, err = _demux(raw if isinstance(raw, bytes) else json.dumps(raw).encode())
+        note(f"cgroup as root: stdout {out.strip()!r}, stderr {err.strip()!r}")
         got = kv(out)
         check(got.get("touch_rc") not in (None, "0") and got.get("mkdir_rc") not in (None, "0"),
-              f"root could write /sys/fs/cgroup: {out!r}")
-        check(out.count("Read-only file system") >= 2, f"not refused as a read-only file system: {out!r}")
-        check(got.get("read_rc") == "0", f"root could not read cpuacct.usage: {out!r}")
+              f"root could write /sys/fs/cgroup: stdout {out!r}, stderr {err!r}")
+        check(err.count("Read-only file system") == 2, f"not refused as a read-only file system: {err!r}")
+        check(got.get("read_rc") == "0", f"root could not read cpuacct.usage: stdout {out!r}, stderr {err!r}")
     finally:
         harness.docker_api("DELETE", f"/containers/{cid}?force=1")
 
