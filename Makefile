@@ -78,7 +78,7 @@ unit-bins: $(UNIT_BIN)
 # libFuzzer targets (clang): the request validator and the wire/stream decoders.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Ishared -Imaster -Iworkers -g -O1 -fsanitize=fuzzer,address,undefined
-build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c shared/config.c shared/jsonutil.c shared/buf.c shared/log.c
+build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c shared/config.c shared/seccomp_profile.c shared/jsonutil.c shared/buf.c shared/log.c
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lconfig -lm
 build/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workers/session.c shared/docker.c shared/docker_stream.c shared/wire.c shared/buf.c shared/log.c

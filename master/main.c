@@ -58,6 +58,22 @@ static int load_config(struct config *c)
 	return 0;
 }
 
+/* The seccomp profile stays as read at start: the workers were forked with it (a respawned one
+ * must get the same), so the one just re-read is dropped, with a warning if it differs. */
+static void keep_seccomp(struct config *c)
+{
+	int same = !strcmp(c->seccomp_profile, M.cfg.seccomp_profile) && !c->seccomp == !M.cfg.seccomp &&
+		   (!c->seccomp || !strcmp(c->seccomp, M.cfg.seccomp));
+	if (!same)
+		log_warn("SIGHUP: docker.seccomp_profile (\"%s\" -> \"%s\") or its file changed; containers keep the "
+			 "profile read at start until a restart", M.cfg.seccomp_profile, c->seccomp_profile);
+	free(c->seccomp);
+	c->seccomp = M.cfg.seccomp;
+	M.cfg.seccomp = NULL; /* now owned by c, which replaces M.cfg */
+	snprintf(c->seccomp_profile, sizeof(c->seccomp_profile), "%s", M.cfg.seccomp_profile);
+	snprintf(c->seccomp_path, sizeof(c->seccomp_path), "%s", M.cfg.seccomp_path);
+}
+
 static void reload(void)
 {
 	struct config c;
@@ -72,6 +88,7 @@ static void reload(void)
 	snprintf(c.docker_socket, sizeof(c.docker_socket), "%s", M.cfg.docker_socket);
 	snprintf(c.instance, sizeof(c.instance), "%s", M.cfg.instance);
 	snprintf(c.state_dir, sizeof(c.state_dir), "%s", M.cfg.state_dir);
+	keep_seccomp(&c);
 	if (flag_level)
 		snprintf(c.log_level, sizeof(c.log_level), "%s", flag_level);
 	config_free(&M.cfg);

@@ -181,7 +181,9 @@ static int waiting_for(const char *lang)
 	return n;
 }
 
-/* pause: whether the container waits paused (not when a job is already waiting for it). */
+/* pause: whether the container waits paused (not when a job is already waiting for it). The
+ * seccomp profile is not sent: each worker has it in the config it was forked with (read once at
+ * start, kept across SIGHUP). */
 static char *fill_json(const struct lang *g, int pause)
 {
 	const struct config *c = &M.cfg;

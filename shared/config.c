@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "seccomp_profile.h"
 
 enum stype { S_INT, S_DBL, S_STR, S_BOOL };
 
@@ -43,6 +44,7 @@ static const struct setting settings[] = {
 	SS("docker", "runtime", runtime, "runc"),
 	SS("docker", "instance", instance, "default"),
 	SS("docker", "state_dir", state_dir, "/run/executioner"),
+	SS("docker", "seccomp_profile", seccomp_profile, "conf/seccomp.json"),
 	SI("pool", "size", pool_size, "2", 0, 64),
 	SB("pool", "pause", pool_pause, "true"),
 	SI("pool", "pause_idle_ms", pool_pause_idle_ms, "500", 0, 3600000),
@@ -397,6 +399,15 @@ static int check_consistency(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+static int load_seccomp(struct config *c, char *err, size_t errlen)
+{
+	char why[600];
+	if (seccomp_profile_load(c->seccomp_profile, c->path, c->seccomp_path, sizeof(c->seccomp_path), &c->seccomp,
+				 why, sizeof(why)) < 0)
+		return ERR("%s: docker.seccomp_profile: %s", c->path, why), -1;
+	return 0;
+}
+
 int config_load(const char *path, struct config *c, char *err, size_t errlen)
 {
 	config_t cf;
@@ -413,7 +424,7 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen)
 	}
 	if (load_scalars(&cf, c, err, errlen) < 0 || load_langs(&cf, c, err, errlen) < 0 ||
 	    load_keys(&cf, c, err, errlen) < 0 ||
-	    check_consistency(c, err, errlen) < 0)
+	    check_consistency(c, err, errlen) < 0 || load_seccomp(c, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -435,6 +446,8 @@ void config_free(struct config *c)
 	c->nlangs = 0;
 	argv_free(c->api_keys);
 	c->api_keys = NULL;
+	free(c->seccomp);
+	c->seccomp = NULL;
 }
 
 const struct lang *config_lang(const struct config *c, const char *id)
@@ -502,4 +515,8 @@ void config_print(const struct config *c, FILE *f)
 			g->pids, i + 1 < c->nlangs ? "," : "");
 	}
 	fprintf(f, ");\n");
+	if (c->seccomp)
+		fprintf(f, "# docker.seccomp_profile: %s (%zu bytes of compact JSON)\n", c->seccomp_path, strlen(c->seccomp));
+	else
+		fprintf(f, "# docker.seccomp_profile: the engine's default profile (weaker: AF_VSOCK, io_uring open)\n");
 }

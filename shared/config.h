@@ -46,6 +46,9 @@ struct config {
 	char runtime[32];
 	char instance[64];
 	char state_dir[CONF_STR_MAX]; /* lock files proving which services of this instance run */
+	char seccomp_profile[CONF_STR_MAX]; /* the setting: a path, "" or "default" */
+	char seccomp_path[2 * CONF_STR_MAX + 2]; /* that path resolved ("" for the engine's default) */
+	char *seccomp;        /* the profile as compact JSON, read once by config_load; NULL: engine default */
 	/* pool */
 	int pool_size;
 	int pool_pause;
@@ -80,7 +83,8 @@ struct config {
 };
 
 /* Loads path into c (zeroed first). On error returns -1 with one line in err:
- * "FILE:LINE: problem" (LINE omitted when unknown). Environment overrides are applied. */
+ * "FILE:LINE: problem" (LINE omitted when unknown). Environment overrides are applied. The seccomp
+ * profile file is read here too (docker.seccomp_profile, relative to path's directory). */
 int config_load(const char *path, struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
 const struct lang *config_lang(const struct config *c, const char *id);

@@ -1,10 +1,11 @@
 /*
  * container.c - hardened pool containers: no network, every capability dropped,
- * no-new-privileges, read-only root, size-capped tmpfs work dir owned by the sandbox uid, a
- * non-root user, memory = memory+swap, CPU quota, PID limit, ulimits, no logging, and labels.
- * The helper is the container's main process, waiting on its attached stdin.
+ * no-new-privileges, our seccomp profile, read-only root and /sys/fs/cgroup, size-capped tmpfs
+ * work dir owned by the sandbox uid, a non-root user, memory = memory+swap, CPU quota, PID limit,
+ * ulimits, no logging, and labels. The helper is the container's main process, waiting on stdin.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,7 +23,36 @@ static void add_ulimit(cJSON *arr, const char *name, double v)
 	cJSON_AddItemToArray(arr, u);
 }
 
-static cJSON *host_config(const cJSON *fill)
+/* Setting ReadonlyPaths replaces the engine's list: Docker 20.10's defaults (oci/defaults.go), then
+ * /sys/fs/cgroup, a tmpfs that would stay writable above the read-only controller mounts (cgroup
+ * v1; crun even makes it mode 1777). MaskedPaths is left to the engine's defaults. */
+static const char *const readonly_paths[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+					      "/proc/sysrq-trigger", "/sys/fs/cgroup" };
+
+/* "seccomp=<the profile's JSON>" (the docker CLI inlines a profile file the same way); without a
+ * profile, the engine applies its default one. -1 on ENOMEM. */
+static int add_seccomp(cJSON *sec, const char *profile)
+{
+	if (!profile)
+		return 0;
+	size_t n = strlen(profile) + sizeof("seccomp=");
+	char *opt = malloc(n);
+	if (!opt) {
+		log_error("out of memory for the seccomp option (%zu bytes)", n);
+		return -1;
+	}
+	snprintf(opt, n, "seccomp=%s", profile);
+	cJSON *s = cJSON_CreateString(opt);
+	free(opt);
+	if (!s) {
+		log_error("out of memory for the seccomp option (%zu bytes)", n);
+		return -1;
+	}
+	cJSON_AddItemToArray(sec, s);
+	return 0;
+}
+
+static cJSON *host_config(const cJSON *fill, const char *seccomp)
 {
 	char tmpfs[160];
 	double mem = json_num(fill, "memory_mb", 256) * 1024 * 1024;
@@ -40,7 +70,14 @@ static cJSON *host_config(const cJSON *fill)
 	cJSON_AddItemToArray(add, cJSON_CreateString("SETPCAP")); /* to empty the program's bounding set */
 	cJSON *sec = cJSON_AddArrayToObject(h, "SecurityOpt");
 	cJSON_AddItemToArray(sec, cJSON_CreateString("no-new-privileges"));
+	if (add_seccomp(sec, seccomp) < 0) {
+		cJSON_Delete(h);
+		return NULL;
+	}
 	cJSON_AddBoolToObject(h, "ReadonlyRootfs", 1);
+	cJSON *ro = cJSON_AddArrayToObject(h, "ReadonlyPaths");
+	for (size_t i = 0; i < sizeof(readonly_paths) / sizeof(readonly_paths[0]); i++)
+		cJSON_AddItemToArray(ro, cJSON_CreateString(readonly_paths[i]));
 	cJSON *t = cJSON_AddObjectToObject(h, "Tmpfs");
 	snprintf(tmpfs, sizeof(tmpfs), "rw,exec,nosuid,nodev,size=%dm,nr_inodes=16384,uid=" SANDBOX_UID ",gid=" SANDBOX_UID ",mode=0700",
 		 (int)json_num(fill, "workdir_mb", 64));
@@ -65,8 +102,11 @@ static cJSON *host_config(const cJSON *fill)
 	return h;
 }
 
-cJSON *container_spec(const cJSON *fill, const char *instance)
+cJSON *container_spec(const cJSON *fill, const char *instance, const char *seccomp)
 {
+	cJSON *hc = host_config(fill, seccomp);
+	if (!hc)
+		return NULL;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "Image", json_str(fill, "image", ""));
 	cJSON *cmd = cJSON_AddArrayToObject(o, "Cmd");
@@ -88,17 +128,23 @@ cJSON *container_spec(const cJSON *fill, const char *instance)
 	cJSON_AddStringToObject(l, LABEL_KEY, instance);
 	cJSON_AddStringToObject(l, "executioner.language", json_str(fill, "lang", ""));
 	cJSON_AddStringToObject(l, OWNER_LABEL, json_str(fill, "owner", ""));
-	cJSON_AddItemToObject(o, "HostConfig", host_config(fill));
+	cJSON_AddItemToObject(o, "HostConfig", hc);
 	return o;
 }
 
-int container_fill(struct docker *d, const cJSON *fill, const char *instance, char id[65])
+int container_fill(struct docker *d, const cJSON *fill, const char *instance, const char *seccomp, char id[65])
 {
 	static unsigned counter;
 	char name[128];
 	snprintf(name, sizeof(name), "executioner-%s-%s-%d-%u", instance, json_str(fill, "lang", "x"), (int)getpid(),
 		 ++counter);
-	cJSON *spec = container_spec(fill, instance);
+	cJSON *spec = container_spec(fill, instance, seccomp);
+	if (!spec) { /* logged; the caller reports docker_last_error() */
+		struct docker_error *e = (struct docker_error *)docker_last_error(d);
+		*e = (struct docker_error){ .kind = DOCKER_E_PROTO };
+		snprintf(e->msg, sizeof(e->msg), "cannot build the create body (out of memory)");
+		return -1;
+	}
 	int rc = docker_create(d, name, spec, id);
 	cJSON_Delete(spec);
 	if (rc < 0)

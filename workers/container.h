@@ -15,10 +15,12 @@
 #define SANDBOX_UID "10001" /* programs run as this uid and gid */
 #define SANDBOX_ID 10001
 
-/* Builds the create body for a fill spec (see sched.c fill_json). Caller frees. */
-cJSON *container_spec(const cJSON *fill, const char *instance);
+/* Builds the create body for a fill spec (see sched.c fill_json); seccomp is the profile's JSON
+ * text (config.seccomp, read at start) or NULL for the engine's default. Caller frees; NULL on
+ * ENOMEM. */
+cJSON *container_spec(const cJSON *fill, const char *instance, const char *seccomp);
 /* Creates, starts and (if asked) pauses a container; id gets its id. 0 or -1 (error in d). */
-int container_fill(struct docker *d, const cJSON *fill, const char *instance, char id[65]);
+int container_fill(struct docker *d, const cJSON *fill, const char *instance, const char *seccomp, char id[65]);
 /* The image's "executioner.version" label into out ("" if none). */
 void container_image_version(struct docker *d, const char *image, char *out, size_t n);
 /* Removes a container, treating "no such container" as done. */

@@ -129,7 +129,7 @@ static void do_fill(struct wctx *w, const cJSON *fill)
 	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(fill, "lang"));
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "lang", lang ? lang : "");
-	if (container_fill(w->d, fill, w->cfg->instance, id) < 0) {
+	if (container_fill(w->d, fill, w->cfg->instance, w->cfg->seccomp, id) < 0) {
 		const struct docker_error *e = docker_last_error(w->d);
 		char msg[700];
 		if (e->kind == DOCKER_E_HTTP && e->http == 404)

@@ -1,8 +1,10 @@
 """harness.py - integration-test plumbing: start the real executioner binary against the real
 Docker engine on a free port with its own instance label, wait for its "ready" log line (an
 event, not a sleep), make HTTP calls, and list this instance's containers for leak checks."""
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -104,6 +106,21 @@ def docker_api(method, path, body=None, timeout=30):
         return status, json.loads(rest) if rest.strip() else None
     except ValueError:
         return status, rest
+
+
+_conf_dir = None
+
+
+def temp_config_dir():
+    """A private directory for configs a test writes, with conf/ linked to the one next to CONFIG,
+    so that relative paths in a copy of executioner.conf (docker.seccomp_profile =
+    "conf/seccomp.json", taken from the config file's directory) resolve as next to the original."""
+    global _conf_dir
+    if _conf_dir is None or not os.path.isdir(_conf_dir):
+        _conf_dir = tempfile.mkdtemp(prefix="executioner-itest-conf-")
+        os.symlink(os.path.join(os.path.dirname(os.path.abspath(CONFIG)), "conf"), os.path.join(_conf_dir, "conf"))
+        atexit.register(shutil.rmtree, _conf_dir, True)  # removes the link, not what it points to
+    return _conf_dir
 
 
 def containers(instance, all_states=True):

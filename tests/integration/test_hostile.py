@@ -62,7 +62,7 @@ def _reduced_config():
             keep.append("  " + b)
     if len(keep) != len(LANGS):
         return harness.CONFIG
-    path = os.path.join("/tmp", f"executioner-hostile-{os.getpid()}.conf")
+    path = os.path.join(harness.temp_config_dir(), f"executioner-hostile-{os.getpid()}.conf")
     with open(path, "w") as f:
         f.write(head + ",\n".join(keep) + "\n);\n")
     atexit.register(lambda: os.path.exists(path) and os.unlink(path))
@@ -572,6 +572,60 @@ return 0; }
     hostile({"python": (py, chk, {}), "c": (c, chk, {})})
 
 
+def test_sys_fs_cgroup_is_read_only_but_readable():
+    """/sys/fs/cgroup is a tmpfs above the read-only controller mounts (cgroup v1) that stayed
+    writable under the read-only root (crun even mounts it mode 1777): it must be mounted
+    read-only (EROFS for creating a file, a directory or a link; the engine's ReadonlyPaths puts a
+    read-only bind mount over it, the mount a path lookup reaches), while the cgroup files the
+    helper reads (CPU time, OOM kills) stay readable."""
+    py = PY_PRE + r"""
+W("cg_file", "/sys/fs/cgroup/evil", True)
+R("cg_mkdir", os.mkdir, "/sys/fs/cgroup/evil.d")
+R("cg_symlink", os.symlink, "/", "/sys/fs/cgroup/evil.l")
+opts = [l.split()[5] for l in open("/proc/self/mountinfo") if l.split()[4] == "/sys/fs/cgroup"]
+print("cg_mount=" + (opts[-1].split(",")[0] if opts else "none"))  # the last one covers the others
+for k, paths in (("cpuacct_read", ("/sys/fs/cgroup/cpuacct/cpuacct.usage", "/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage")),
+                 ("oom_read", ("/sys/fs/cgroup/memory/memory.oom_control",))):
+    got = "absent"
+    for p in paths:
+        try:
+            got = "OK" if open(p).read().strip() else "empty"
+            break
+        except OSError as e:
+            got = E(e)
+    print(k + "=" + got)
+"""
+    c = C_PRE + r"""
+static void rd(const char *k, const char *p1, const char *p2) {
+    char b[256]; int fd = open(p1, O_RDONLY);
+    if (fd < 0 && p2) fd = open(p2, O_RDONLY);
+    if (fd < 0) { R(k, -1); return; }
+    long n = read(fd, b, sizeof b); close(fd);
+    printf("%s=%s\n", k, n > 0 ? "OK" : n == 0 ? "empty" : strerrorname_np(errno));
+}
+int main(void) {
+    W("cg_file", "/sys/fs/cgroup/evil", 1);
+    R("cg_mkdir", mkdir("/sys/fs/cgroup/evil.d", 0755));
+    R("cg_symlink", symlink("/", "/sys/fs/cgroup/evil.l"));
+    FILE *f = fopen("/proc/self/mountinfo", "r"); char line[4096], mp[1024], op[1024], top[64] = "none";
+    while (f && fgets(line, sizeof line, f))  /* the last one at /sys/fs/cgroup covers the others */
+        if (sscanf(line, "%*s %*s %*s %*s %1023s %1023s", mp, op) == 2 && !strcmp(mp, "/sys/fs/cgroup"))
+            snprintf(top, sizeof top, "%.*s", (int)strcspn(op, ","), op);
+    if (f) fclose(f);
+    printf("cg_mount=%s\n", top);
+    rd("cpuacct_read", "/sys/fs/cgroup/cpuacct/cpuacct.usage", "/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage");
+    rd("oom_read", "/sys/fs/cgroup/memory/memory.oom_control", NULL);
+    return 0;
+}
+"""
+    want = {"cg_file": {"EROFS"}, "cg_mkdir": {"EROFS"}, "cg_symlink": {"EROFS"}, "cg_mount": {"ro"},
+            "cpuacct_read": {"OK"}, "oom_read": {"OK"}}
+
+    def chk(lang, js, raw, dt):
+        expect_keys(lang, kv(js["stdout"]), want, js)
+    hostile({"python": (py, chk, {}), "c": (c, chk, {})})
+
+
 def test_network_only_loopback_no_route_connects_fail_fast():
     port = str(srv().port)
     py = PY_PRE + r"""
@@ -644,6 +698,71 @@ int main(int argc, char **argv) {
     def chk(lang, js, raw, dt):
         expect_keys(lang, kv(js["stdout"]), want, js)
     hostile({"python": (py, chk, {"args": [port]}), "c": (c, chk, {"args": [port]})})
+
+
+# socket(2) families: (key, family, type, protocol). Only created, then closed: never bound or
+# connected, even when a denied one unexpectedly opens.
+SOCK_DENIED = [("vsock_stream", 40, 1, 0), ("vsock_dgram", 40, 2, 0), ("alg", 38, 5, 0), ("xdp", 44, 3, 0),
+               ("key", 15, 3, 2), ("packet_dgram", 17, 2, 0)]
+SOCK_ALLOWED = [("inet_tcp", 2, 1, 0), ("inet_udp", 2, 2, 0), ("inet6_tcp", 10, 1, 0), ("unix_stream", 1, 1, 0),
+                ("unix_dgram", 1, 2, 0), ("netlink_route", 16, 3, 0)]
+
+
+def test_socket_families_vsock_denied_unix_inet_netlink_work():
+    """AF_VSOCK reaches the hypervisor host on this VM (it has /dev/vsock): socket(2) is allowed by
+    the seccomp profile only for AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK (socketpair(2) only for
+    AF_UNIX), so vsock, AF_ALG, AF_XDP, AF_KEY and AF_PACKET fail while what programs need works."""
+    fams = SOCK_DENIED + SOCK_ALLOWED
+    py = PY_PRE + r"""
+def S(k, fam, typ, proto):
+    def f():
+        socket.socket(fam, typ, proto).close()
+    R(k, f)
+for k, fam, typ, proto in %r:
+    S(k, fam, typ, proto)
+def pair():
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    a.sendall(b"x")
+    if b.recv(1) != b"x":
+        raise OSError(5, "no echo")
+    a.close(); b.close()
+R("socketpair_unix", pair)
+def nl():
+    s = socket.socket(16, socket.SOCK_RAW, 0)
+    s.bind((0, 0))
+    s.close()
+R("netlink_bind", nl)
+""" % (fams,)
+    c = C_PRE + r"""
+static void S(const char *k, int fam, int type, int proto) {
+    int s = socket(fam, type, proto);
+    R(k, s);
+    if (s >= 0) close(s);
+}
+int main(void) {
+""" + "".join(f'    S("{k}", {f}, {t}, {p});\n' for k, f, t, p in fams) + r"""
+    int sv[2]; char ch = 0; long r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    if (r == 0) { r = write(sv[0], "x", 1) == 1 && read(sv[1], &ch, 1) == 1 && ch == 'x' ? 0 : -1; close(sv[0]); close(sv[1]); }
+    R("socketpair_unix", r);
+    R("socketpair_vsock", socketpair(40, SOCK_STREAM, 0, sv));
+    int nl = socket(AF_NETLINK, SOCK_RAW, 0);
+    struct sockaddr_storage sa; memset(&sa, 0, sizeof sa); sa.ss_family = AF_NETLINK;
+    R("netlink_bind", nl < 0 ? -1 : bind(nl, (struct sockaddr *)&sa, 12));
+    if (nl >= 0) close(nl);
+    return 0;
+}
+"""
+    denied = {"EPERM", "EACCES", "EAFNOSUPPORT"}
+    want = {k: denied for k, _, _, _ in SOCK_DENIED}
+    want.update({k: {"OK"} for k, _, _, _ in SOCK_ALLOWED})
+    want.update({"socketpair_unix": {"OK"}, "netlink_bind": {"OK"}})
+
+    def chk(lang, js, raw, dt):
+        w = dict(want)
+        if lang == "c":
+            w["socketpair_vsock"] = denied | {"EOPNOTSUPP"}
+        expect_keys(lang, kv(js["stdout"]), w, js)
+    hostile({"python": (py, chk, {}), "c": (c, chk, {})})
 
 
 ALLOWED_MOUNTS = ("/", "/work", "/tmp", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf")
@@ -1639,6 +1758,141 @@ int main(void) {
         check("ran" not in js["stdout"].split("\n"), f"{lang}: a script in the noexec /tmp ran: {short(js)}")
         expect_keys(lang, kv(js["stdout"]), w, js)
     hostile({"python": (py, chk, {}), "c": (c, chk, {})})
+
+
+def test_io_uring_bpf_perf_userfaultfd_and_keyrings_are_denied():
+    """The seccomp profile denies io_uring (io_uring_setup/enter/register: a large kernel attack
+    surface the engine's 20.10 default profile allows) and keeps the default profile's denials of
+    perf_event_open, bpf, userfaultfd and the keyring calls (add_key, keyctl, request_key).
+    io_uring_enter/register get fd -1: EBADF would mean the kernel was reached."""
+    py = PY_PRE + r"""
+def sc(k, *a):
+    r = C(k, libc.syscall, *a, long=True)
+    if r >= 0:
+        os.close(r)
+p = ctypes.create_string_buffer(128)
+sc("io_uring_setup", 425, 8, p)
+sc("io_uring_enter", 426, -1, 1, 0, 0, None, 0)
+sc("io_uring_register", 427, -1, 0, None, 0)
+attr = ctypes.create_string_buffer(128)
+ctypes.c_uint32.from_buffer(attr, 4).value = 128          # perf_event_attr.size
+sc("perf_event_open", 298, attr, 0, -1, -1, 0)
+battr = ctypes.create_string_buffer(128)
+for i, v in enumerate((2, 4, 4, 1)):                       # BPF_MAP_TYPE_ARRAY, key 4, value 4, 1 entry
+    ctypes.c_uint32.from_buffer(battr, 4 * i).value = v
+sc("bpf", 321, 0, battr, 128)
+sc("userfaultfd", 323, os.O_CLOEXEC)
+C("add_key", libc.syscall, 248, b"user", b"k", b"v", 1, -2, long=True)
+C("keyctl", libc.syscall, 250, 0, -3, 0, long=True)
+C("request_key", libc.syscall, 249, b"user", b"k", None, 0, long=True)
+"""
+    c = C_PRE + r"""
+#include <stdint.h>
+static void sc(const char *k, long r) { R(k, r); if (r >= 0) close((int)r); }
+int main(void) {
+    unsigned char p[128] = {0}, attr[128] = {0}, battr[128] = {0};
+    sc("io_uring_setup", syscall(425, 8, p));
+    sc("io_uring_enter", syscall(426, -1, 1, 0, 0, NULL, 0));
+    sc("io_uring_register", syscall(427, -1, 0, NULL, 0));
+    uint32_t sz = 128; memcpy(attr + 4, &sz, 4);
+    sc("perf_event_open", syscall(298, attr, 0, -1, -1, 0));
+    uint32_t m[4] = { 2, 4, 4, 1 }; memcpy(battr, m, sizeof m);
+    sc("bpf", syscall(321, 0, battr, 128));
+    sc("userfaultfd", syscall(323, O_CLOEXEC));
+    R("add_key", syscall(248, "user", "k", "v", 1, -2));
+    R("keyctl", syscall(250, 0, -3, 0));
+    R("request_key", syscall(249, "user", "k", NULL, 0));
+    return 0;
+}
+"""
+    seccomp = {"EPERM", "ENOSYS"}  # refused by the filter, not by the kernel after a look at the arguments
+    want = {k: seccomp for k in ("io_uring_setup", "io_uring_enter", "io_uring_register", "perf_event_open", "bpf",
+                                 "userfaultfd", "add_key", "keyctl", "request_key")}
+
+    def chk(lang, js, raw, dt):
+        expect_keys(lang, kv(js["stdout"]), want, js)
+    hostile({"python": (py, chk, {}), "c": (c, chk, {})})
+
+
+# Docker 20.10's defaults (moby oci/defaults.go): setting ReadonlyPaths replaces the engine's list,
+# so the service must repeat these; MaskedPaths is left to the engine.
+ENGINE_READONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+ENGINE_MASKED = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+                 "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"]
+
+
+def _pool_inspects(s):
+    """GET /containers/{id}/json of this server's containers (those gone meanwhile are skipped)."""
+    out = []
+    for c in containers(s.instance):
+        st, js = harness.docker_api("GET", f"/containers/{c['Id']}/json")
+        if st == 200:
+            out.append(js)
+    check(out, f"no container of instance {s.instance} to inspect")
+    return out
+
+
+def test_pool_containers_carry_the_seccomp_profile_and_readonly_paths():
+    """Each pool container's HostConfig, as the engine stored it: SecurityOpt holds
+    no-new-privileges and "seccomp=" + the shipped conf/seccomp.json (same JSON), ReadonlyPaths the
+    engine's defaults plus /sys/fs/cgroup, MaskedPaths the engine's defaults."""
+    s = srv()
+    profile = json.load(open(os.path.join(os.path.dirname(harness.CONFIG), "conf", "seccomp.json")))
+    for js in _pool_inspects(s):
+        hc, name = js["HostConfig"], js["Name"]
+        opts = hc.get("SecurityOpt") or []
+        check("no-new-privileges" in opts, f"{name}: SecurityOpt {[o[:40] for o in opts]}")
+        sec = [o for o in opts if o.startswith("seccomp=")]
+        check(len(sec) == 1, f"{name}: want one seccomp= option, SecurityOpt {[o[:40] for o in opts]}")
+        check(json.loads(sec[0][len("seccomp="):]) == profile, f"{name}: the seccomp option is not conf/seccomp.json")
+        ro = hc.get("ReadonlyPaths") or []
+        missing = [p for p in ENGINE_READONLY + ["/sys/fs/cgroup"] if p not in ro]
+        check(not missing, f"{name}: ReadonlyPaths {ro} lacks {missing}")
+        check(hc.get("MaskedPaths") == ENGINE_MASKED, f"{name}: MaskedPaths {hc.get('MaskedPaths')}")
+        check(hc.get("ReadonlyRootfs") is True, f"{name}: ReadonlyRootfs {hc.get('ReadonlyRootfs')}")
+
+
+def _demux(raw):
+    """The engine's 8-byte-framed stream -> (stdout text, stderr text)."""
+    out, i = {1: [], 2: []}, 0
+    while i + 8 <= len(raw):
+        n = struct.unpack(">I", raw[i + 4:i + 8])[0]
+        out.setdefault(raw[i], []).append(raw[i + 8:i + 8 + n])
+        i += 8 + n
+    return tuple(b"".join(out[k]).decode("utf-8", "replace") for k in (1, 2))
+
+
+def test_sys_fs_cgroup_is_read_only_for_root_in_a_container_made_like_the_pool():
+    """The helper is root (PID 1): a container created with a pool container's own image and
+    HostConfig (as the engine stored them) runs `touch` and `mkdir` in /sys/fs/cgroup as uid 0 via
+    an exec; both must fail with "Read-only file system". Pool containers are not used for this:
+    they are paused and belong to the service."""
+    s = srv()
+    src = _pool_inspects(s)[0]
+    body = {"Image": src["Config"]["Image"], "Cmd": ["sleep", "120"], "User": "0:0", "NetworkDisabled": True,
+            "StopSignal": "SIGKILL", "Labels": {"executioner.itest": "cgroup-root"}, "HostConfig": src["HostConfig"]}
+    st, js = harness.docker_api("POST", f"/containers/create?name=executioner-itest-cg-{os.getpid()}", body)
+    check(st == 201, f"create: {st} {js}")
+    cid = js["Id"]
+    try:
+        st, js = harness.docker_api("POST", f"/containers/{cid}/start")
+        check(st == 204, f"start: {st} {js}")
+        cmd = ("touch /sys/fs/cgroup/evil; echo touch_rc=$?; mkdir /sys/fs/cgroup/evil.d; echo mkdir_rc=$?; "
+               "cat /sys/fs/cgroup/cpuacct/cpuacct.usage >/dev/null; echo read_rc=$?")
+        st, js = harness.docker_api("POST", f"/containers/{cid}/exec", {"User": "0", "Cmd": ["sh", "-c", cmd],
+                                                                       "AttachStdout": True, "AttachStderr": True})
+        check(st == 201, f"exec create: {st} {js}")
+        st, raw = harness.docker_api("POST", f"/exec/{js['Id']}/start", {"Detach": False, "Tty": False})
+        check(st == 200, f"exec start: {st} {raw!r}")
+        out, err = _demux(raw if isinstance(raw, bytes) else json.dumps(raw).encode())
+        note(f"cgroup as root: stdout {out.strip()!r}, stderr {err.strip()!r}")
+        got = kv(out)
+        check(got.get("touch_rc") not in (None, "0") and got.get("mkdir_rc") not in (None, "0"),
+              f"root could write /sys/fs/cgroup: stdout {out!r}, stderr {err!r}")
+        check(err.count("Read-only file system") == 2, f"not refused as a read-only file system: {err!r}")
+        check(got.get("read_rc") == "0", f"root could not read cpuacct.usage: stdout {out!r}, stderr {err!r}")
+    finally:
+        harness.docker_api("DELETE", f"/containers/{cid}?force=1")
 
 
 # ---------------------------------------------------------------------------------------------

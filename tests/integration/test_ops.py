@@ -97,7 +97,7 @@ def shipped_config():
 
 
 def temp_config(text):
-    fd, path = tempfile.mkstemp(prefix="executioner-itest-", suffix=".conf")
+    fd, path = tempfile.mkstemp(prefix="executioner-itest-", suffix=".conf", dir=harness.temp_config_dir())
     with os.fdopen(fd, "w") as f:
         f.write(text)
     return path
@@ -510,3 +510,39 @@ def test_check_config_prints_effective_settings_with_env_override():
     p = check_config(path, clean_env(EXECUTIONER_LIMITS_TIME_S="abc"))
     check(p.returncode == 2 and "EXECUTIONER_LIMITS_TIME_S" in p.stderr,
           f"a bad env override: exit {p.returncode}, stderr {p.stderr!r}")
+
+
+def test_check_config_refuses_a_missing_or_broken_seccomp_profile():
+    """docker.seccomp_profile is read by --check-config (and at start): a missing file, one that
+    is not JSON, or a relative path that does not exist next to the config file fails with exit 2
+    and a line naming the file; "default" (the engine's own, weaker profile) is accepted."""
+    path = shipped_config()
+    missing = "/nonexistent/executioner-seccomp.json"
+    p = check_config(path, clean_env(EXECUTIONER_DOCKER_SECCOMP_PROFILE=missing))
+    check(p.returncode == 2, f"missing profile: exit {p.returncode}; stdout {p.stdout[-300:]!r} stderr {p.stderr!r}")
+    check(f"{path}: docker.seccomp_profile: cannot read {missing}: No such file or directory" in p.stderr,
+          f"missing profile: stderr {p.stderr!r}")
+    bad = temp_config("{ \"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [ \n")
+    try:
+        p = check_config(path, clean_env(EXECUTIONER_DOCKER_SECCOMP_PROFILE=bad))
+        check(p.returncode == 2 and f"{bad} is not valid JSON" in p.stderr,
+              f"broken profile: exit {p.returncode}, stderr {p.stderr!r}")
+    finally:
+        os.unlink(bad)
+    src = open(path).read()
+    new, k = re.subn(r'(?m)^(\s*)seccomp_profile\s*=\s*"[^"]*"\s*;', r'\g<1>seccomp_profile = "nope/seccomp.json";', src)
+    check(k == 1, f"no docker.seccomp_profile line in {path}")
+    rel = temp_config(new)
+    try:
+        p = check_config(rel, clean_env())
+        want = os.path.join(os.path.dirname(rel), "nope", "seccomp.json")
+        check(p.returncode == 2 and f"cannot read {want}" in p.stderr,
+              f"relative path: exit {p.returncode}, stderr {p.stderr!r} (want the path resolved as {want})")
+    finally:
+        os.unlink(rel)
+    p = check_config(path, clean_env(EXECUTIONER_DOCKER_SECCOMP_PROFILE="default"))
+    check(p.returncode == 0 and "engine's default profile" in p.stdout, f"\"default\": exit {p.returncode}, "
+          f"stderr {p.stderr!r}")
+    p = check_config(path, clean_env())
+    check(p.returncode == 0 and re.search(r"(?m)^# docker\.seccomp_profile: .*/conf/seccomp\.json \(\d+ bytes", p.stdout),
+          f"shipped: exit {p.returncode}, stdout tail {p.stdout[-300:]!r}, stderr {p.stderr!r}")

@@ -66,7 +66,7 @@ def config_copy(replace=None, text=None):
         old, new = replace
         check(old in src, f"{old!r} not in {harness.CONFIG}")
         src = src.replace(old, new)
-    fd, path = tempfile.mkstemp(prefix="executioner-itest-", suffix=".conf")
+    fd, path = tempfile.mkstemp(prefix="executioner-itest-", suffix=".conf", dir=harness.temp_config_dir())
     with os.fdopen(fd, "w") as f:
         f.write(text if text is not None else src)
     return path

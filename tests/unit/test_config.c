@@ -1,6 +1,7 @@
 /*
  * test_config.c - unit tests of shared/config.c: defaults, the language table, type and range
- * errors with file and line, environment overrides, and the shipped executioner.conf.
+ * errors with file and line, environment overrides, the seccomp profile file (docker.seccomp_profile)
+ * and the shipped executioner.conf.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,20 +11,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "seccomp_profile.h"
 
-static char path[64];
+/* Configs are written into dir, which has conf/seccomp.json like the repository (the default
+ * docker.seccomp_profile is taken from the config file's directory). */
+static char dir[64], path[128], prof[128];
+#define PROFILE "{ \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [ { \"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\" } ] }\n"
+#define PROFILE_COMPACT "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+
+static void write_file(const char *p, const char *text, size_t n)
+{
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, n, f), n);
+	fclose(f);
+}
 
 static const char *write_conf(const char *text)
 {
-	snprintf(path, sizeof(path), "/tmp/executioner-test-%d.conf", (int)getpid());
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	write_file(path, text, strlen(text));
 	return path;
+}
+
+static int make_dir(void **state)
+{
+	(void)state;
+	char conf[96];
+	snprintf(dir, sizeof(dir), "/tmp/executioner-test-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	snprintf(conf, sizeof(conf), "%s/conf", dir);
+	snprintf(prof, sizeof(prof), "%s/conf/seccomp.json", dir);
+	if (mkdir(dir, 0700) < 0 || mkdir(conf, 0700) < 0)
+		return -1;
+	write_file(prof, PROFILE, strlen(PROFILE));
+	return 0;
+}
+
+static int remove_dir(void **state)
+{
+	(void)state;
+	char conf[96], other[160];
+	snprintf(conf, sizeof(conf), "%s/conf", dir);
+	snprintf(other, sizeof(other), "%s/other.json", dir);
+	unlink(prof);
+	unlink(other);
+	unlink(path);
+	rmdir(conf);
+	rmdir(dir);
+	return 0;
 }
 
 #define ONE_LANG "languages = ( { id = \"py\"; name = \"Python\"; version = \"3\"; image = \"img:1\";" \
@@ -113,6 +152,86 @@ static void test_env_override(void **state)
 	unsetenv("EXECUTIONER_LIMITS_TIME_S");
 }
 
+static void test_seccomp_default_is_next_to_the_config(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[600];
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), 0);
+	assert_string_equal(c.seccomp_profile, "conf/seccomp.json");
+	assert_string_equal(c.seccomp_path, prof);
+	assert_non_null(c.seccomp);
+	assert_string_equal(c.seccomp, PROFILE_COMPACT);
+	config_free(&c);
+	assert_null(c.seccomp);
+}
+
+static void test_seccomp_missing_or_broken_file_names_it(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[600], want[300], other[160];
+	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"nope.json\"; };\n" ONE_LANG), &c, err,
+				     sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: docker.seccomp_profile: cannot read %s/nope.json: No such file or directory",
+		 path, dir);
+	assert_string_equal(err, want);
+	snprintf(other, sizeof(other), "%s/other.json", dir);
+	const char *bad[] = { "{ \"defaultAction\": ", "[1, 2]", "{ \"syscalls\": [] }", "{ \"defaultAction\": \"x\", \"syscalls\": [] } x" };
+	const char *why[] = { "is not valid JSON", "is not a seccomp profile", "is not a seccomp profile", "is not valid JSON" };
+	setenv("EXECUTIONER_DOCKER_SECCOMP_PROFILE", other, 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(other, bad[i], strlen(bad[i]));
+		assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, other));
+		assert_non_null(strstr(err, why[i]));
+	}
+	write_file(other, "{\"defaultAction\":\"x\",\"syscalls\":[]}\0junk", 40);
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not valid JSON"));
+	unsetenv("EXECUTIONER_DOCKER_SECCOMP_PROFILE");
+}
+
+static void test_seccomp_size_cap_and_absolute_path(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[600], other[160];
+	snprintf(other, sizeof(other), "%s/other.json", dir);
+	size_t n = SECCOMP_PROFILE_MAX + 1;
+	char *big = malloc(n);
+	assert_non_null(big);
+	memset(big, ' ', n);
+	memcpy(big, PROFILE, strlen(PROFILE)); /* valid JSON padded with spaces, one byte over the cap */
+	write_file(other, big, n);
+	setenv("EXECUTIONER_DOCKER_SECCOMP_PROFILE", other, 1);
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "larger than 262144 bytes"));
+	write_file(other, big, n - 1); /* at the cap: accepted */
+	free(big);
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), 0);
+	assert_string_equal(c.seccomp_path, other);
+	assert_string_equal(c.seccomp, PROFILE_COMPACT);
+	config_free(&c);
+	unsetenv("EXECUTIONER_DOCKER_SECCOMP_PROFILE");
+}
+
+static void test_seccomp_engine_default(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[600];
+	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"default\"; };\n" ONE_LANG), &c, err,
+				     sizeof(err)), 0);
+	assert_null(c.seccomp);
+	assert_string_equal(c.seccomp_path, "");
+	config_free(&c);
+	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"\"; };\n" ONE_LANG), &c, err,
+				     sizeof(err)), 0);
+	assert_null(c.seccomp);
+	config_free(&c);
+}
+
 static void test_shipped_config(void **state)
 {
 	(void)state;
@@ -124,6 +243,14 @@ static void test_shipped_config(void **state)
 	assert_true(c.nlangs >= 11);
 	assert_non_null(config_lang(&c, "python"));
 	assert_non_null(config_lang(&c, "java")->compile);
+	/* conf/seccomp.json: the engine's default profile without io_uring, socket only for some families */
+	assert_non_null(c.seccomp);
+	assert_string_equal(c.seccomp_path, "conf/seccomp.json");
+	assert_null(strstr(c.seccomp, "io_uring"));
+	assert_null(strstr(c.seccomp, "socketcall"));
+	assert_null(strstr(c.seccomp, "\"value\":40,")); /* no rule names AF_VSOCK */
+	assert_non_null(strstr(c.seccomp, "\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,"));
+	assert_non_null(strstr(c.seccomp, "\"defaultAction\":\"SCMP_ACT_ERRNO\""));
 	config_free(&c);
 }
 
@@ -133,9 +260,11 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_language), cmocka_unit_test(test_wrong_type_names_line),
 		cmocka_unit_test(test_syntax_error_line),     cmocka_unit_test(test_range_and_consistency),
 		cmocka_unit_test(test_missing_file),          cmocka_unit_test(test_env_override),
+		cmocka_unit_test(test_seccomp_default_is_next_to_the_config),
+		cmocka_unit_test(test_seccomp_missing_or_broken_file_names_it),
+		cmocka_unit_test(test_seccomp_size_cap_and_absolute_path),
+		cmocka_unit_test(test_seccomp_engine_default),
 		cmocka_unit_test(test_shipped_config),
 	};
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	unlink(path);
-	return rc;
+	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
