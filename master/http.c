@@ -476,6 +476,10 @@ void http_run(void)
  * (hang-up or end of input on the socket) and cancel their jobs. */
 void http_sweep_gone(void)
 {
+	static long next;
+	if (!suspended || clock_ms() < next)
+		return;
+	next = clock_ms() + 100; /* a gone client is noticed within 0.1 s, not on every loop turn */
 	struct pollfd p[256];
 	struct reqctx *who[256];
 	struct reqctx *x = suspended;

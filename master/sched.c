@@ -373,6 +373,10 @@ static void on_retry(struct slot *s, uint32_t id)
 	s->job = NULL;
 	s->container[0] = '\0';
 	M.running--;
+	if (j->cancelled) { /* its client is gone: nothing to run it again for */
+		jobs_finish(j, 499, json_error("cancelled: the client closed the connection", NULL));
+		return;
+	}
 	if (++j->retries > 3) {
 		metrics_execution(j->lang, "internal_error");
 		jobs_finish(j, 500, json_error("internal_error: no usable container for the job after 3 tries", NULL));

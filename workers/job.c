@@ -178,7 +178,8 @@ static int limits_for_run(struct limits_state *ls)
 static void engine_failed(struct job_result *r, struct docker *d, const char *what)
 {
 	const struct docker_error *e = docker_last_error(d);
-	r->gone = e->kind == DOCKER_E_HTTP && e->http == 404; /* before anything ran: run it elsewhere */
+	/* only before the helper got the job: a job that began is never run a second time */
+	r->gone = !r->compile_ran && r->nruns == 0 && e->kind == DOCKER_E_HTTP && e->http == 404;
 	log_warn("job %d: %s: %s", (int)json_num(r->spec, "id", 0), what, docker_last_error(d)->msg);
 	snprintf(r->error, sizeof(r->error), "%s: the Docker engine refused it (details in the service log)", what);
 }
