@@ -414,7 +414,7 @@ int http_start(void)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)M.cfg.port);
 	if (inet_pton(AF_INET, M.cfg.address, &sa.sin_addr) != 1) {
-		log_error("server.address \"%s\" is not an IPv4 address", M.cfg.address);
+		log_errorx("server.address \"%s\" is not an IPv4 address", M.cfg.address);
 		return -1;
 	}
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC;
@@ -428,7 +428,7 @@ int http_start(void)
 				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 				   MHD_OPTION_END);
 	if (!daemon_) {
-		log_error("cannot listen on %s:%d", M.cfg.address, M.cfg.port);
+		log_errorx("cannot listen on %s:%d", M.cfg.address, M.cfg.port);
 		return -1;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);

@@ -145,7 +145,7 @@ void jobs_expire(void)
 		struct slot *s = &M.slots[i];
 		if (s->task != TASK_JOB || !s->job || t < s->job->deadline)
 			continue;
-		log_error("job %u (%s) did not end within its limits plus a margin; killing worker pid %d", s->job->id,
+		log_errorx("job %u (%s) did not end within its limits plus a margin; killing worker pid %d", s->job->id,
 			  s->job->lang, (int)s->pid);
 		end_running(s, 500, "internal_error",
 			    "internal_error: the job did not end within its limits; its worker was restarted");

@@ -65,7 +65,7 @@ static void keep_seccomp(struct config *c)
 	int same = !strcmp(c->seccomp_profile, M.cfg.seccomp_profile) && !c->seccomp == !M.cfg.seccomp &&
 		   (!c->seccomp || !strcmp(c->seccomp, M.cfg.seccomp));
 	if (!same)
-		log_warn("SIGHUP: docker.seccomp_profile (\"%s\" -> \"%s\") or its file changed; containers keep the "
+		log_warnx("SIGHUP: docker.seccomp_profile (\"%s\" -> \"%s\") or its file changed; containers keep the "
 			 "profile read at start until a restart", M.cfg.seccomp_profile, c->seccomp_profile);
 	free(c->seccomp);
 	c->seccomp = M.cfg.seccomp;
@@ -80,7 +80,7 @@ static void reload(void)
 	M.sig_hup = 0;
 	char err[600];
 	if (config_load(conf_path, &c, err, sizeof(err)) < 0) {
-		log_error("SIGHUP: keeping the old config; the new one is refused: %s", err);
+		log_errorx("SIGHUP: keeping the old config; the new one is refused: %s", err);
 		return;
 	}
 	c.port = M.cfg.port; /* the listener and the worker count stay as started */
@@ -122,7 +122,7 @@ static int stop_step(void)
 	/* wait for jobs and for fills in flight, so the cleanup's listing sees every container */
 	if (M.stopping == 1 && ((M.running == 0 && slots_busy() == 0) || clock_ms() > M.stop_deadline)) {
 		if (M.running > 0) {
-			log_warn("stopping: %d jobs did not end within %d s; answering them and killing their workers",
+			log_warnx("stopping: %d jobs did not end within %d s; answering them and killing their workers",
 				 M.running, DRAIN_MS / 1000);
 			jobs_abort_running("the service stopped before the job ended");
 		}
@@ -134,7 +134,7 @@ static int stop_step(void)
 	}
 	if (M.stopping == 2 && (M.cleanup_done || clock_ms() > M.stop_deadline)) {
 		if (!M.cleanup_done)
-			log_warn("stopping: container cleanup did not finish in time");
+			log_warnx("stopping: container cleanup did not finish in time");
 		return 1;
 	}
 	return 0;
@@ -168,7 +168,7 @@ static void loop_once(void)
 		timeout = 250;
 	int r = poll(pfd, (nfds_t)n, timeout);
 	if (r < 0 && errno != EINTR)
-		fatal("poll: %s", strerror(errno));
+		fatalx("poll: %s", strerror(errno));
 	if (r > 0 && (pfd[0].revents & POLLIN))
 		drain_sigpipe();
 	for (int i = 0; r > 0 && i < M.nslots; i++)
@@ -180,7 +180,7 @@ static void loop_once(void)
 static int serve(void)
 {
 	if (pipe2(M.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		fatal("pipe: %s", strerror(errno));
+		fatalx("pipe: %s", strerror(errno));
 	procs_signals_install();
 	if (owner_claim(M.cfg.state_dir, M.cfg.instance, M.owner) < 0)
 		return 1;

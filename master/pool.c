@@ -37,7 +37,7 @@ void pool_discard(const char *id)
 		int cap = M.chores_cap ? M.chores_cap * 2 : 16;
 		char **c = realloc(M.chores, sizeof(char *) * (size_t)cap);
 		if (!c) {
-			log_warn("out of memory: container %.12s is left for the next cleanup", id);
+			log_warnx("out of memory: container %.12s is left for the next cleanup", id);
 			return;
 		}
 		M.chores = c;

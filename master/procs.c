@@ -74,13 +74,13 @@ static int slot_spawn(struct slot *s, int index)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		log_error("socketpair: %s", strerror(errno));
+		log_errorx("socketpair: %s", strerror(errno));
 		return -1;
 	}
 	s->gen++;
 	pid_t pid = fork();
 	if (pid < 0) {
-		log_error("fork: %s", strerror(errno));
+		log_errorx("fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
@@ -142,9 +142,9 @@ void procs_reap(void)
 				continue;
 			if (!M.stopping) {
 				if (WIFSIGNALED(status))
-					log_warn("worker %d (pid %d) killed by signal %d", i, (int)pid, WTERMSIG(status));
+					log_warnx("worker %d (pid %d) killed by signal %d", i, (int)pid, WTERMSIG(status));
 				else
-					log_warn("worker %d (pid %d) exited with %d", i, (int)pid, WEXITSTATUS(status));
+					log_warnx("worker %d (pid %d) exited with %d", i, (int)pid, WEXITSTATUS(status));
 			}
 			sched_slot_died(s);
 			slot_close(s);
@@ -190,7 +190,7 @@ static void slot_flush(struct slot *s)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (w <= 0) {
-			log_warn("write to worker pid %d: %s", (int)s->pid, strerror(errno));
+			log_warnx("write to worker pid %d: %s", (int)s->pid, strerror(errno));
 			buf_reset(&s->out);
 			return;
 		}
@@ -203,7 +203,7 @@ int procs_send(struct slot *s, uint16_t type, uint32_t id, const char *json)
 	if (s->state == SLOT_DEAD || s->fd < 0)
 		return -1;
 	if (wire_pack(&s->out, type, id, s->gen, json, json ? strlen(json) : 0) < 0) {
-		log_error("message %u to worker pid %d is over the cap", type, (int)s->pid);
+		log_errorx("message %u to worker pid %d is over the cap", type, (int)s->pid);
 		return -1;
 	}
 	slot_flush(s);
@@ -222,7 +222,7 @@ static void slot_read(struct slot *s)
 		if (r <= 0)
 			return; /* EOF: the reaper handles the death */
 		if (buf_append(&s->in, tmp, (size_t)r) < 0) {
-			log_error("worker pid %d sent more than the message cap; killing it", (int)s->pid);
+			log_errorx("worker pid %d sent more than the message cap; killing it", (int)s->pid);
 			kill(s->pid, SIGKILL);
 			buf_reset(&s->in);
 			return;
@@ -235,7 +235,7 @@ static void slot_read(struct slot *s)
 		if (n == 0)
 			break;
 		if (n < 0) {
-			log_error("worker pid %d sent a malformed frame; killing it", (int)s->pid);
+			log_errorx("worker pid %d sent a malformed frame; killing it", (int)s->pid);
 			kill(s->pid, SIGKILL);
 			buf_reset(&s->in);
 			return;
@@ -243,7 +243,7 @@ static void slot_read(struct slot *s)
 		if (h.gen == s->gen)
 			sched_message(s, h.type, h.flags, h.id, (const char *)payload, h.len);
 		else
-			log_warn("ignoring a message of generation %u (current %u)", h.gen, s->gen);
+			log_warnx("ignoring a message of generation %u (current %u)", h.gen, s->gen);
 		buf_consume(&s->in, (size_t)n);
 		if (s->state == SLOT_DEAD)
 			return;
@@ -284,7 +284,7 @@ void procs_stop_all(int grace_ms)
 		if (clock_ms() > deadline) {
 			for (int i = 0; i < M.nslots; i++)
 				if (M.slots[i].pid > 0) {
-					log_warn("worker pid %d did not stop in time; killing it", (int)M.slots[i].pid);
+					log_warnx("worker pid %d did not stop in time; killing it", (int)M.slots[i].pid);
 					kill(M.slots[i].pid, SIGKILL);
 					waitpid(M.slots[i].pid, NULL, 0);
 					M.slots[i].pid = 0;

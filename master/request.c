@@ -263,7 +263,7 @@ static const char *dup_key(const cJSON *o, int *oom)
 	}
 	const char **keys = malloc(k * sizeof(*keys)), *dup = NULL;
 	if (!keys) {
-		log_error("request: out of memory sorting the %zu keys of an object", k);
+		log_errorx("request: out of memory sorting the %zu keys of an object", k);
 		*oom = 1;
 		return NULL;
 	}
@@ -283,7 +283,7 @@ static const char *dup_key(const cJSON *o, int *oom)
 static int find_dup(const cJSON *v, char *path, size_t n, size_t at, int depth)
 {
 	if (depth > CJSON_NESTING_LIMIT) { /* cJSON refuses deeper bodies; kept as a bound */
-		log_warn("request: JSON nested deeper than %d", CJSON_NESTING_LIMIT);
+		log_warnx("request: JSON nested deeper than %d", CJSON_NESTING_LIMIT);
 		return -1;
 	}
 	const char *d;

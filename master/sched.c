@@ -295,7 +295,7 @@ static void engine_state(int ok, const char *why)
 			M.pools[i].retry_at = 0;
 		}
 	} else if (!ok && M.engine_ok) {
-		log_error("the Docker engine is unreachable: %s", why ? why : "");
+		log_errorx("the Docker engine is unreachable: %s", why ? why : "");
 	}
 	M.engine_ok = ok;
 	if (!ok && why)
@@ -306,7 +306,7 @@ static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *p
 {
 	struct job *j = s->job;
 	if (!j || j->id != id) {
-		log_warn("result for job %u that worker pid %d does not hold", id, (int)s->pid);
+		log_warnx("result for job %u that worker pid %d does not hold", id, (int)s->pid);
 		return;
 	}
 	char *body = malloc(len + 1);
@@ -358,7 +358,7 @@ static void on_failed(struct slot *s, cJSON *o)
 		p->failures++;
 		long back = 500L << (p->failures < 6 ? p->failures : 6);
 		p->retry_at = clock_ms() + back;
-		log_warn("could not make a %s container (%d in a row; next try in %ld ms): %s", lang,
+		log_warnx("could not make a %s container (%d in a row; next try in %ld ms): %s", lang,
 			 p->failures, back, err ? err : "?");
 	}
 }
@@ -411,7 +411,7 @@ void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, c
 	}
 	cJSON *o = cJSON_ParseWithLength(payload, len);
 	if (!o) {
-		log_warn("unparseable message %u from worker pid %d", type, (int)s->pid);
+		log_warnx("unparseable message %u from worker pid %d", type, (int)s->pid);
 		return;
 	}
 	if (type == MSG_READY) {
@@ -426,7 +426,7 @@ void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, c
 		cJSON *ok = cJSON_GetObjectItem(o, "engine");
 		engine_state(cJSON_IsTrue(ok), cJSON_GetStringValue(cJSON_GetObjectItem(o, "error")));
 	} else {
-		log_warn("unexpected message %u from worker pid %d", type, (int)s->pid);
+		log_warnx("unexpected message %u from worker pid %d", type, (int)s->pid);
 	}
 	cJSON_Delete(o);
 }

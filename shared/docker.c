@@ -84,12 +84,12 @@ struct docker *docker_open(const char *sock, const char *api, long timeout_ms)
 {
 	pthread_once(&global_once, global_init);
 	if (global_rc != CURLE_OK) {
-		log_warn("docker: curl_global_init failed: %s", curl_easy_strerror(global_rc));
+		log_warnx("docker: curl_global_init failed: %s", curl_easy_strerror(global_rc));
 		return NULL;
 	}
 	struct docker *d = calloc(1, sizeof(*d));
 	if (!d) {
-		log_warn("docker: out of memory");
+		log_warnx("docker: out of memory");
 		return NULL;
 	}
 	if (!api)
@@ -101,7 +101,7 @@ struct docker *docker_open(const char *sock, const char *api, long timeout_ms)
 	d->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
 	d->curl = curl_easy_init();
 	if (!d->sock || !d->prefix || !d->curl) {
-		log_warn("docker: cannot set up a client for %s", sock ? sock : "(default socket)");
+		log_warnx("docker: cannot set up a client for %s", sock ? sock : "(default socket)");
 		docker_close(d);
 		return NULL;
 	}

@@ -292,11 +292,11 @@ int docker_stream_write(struct docker_stream *s, const void *p, size_t n, int ti
 {
 	if (s->fd < 0) {
 		errno = EBADF;
-		log_warn("docker stream: write on a closed stream");
+		log_warnx("docker stream: write on a closed stream");
 		return -1;
 	}
 	if (write_all(s->fd, p, n, deadline_in(timeout_ms)) < 0) {
-		log_warn("docker stream: write of %zu bytes failed: %s", n,
+		log_warnx("docker stream: write of %zu bytes failed: %s", n,
 			 errno == ETIMEDOUT ? "timed out" : strerror(errno));
 		return -1;
 	}
@@ -307,7 +307,7 @@ long docker_stream_read(struct docker_stream *s, void *p, size_t n, int timeout_
 {
 	if (n == 0 || (s->fd < 0 && s->pending.len == 0)) {
 		errno = n == 0 ? EINVAL : EBADF;
-		log_warn("docker stream: read %s", n == 0 ? "of 0 bytes" : "on a closed stream");
+		log_warnx("docker stream: read %s", n == 0 ? "of 0 bytes" : "on a closed stream");
 		return -1;
 	}
 	if (s->pending.len > 0) {
@@ -328,7 +328,7 @@ long docker_stream_read(struct docker_stream *s, void *p, size_t n, int timeout_
 int docker_stream_close_write(struct docker_stream *s)
 {
 	if (s->fd < 0 || shutdown(s->fd, SHUT_WR) < 0) {
-		log_warn("docker stream: shutdown(SHUT_WR): %s", s->fd < 0 ? "closed stream" : strerror(errno));
+		log_warnx("docker stream: shutdown(SHUT_WR): %s", s->fd < 0 ? "closed stream" : strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -356,7 +356,7 @@ static int demux_header(struct docker_demux *m)
 {
 	const uint8_t *h = m->hdr;
 	if (h[0] > 2 || h[1] || h[2] || h[3]) {
-		log_warn("docker demux: malformed frame header %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
+		log_warnx("docker demux: malformed frame header %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
 		return -1;
 	}
 	m->stream = h[0];

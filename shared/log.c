@@ -3,6 +3,7 @@
  * per line so that lines of several processes sharing stderr never interleave.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,37 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Formats the caller's message and appends ": strerror(errno)", errno taken on entry. */
+static void log_vmsg_errno(enum log_level level, int err, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_msg(level, "%s: %s", msg, strerror(err));
+}
+
+void log_errno(enum log_level level, const char *fmt, ...)
+{
+	int err = errno;
+	if (level < cur_level)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg_errno(level, err, fmt, ap);
+	va_end(ap);
+	errno = err;
+}
+
 void fatal(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg_errno(LOG_ERROR, err, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void fatalx(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -38,14 +38,14 @@ static int add_seccomp(cJSON *sec, const char *profile)
 	size_t n = strlen(profile) + sizeof("seccomp=");
 	char *opt = malloc(n);
 	if (!opt) {
-		log_error("out of memory for the seccomp option (%zu bytes)", n);
+		log_errorx("out of memory for the seccomp option (%zu bytes)", n);
 		return -1;
 	}
 	snprintf(opt, n, "seccomp=%s", profile);
 	cJSON *s = cJSON_CreateString(opt);
 	free(opt);
 	if (!s) {
-		log_error("out of memory for the seccomp option (%zu bytes)", n);
+		log_errorx("out of memory for the seccomp option (%zu bytes)", n);
 		return -1;
 	}
 	cJSON_AddItemToArray(sec, s);
@@ -180,7 +180,7 @@ int container_remove(struct docker *d, const char *id)
 		return 0;
 	if (e->kind == DOCKER_E_HTTP && e->http == 409 && strstr(e->msg, "in progress"))
 		return 0;
-	log_warn("remove %.12s: %s", id, e->msg);
+	log_warnx("remove %.12s: %s", id, e->msg);
 	return -1;
 }
 
@@ -190,7 +190,7 @@ int container_cleanup(struct docker *d, const struct config *c, const char *self
 	size_t n = 0;
 	snprintf(label, sizeof(label), LABEL_KEY "=%s", c->instance);
 	if (docker_list_labelled(d, label, OWNER_LABEL, &ids, &owners, &n) < 0) {
-		log_warn("cannot list this instance's containers: %s", docker_last_error(d)->msg);
+		log_warnx("cannot list this instance's containers: %s", docker_last_error(d)->msg);
 		return -1;
 	}
 	int removed = 0, live = 0;

@@ -180,7 +180,7 @@ static void engine_failed(struct job_result *r, struct docker *d, const char *wh
 	const struct docker_error *e = docker_last_error(d);
 	/* only before the helper got the job: a job that began is never run a second time */
 	r->gone = !r->compile_ran && r->nruns == 0 && e->kind == DOCKER_E_HTTP && e->http == 404;
-	log_warn("job %d: %s: %s", (int)json_num(r->spec, "id", 0), what, docker_last_error(d)->msg);
+	log_warnx("job %d: %s: %s", (int)json_num(r->spec, "id", 0), what, docker_last_error(d)->msg);
 	snprintf(r->error, sizeof(r->error), "%s: the Docker engine refused it (details in the service log)", what);
 }
 
@@ -373,6 +373,6 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 	if (r.cancelled)
 		log_info("job %d: cancelled", (int)json_num(spec, "id", 0));
 	else if (r.error[0])
-		log_warn("job %d: %s", (int)json_num(spec, "id", 0), r.error);
+		log_warnx("job %d: %s", (int)json_num(spec, "id", 0), r.error);
 	return http;
 }

@@ -65,7 +65,7 @@ static int watch_wait(struct session *s, int ms)
 	struct pollfd p[2] = { { .fd = s->st.fd, .events = POLLIN }, { .fd = s->watch->fd, .events = POLLIN } };
 	int r = poll(p, 2, ms);
 	if (r < 0 && errno != EINTR) {
-		log_warn("poll: %s", strerror(errno));
+		log_warnx("poll: %s", strerror(errno));
 		return 1; /* the stream read reports it */
 	}
 	if (r <= 0)

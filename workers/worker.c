@@ -44,7 +44,7 @@ static int master_says_stop(void *arg)
 	}
 	if (h.type == MSG_CANCEL && h.id == w->job)
 		return 1;
-	log_warn("ignoring message %u (job %u) from the master during job %u", h.type, h.id, w->job);
+	log_warnx("ignoring message %u (job %u) from the master during job %u", h.type, h.id, w->job);
 	return 0;
 }
 
@@ -57,7 +57,7 @@ static int reply(struct wctx *w, uint16_t type, uint16_t flags, uint32_t id, con
 	w->out.data[start + 2] = (char)(flags >> 8);
 	w->out.data[start + 3] = (char)flags;
 	if (wire_write_all(w->fd, w->out.data, w->out.len) < 0) {
-		log_error("cannot write to the master: %s", strerror(errno));
+		log_errorx("cannot write to the master: %s", strerror(errno));
 		exit(1);
 	}
 	return 0;
@@ -110,7 +110,7 @@ static void do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 	stats(w, o); /* before the result, so a scrape right after the answer sees it */
 	if (reply(w, MSG_RESULT, (uint16_t)http, id, body) < 0) {
 		/* over the wire cap (result.c budgets against it): the client still gets an answer */
-		log_error("job %u: the result (%zu bytes) cannot be sent", id, strlen(body));
+		log_errorx("job %u: the result (%zu bytes) cannot be sent", id, strlen(body));
 		reply(w, MSG_RESULT, 500, id, "{\"status\":\"internal_error\",\"error\":\"the result is too large to send\"}");
 	}
 	free(body);
@@ -208,7 +208,7 @@ static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload
 	case MSG_PAUSE: {
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
 		if (!id || docker_pause(w->d, id) < 0) {
-			log_warn("pause %.12s: %s", id ? id : "?", id ? docker_last_error(w->d)->msg : "no container");
+			log_warnx("pause %.12s: %s", id ? id : "?", id ? docker_last_error(w->d)->msg : "no container");
 			flags = 1;
 		}
 		break;
@@ -217,7 +217,7 @@ static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload
 		do_ping(w);
 		break;
 	default:
-		log_warn("unknown message type %u from the master", h->type);
+		log_warnx("unknown message type %u from the master", h->type);
 	}
 	cJSON_Delete(o);
 	reply(w, MSG_IDLE, flags, 0, NULL);
