@@ -87,6 +87,7 @@ struct master {
 	int engine_ok;
 	char engine_error[256];
 	long next_ping;
+	long next_cleanup; /* the periodic container cleanup and orphan scan */
 	volatile sig_atomic_t sig_term, sig_hup, sig_chld;
 	int stopping;
 	long stop_deadline;

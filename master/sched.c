@@ -166,6 +166,11 @@ static int try_chore(struct slot *s)
 		free(id);
 		return ok;
 	}
+	if (M.cfg.cleanup_interval_s > 0 && M.cleanup_done && M.engine_ok && clock_ms() >= M.next_cleanup) {
+		/* an engine restarted too fast to be seen down may have lost containers still running */
+		M.cleanup_pending = M.next_cleanup != 0 && !M.stopping; /* the first: after the start-up one */
+		M.next_cleanup = clock_ms() + M.cfg.cleanup_interval_s * 1000L;
+	}
 	if (clock_ms() >= M.next_ping) {
 		M.next_ping = clock_ms() + PING_INTERVAL_MS;
 		return send_simple(s, TASK_PING, MSG_PING, NULL);
@@ -294,6 +299,9 @@ static void engine_state(int ok, const char *why)
 			M.pools[i].failures = 0;
 			M.pools[i].retry_at = 0;
 		}
+		/* an engine that stopped uncleanly may have lost containers whose processes still run */
+		if (!M.stopping)
+			M.cleanup_pending = 1;
 	} else if (!ok && M.engine_ok) {
 		log_errorx("the Docker engine is unreachable: %s", why ? why : "");
 	}

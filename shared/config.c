@@ -44,6 +44,7 @@ static const struct setting settings[] = {
 	SS("docker", "runtime", runtime, "runc"),
 	SS("docker", "instance", instance, "default"),
 	SS("docker", "state_dir", state_dir, "/run/executioner"),
+	SI("docker", "cleanup_interval_s", cleanup_interval_s, "60", 0, 86400),
 	SS("docker", "seccomp_profile", seccomp_profile, "conf/seccomp.json"),
 	SI("pool", "size", pool_size, "2", 0, 64),
 	SB("pool", "pause", pool_pause, "true"),

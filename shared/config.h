@@ -46,6 +46,7 @@ struct config {
 	char runtime[32];
 	char instance[64];
 	char state_dir[CONF_STR_MAX]; /* lock files proving which services of this instance run */
+	int cleanup_interval_s; /* container cleanup and orphan scan, besides start and outages */
 	char seccomp_profile[CONF_STR_MAX]; /* the setting: a path, "" or "default" */
 	char seccomp_path[2 * CONF_STR_MAX + 2]; /* that path resolved ("" for the engine's default) */
 	char *seccomp;        /* the profile as compact JSON, read once by config_load; NULL: engine default */

@@ -12,6 +12,7 @@
 #include "container.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "orphans.h"
 #include "owner.h"
 
 static void add_ulimit(cJSON *arr, const char *name, double v)
@@ -115,7 +116,13 @@ cJSON *container_spec(const cJSON *fill, const char *instance, const char *secco
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("--idle")); /* PID 1 only reaps; jobs exec the helper */
 	cJSON_AddStringToObject(o, "User", "0:0");
 	cJSON_AddStringToObject(o, "WorkingDir", "/work");
-	cJSON_AddArrayToObject(o, "Env");
+	/* who made it, for the orphan scan (the helper does not pass its environment on) */
+	char env[160];
+	cJSON *ev = cJSON_AddArrayToObject(o, "Env");
+	snprintf(env, sizeof(env), ORPHANS_ENV_INSTANCE "=%s", instance);
+	cJSON_AddItemToArray(ev, cJSON_CreateString(env));
+	snprintf(env, sizeof(env), ORPHANS_ENV_OWNER "=%s", json_str(fill, "owner", ""));
+	cJSON_AddItemToArray(ev, cJSON_CreateString(env));
 	cJSON_AddBoolToObject(o, "OpenStdin", 1);
 	cJSON_AddBoolToObject(o, "StdinOnce", 1);
 	cJSON_AddBoolToObject(o, "AttachStdin", 1);

@@ -16,6 +16,7 @@
 #include "job.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "orphans.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -204,6 +205,7 @@ static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload
 	case MSG_CLEANUP:
 		count(w, "removed", container_cleanup(w->d, w->cfg, json_str(o, "owner", NULL),
 							cJSON_IsTrue(cJSON_GetObjectItem(o, "mine_too"))));
+		orphans_reap(w->d, w->cfg, json_str(o, "owner", NULL));
 		break;
 	case MSG_PAUSE: {
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));

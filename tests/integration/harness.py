@@ -74,11 +74,12 @@ def free_port():
     return port
 
 
-def docker_api(method, path, body=None, timeout=30):
-    """A call to the Docker Engine API over its unix socket (tests only; the service uses C)."""
+def docker_api(method, path, body=None, timeout=30, sock=None):
+    """A call to the Docker Engine API over its unix socket (tests only; the service uses C):
+    the host's engine, or the one listening on sock."""
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(timeout)
-    s.connect(DOCKER_SOCK)
+    s.connect(sock or DOCKER_SOCK)
     data = b"" if body is None else json.dumps(body).encode()
     req = (f"{method} /v1.41{path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data
