@@ -3,6 +3,7 @@
 with the images a test needs copied in from the host engine (docker save | load). Stopping,
 killing or corrupting it leaves the user's engine and its containers alone."""
 import atexit
+import hashlib
 import os
 import re
 import shutil
@@ -13,7 +14,22 @@ import time
 
 from harness import CONFIG, ROOT, TestFailure, check, docker_api, temp_config_dir, wait_until
 
-DIR = os.path.join(ROOT, "build", "private-engine")
+def _base():
+    """build/private-engine, named through a short link in /run when its path is long: unix socket
+    paths (ours, containerd's, the engine's) must stay under 108 bytes."""
+    real = os.path.join(ROOT, "build", "private-engine")
+    os.makedirs(real, exist_ok=True)
+    if len(real) <= 40:
+        return real
+    link = "/run/executioner-pe-" + hashlib.sha256(real.encode()).hexdigest()[:8]
+    if os.path.realpath(link) != real:
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(real, link)
+    return link
+
+
+DIR = _base()
 SOCK = os.path.join(DIR, "docker.sock")
 DATA = os.path.join(DIR, "data")
 EXEC = os.path.join(DIR, "exec")
