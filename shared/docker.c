@@ -150,6 +150,27 @@ static void set_method(CURL *c, const char *method, const char *body)
 	}
 }
 
+void docker_transport_error(struct docker *d, CURL *c, CURLcode rc, const char *errbuf,
+			    const char *method, const char *path, long timeout_ms)
+{
+	long oserr = 0;
+	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+	const char *detail = (errbuf && errbuf[0]) ? errbuf : curl_easy_strerror(rc);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
+			    "the Docker engine at %s did not answer within %ld ms", d->sock, timeout_ms);
+	else if (rc == CURLE_COULDNT_CONNECT && oserr)
+		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
+			    "cannot reach the Docker engine at %s: %s (%s)", d->sock,
+			    curl_easy_strerror(rc), strerror((int)oserr));
+	else if (rc == CURLE_COULDNT_CONNECT)
+		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
+			    "cannot reach the Docker engine at %s: %s", d->sock, curl_easy_strerror(rc));
+	else
+		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
+			    "talking to the Docker engine at %s failed: %s", d->sock, detail);
+}
+
 /* Runs one request on the shared handle; 0 with *status set, or -1 with the error set. */
 static int perform(struct docker *d, const struct req *r, long *status)
 {

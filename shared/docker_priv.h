@@ -27,7 +27,8 @@ void docker_fail(struct docker *d, enum docker_errkind kind, int http, const cha
 /* An error status: msg is the body's JSON "message", or the body trimmed, or "HTTP <status>". */
 void docker_http_error(struct docker *d, long status, const char *body, size_t len,
 		       const char *method, const char *path);
-/* A failed curl transfer on handle c (rc), as a DOCKER_E_TRANSPORT error with a clear message. */
+/* A failed curl transfer on handle c (rc), as a DOCKER_E_TRANSPORT error with a clear message
+ * (docker.c; docker_stream.c uses it for the hijacked connections). */
 void docker_transport_error(struct docker *d, CURL *c, CURLcode rc, const char *errbuf,
 			    const char *method, const char *path, long timeout_ms);
 /* "/<coll>/<url-escaped id><rest>" as a malloc'd string, or NULL with the error set. */

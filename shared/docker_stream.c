@@ -1,8 +1,8 @@
 /*
  * docker_stream.c - the hijacked duplex streams of attach and exec start (a CONNECT_ONLY libcurl
  * handle whose socket we drive ourselves: raw request, response head, then a raw byte stream
- * after "101 UPGRADED"), the demultiplexer of the engine's 8-byte-framed stdout/stderr, and the
- * transport-error wording shared with docker.c. Stream timeouts: negative waits without limit.
+ * after "101 UPGRADED"). The demultiplexer of their framing is docker_demux.c. Stream timeouts:
+ * negative waits without limit.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf, memmem, strndup (also set by the Makefile) */
@@ -89,29 +89,6 @@ static long read_some(int fd, void *p, size_t n, long long deadline)
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
 	}
-}
-
-/* ---- errors ---- */
-
-void docker_transport_error(struct docker *d, CURL *c, CURLcode rc, const char *errbuf,
-			    const char *method, const char *path, long timeout_ms)
-{
-	long oserr = 0;
-	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
-	const char *detail = (errbuf && errbuf[0]) ? errbuf : curl_easy_strerror(rc);
-	if (rc == CURLE_OPERATION_TIMEDOUT)
-		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "the Docker engine at %s did not answer within %ld ms", d->sock, timeout_ms);
-	else if (rc == CURLE_COULDNT_CONNECT && oserr)
-		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "cannot reach the Docker engine at %s: %s (%s)", d->sock,
-			    curl_easy_strerror(rc), strerror((int)oserr));
-	else if (rc == CURLE_COULDNT_CONNECT)
-		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "cannot reach the Docker engine at %s: %s", d->sock, curl_easy_strerror(rc));
-	else
-		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "talking to the Docker engine at %s failed: %s", d->sock, detail);
 }
 
 /* ---- opening a hijacked stream ---- */
@@ -341,57 +318,4 @@ void docker_stream_close(struct docker_stream *s)
 	s->curl = NULL;
 	s->fd = -1;
 	buf_free(&s->pending);
-}
-
-/* ---- demultiplexer ---- */
-
-void docker_demux_init(struct docker_demux *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->stream = -1;
-}
-
-/* A complete header: checks it and starts its frame; a bad one leaves hlen at 8 (sticky). */
-static int demux_header(struct docker_demux *m)
-{
-	const uint8_t *h = m->hdr;
-	if (h[0] > 2 || h[1] || h[2] || h[3]) {
-		log_warnx("docker demux: malformed frame header %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
-		return -1;
-	}
-	m->stream = h[0];
-	m->remain = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
-	m->hlen = 0;
-	return 0;
-}
-
-int docker_demux_feed(struct docker_demux *m, const uint8_t *p, size_t n, struct buf *out[3])
-{
-	if (m->hlen >= 8)
-		return -1;
-	while (n > 0) {
-		if (m->remain == 0) {
-			size_t take = 8 - m->hlen < n ? 8 - m->hlen : n;
-			memcpy(m->hdr + m->hlen, p, take);
-			m->hlen += take;
-			p += take;
-			n -= take;
-			if (m->hlen == 8 && demux_header(m) < 0)
-				return -1;
-			continue;
-		}
-		size_t take = m->remain < n ? m->remain : n;
-		struct buf *o = out ? out[m->stream] : NULL;
-		if (o && buf_append_trunc(o, p, take) > 0)
-			m->overflow[m->stream] = 1;
-		p += take;
-		n -= take;
-		m->remain -= (uint32_t)take;
-	}
-	return 0;
-}
-
-int docker_demux_clean_end(const struct docker_demux *m)
-{
-	return m->hlen == 0 && m->remain == 0;
 }
