@@ -184,33 +184,33 @@ static void render_histos(struct buf *b)
 	}
 }
 
-static void render_state(struct buf *b)
+static void render_state(struct buf *b, const struct master *m)
 {
 	int busy = 0, alive = 0;
-	for (int i = 0; i < M.nslots; i++) {
-		alive += M.slots[i].state != SLOT_DEAD;
-		busy += M.slots[i].state == SLOT_BUSY;
+	for (int i = 0; i < m->nslots; i++) {
+		alive += m->slots[i].state != SLOT_DEAD;
+		busy += m->slots[i].state == SLOT_BUSY;
 	}
-	render_scalar(b, "executioner_queue_depth", "gauge", "Jobs waiting for a worker or a container", M.queued);
-	render_scalar(b, "executioner_executions_running", "gauge", "Jobs being executed", M.running);
+	render_scalar(b, "executioner_queue_depth", "gauge", "Jobs waiting for a worker or a container", m->queue.len);
+	render_scalar(b, "executioner_executions_running", "gauge", "Jobs being executed", m->running);
 	render_scalar(b, "executioner_workers_busy", "gauge", "Workers doing a task", busy);
 	render_scalar(b, "executioner_workers_alive", "gauge", "Worker processes alive", alive);
-	buf_printf(b, "# HELP executioner_pool_ready Paused containers ready per language\n"
+	buf_printf(b, "# HELP executioner_pool_ready Containers ready per language (paused or not)\n"
 		      "# TYPE executioner_pool_ready gauge\n");
-	for (int i = 0; i < M.npools; i++)
-		if (!M.pools[i].removed)
-			buf_printf(b, "executioner_pool_ready{language=\"%s\"} %d\n", M.pools[i].lang, M.pools[i].nready);
-	render_scalar(b, "executioner_engine_up", "gauge", "1 when the Docker engine answers", M.engine_ok);
+	for (int i = 0; i < m->npools; i++)
+		if (!m->pools[i].removed)
+			buf_printf(b, "executioner_pool_ready{language=\"%s\"} %d\n", m->pools[i].lang, m->pools[i].nready);
+	render_scalar(b, "executioner_engine_up", "gauge", "1 when the Docker engine answers", m->engine_ok);
 }
 
-char *metrics_render(void)
+char *metrics_render(const struct master *m)
 {
 	struct buf b;
 	buf_init(&b, 16u << 20);
 	render_family(&b, &f_requests);
 	render_family(&b, &f_exec);
 	render_histos(&b);
-	render_state(&b);
+	render_state(&b, m);
 	render_scalar(&b, "executioner_containers_created_total", "counter", "Pool containers created", created);
 	render_scalar(&b, "executioner_containers_removed_total", "counter", "Containers removed", removed);
 	render_scalar(&b, "executioner_container_create_failures_total", "counter", "Failed container creations",

@@ -8,6 +8,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "master.h"
+
 enum phase { PH_QUEUE = 0, PH_COMPILE, PH_RUN, PH_TOTAL, PH_COUNT };
 
 void metrics_request(const char *path, int code);
@@ -16,7 +18,8 @@ void metrics_observe(const char *lang, enum phase ph, double seconds);
 void metrics_stats(const cJSON *stats); /* a worker's MSG_STATS payload */
 void metrics_rate_limited(const char *which);
 void metrics_worker_restart(void);
-/* The whole exposition (malloc'd). */
-char *metrics_render(void);
+/* The whole exposition (malloc'd): the counters, and gauges read from m. NULL when out of
+ * memory. */
+char *metrics_render(const struct master *m);
 
 #endif
