@@ -5,6 +5,7 @@
  * never waits for a job and the scheduler never calls back into this file.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -504,7 +505,12 @@ void http_sweep_gone(void)
 			p[n] = (struct pollfd){ .fd = x->fd, .events = POLLRDHUP };
 			who[n++] = x;
 		}
-		if (n == 0 || poll(p, n, 0) <= 0)
+		if (n == 0)
+			continue;
+		int r = poll(p, n, 0);
+		if (r < 0 && errno != EINTR)
+			log_warn("poll on suspended connections");
+		if (r <= 0)
 			continue;
 		for (nfds_t i = 0; i < n; i++)
 			if (p[i].revents & (POLLRDHUP | POLLHUP | POLLERR))

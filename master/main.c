@@ -57,9 +57,9 @@ static void usage(FILE *f)
 /* Loads the config file with env and flag overrides; 0 or -1 with the error printed. */
 static int load_config(struct config *c)
 {
-	char err[600];
-	if (config_load(conf_path, c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
+	struct config_error e;
+	if (config_load(conf_path, c, &e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
 		return -1;
 	}
 	if (flag_port >= 0)
@@ -91,9 +91,9 @@ static void reload(void)
 {
 	struct config c;
 	sig_hup = 0;
-	char err[600];
-	if (config_load(conf_path, &c, err, sizeof(err)) < 0) {
-		log_errorx("SIGHUP: keeping the old config; the new one is refused: %s", err);
+	struct config_error e;
+	if (config_load(conf_path, &c, &e) < 0) {
+		log_errorx("SIGHUP: keeping the old config; the new one is refused: %s", e.msg);
 		return;
 	}
 	c.port = M.cfg.port; /* the listener and the worker count stay as started */

@@ -401,16 +401,19 @@ static int check_consistency(struct config *c, char *err, size_t errlen)
 
 static int load_seccomp(struct config *c, char *err, size_t errlen)
 {
-	char why[600];
+	char why[300]; /* fits in struct config_error after the path */
 	if (seccomp_profile_load(c->seccomp_profile, c->path, c->seccomp_path, sizeof(c->seccomp_path), &c->seccomp,
 				 why, sizeof(why)) < 0)
 		return ERR("%s: docker.seccomp_profile: %s", c->path, why), -1;
 	return 0;
 }
 
-int config_load(const char *path, struct config *c, char *err, size_t errlen)
+int config_load(const char *path, struct config *c, struct config_error *e)
 {
+	char *err = e->msg; /* the loaders below write one line into it (ERR) */
+	size_t errlen = sizeof(e->msg);
 	config_t cf;
+	err[0] = '\0';
 	memset(c, 0, sizeof(*c));
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	config_init(&cf);

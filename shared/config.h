@@ -82,10 +82,15 @@ struct config {
 	int nlangs;
 };
 
-/* Loads path into c (zeroed first). On error returns -1 with one line in err:
- * "FILE:LINE: problem" (LINE omitted when unknown). Environment overrides are applied. The seccomp
- * profile file is read here too (docker.seccomp_profile, relative to path's directory). */
-int config_load(const char *path, struct config *c, char *err, size_t errlen);
+/* The module's error (see log.h): why a config was refused, for the operator. */
+struct config_error {
+	char msg[600]; /* one line: "FILE:LINE: problem" (LINE omitted when unknown) */
+};
+
+/* Loads path into c (zeroed first): 0, or -1 with e filled (c is then freed). Environment
+ * overrides are applied. The seccomp profile file is read here too (docker.seccomp_profile,
+ * relative to path's directory). */
+int config_load(const char *path, struct config *c, struct config_error *e);
 void config_free(struct config *c);
 const struct lang *config_lang(const struct config *c, const char *id);
 /* Headroom above a run's memory limit in its container's cgroup: room for full tmpfs work dir,

@@ -296,7 +296,10 @@ long docker_stream_read(struct docker_stream *s, void *p, size_t n, int timeout_
 	long k = read_some(s->fd, p, n, deadline_in(timeout_ms));
 	if (k < 0) {
 		int e = errno;
-		log_debug("docker stream: read: %s", e == ETIMEDOUT ? "timed out" : strerror(e));
+		if (e == ETIMEDOUT)
+			log_debug("docker stream: read: timed out");
+		else
+			log_errno(LOG_DEBUG, "docker stream: read");
 		errno = e;
 	}
 	return k;
@@ -304,8 +307,12 @@ long docker_stream_read(struct docker_stream *s, void *p, size_t n, int timeout_
 
 int docker_stream_close_write(struct docker_stream *s)
 {
-	if (s->fd < 0 || shutdown(s->fd, SHUT_WR) < 0) {
-		log_warnx("docker stream: shutdown(SHUT_WR): %s", s->fd < 0 ? "closed stream" : strerror(errno));
+	if (s->fd < 0) {
+		log_warnx("docker stream: shutdown(SHUT_WR): closed stream");
+		return -1;
+	}
+	if (shutdown(s->fd, SHUT_WR) < 0) {
+		log_warn("docker stream: shutdown(SHUT_WR)");
 		return -1;
 	}
 	return 0;

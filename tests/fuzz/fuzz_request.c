@@ -15,9 +15,9 @@ static int loaded;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!loaded) {
-		char err[600];
-		if (config_load("executioner.conf", &cfg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s\n", err);
+		struct config_error e;
+		if (config_load("executioner.conf", &cfg, &e) < 0) {
+			fprintf(stderr, "%s\n", e.msg);
 			abort();
 		}
 		loaded = 1;
