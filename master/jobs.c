@@ -132,8 +132,9 @@ void jobs_expire(struct queue *q, long now, double timeout_s, int engine_ok)
 			jobs_unlink(q, prev, j);
 			metrics_execution(j->lang, "queue_timeout");
 			char msg[160];
-			snprintf(msg, sizeof(msg), "no %s container became ready within %g s%s", j->lang,
-				 timeout_s, engine_ok ? "" : " (the Docker engine is unreachable)");
+			snprintf(msg, sizeof(msg), "no %s container became ready within %g s%s",
+				 j->lang, timeout_s,
+				 engine_ok ? "" : " (the Docker engine is unreachable)");
 			jobs_finish(j, 503, json_error(msg, NULL));
 		} else {
 			prev = j;

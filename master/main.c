@@ -75,11 +75,13 @@ static int load_config(struct config *c)
  * must get the same), so the one just re-read is dropped, with a warning if it differs. */
 static void keep_seccomp(struct config *c)
 {
-	int same = !strcmp(c->seccomp_profile, M.cfg.seccomp_profile) && !c->seccomp == !M.cfg.seccomp &&
+	int same = !strcmp(c->seccomp_profile, M.cfg.seccomp_profile) &&
+		   !c->seccomp == !M.cfg.seccomp &&
 		   (!c->seccomp || !strcmp(c->seccomp, M.cfg.seccomp));
 	if (!same)
-		log_warnx("SIGHUP: docker.seccomp_profile (\"%s\" -> \"%s\") or its file changed; containers keep the "
-			 "profile read at start until a restart", M.cfg.seccomp_profile, c->seccomp_profile);
+		log_warnx("SIGHUP: docker.seccomp_profile (\"%s\" -> \"%s\") or its file changed; "
+			  "containers keep the profile read at start until a restart",
+			  M.cfg.seccomp_profile, c->seccomp_profile);
 	free(c->seccomp);
 	c->seccomp = M.cfg.seccomp;
 	M.cfg.seccomp = NULL; /* now owned by c, which replaces M.cfg */
@@ -129,8 +131,8 @@ static int stop_step(void)
 	if (M.stopping == STOP_DRAIN &&
 	    ((M.running == 0 && sched_busy() == 0) || clock_ms() > M.stop_deadline)) {
 		if (M.running > 0) {
-			log_warnx("stopping: %d jobs did not end within %d s; answering them and killing "
-				  "their workers", M.running, DRAIN_MS / 1000);
+			log_warnx("stopping: %d jobs did not end within %d s; answering them and "
+				  "killing their workers", M.running, DRAIN_MS / 1000);
 			sched_abort_running("the service stopped before the job ended");
 		}
 		M.stopping = STOP_CLEANUP;
@@ -268,10 +270,15 @@ int main(int argc, char **argv)
 {
 	enum { O_PORT = 256, O_WORKERS, O_CHECK, O_LIST, O_LEVEL };
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "port", required_argument, NULL, O_PORT },
-		{ "workers", required_argument, NULL, O_WORKERS }, { "check-config", no_argument, NULL, O_CHECK },
-		{ "list-images", no_argument, NULL, O_LIST }, { "log-level", required_argument, NULL, O_LEVEL },
-		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' },
+		{ "port", required_argument, NULL, O_PORT },
+		{ "workers", required_argument, NULL, O_WORKERS },
+		{ "check-config", no_argument, NULL, O_CHECK },
+		{ "list-images", no_argument, NULL, O_LIST },
+		{ "log-level", required_argument, NULL, O_LEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int check = 0, list = 0, o;
 	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
@@ -308,7 +315,7 @@ int main(int argc, char **argv)
 	if (list)
 		return list_images();
 	log_init(log_level_parse(M.cfg.log_level), !strcmp(M.cfg.log_format, "json"), "master");
-	log_info("executioner %s starting: %d languages, %d workers, config %s", EXECUTIONER_VERSION, M.cfg.nlangs,
-		 M.cfg.workers, conf_path);
+	log_info("executioner %s starting: %d languages, %d workers, config %s",
+		 EXECUTIONER_VERSION, M.cfg.nlangs, M.cfg.workers, conf_path);
 	return serve();
 }

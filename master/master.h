@@ -34,7 +34,7 @@ struct job {
 	int cancelled;               /* the client went away: dropped, or MSG_CANCEL sent */
 	int retries;                 /* times it went back to the queue (its container was gone) */
 	long deadline;               /* running: the master ends it (and its worker) at this time */
-	job_done_fn on_done;         /* NULL once the client is gone: the job is freed when it ends */
+	job_done_fn on_done;         /* NULL once its client is gone: freed when it ends */
 	void *done_arg;
 	struct job *next;            /* queue link */
 };
@@ -80,7 +80,7 @@ struct pool {
 
 struct master {
 	struct config cfg;
-	char owner[17];              /* this run's owner id (owner.h): the label on its containers */
+	char owner[17];              /* this run's owner id (owner.h): labels its containers */
 	struct slot *slots;
 	int nslots;
 	struct pool *pools;

@@ -38,7 +38,8 @@ void pool_discard(struct master *m, const char *id)
 		int cap = m->chores_cap ? m->chores_cap * 2 : 16;
 		char **c = realloc(m->chores, sizeof(char *) * (size_t)cap);
 		if (!c) {
-			log_warnx("out of memory: container %.12s is left for the next cleanup", id);
+			log_warnx("out of memory: container %.12s is left for the next cleanup",
+				  id);
 			return;
 		}
 		m->chores = c;
@@ -114,7 +115,8 @@ struct ready_ct *pool_pause_due(struct master *m, long now, long idle_ms)
 		struct pool *p = &m->pools[i];
 		for (int k = 0; !p->removed && k < p->nready; k++) {
 			struct ready_ct *r = &p->ready[k];
-			if (!r->paused && !r->pausing && now - r->since >= idle_ms && (!best || r->since < best->since))
+			if (!r->paused && !r->pausing && now - r->since >= idle_ms &&
+			    (!best || r->since < best->since))
 				best = r;
 		}
 	}
@@ -136,7 +138,8 @@ void pool_pause_done(struct master *m, const char *id, int ok)
 				p->ready[k].paused = 1;
 			} else {
 				pool_discard(m, id);
-				memmove(p->ready + k, p->ready + k + 1, sizeof(*p->ready) * (size_t)(p->nready - k - 1));
+				memmove(p->ready + k, p->ready + k + 1,
+					sizeof(*p->ready) * (size_t)(p->nready - k - 1));
 				p->nready--;
 			}
 			return;

@@ -44,9 +44,9 @@ static void child_run(int fd, uint32_t gen)
 		fd = 3;
 	}
 	close_range(4, ~0U, 0);
-	/* `pkill executioner` or a terminal's ^C reaches every process: the master stops the workers
-	 * in order (after its container cleanup), so they ignore TERM/INT; KILL and the master's
-	 * death (PR_SET_PDEATHSIG) still end them */
+	/* `pkill executioner` or a terminal's ^C reaches every process: the master stops the
+	 * workers in order (after its container cleanup), so they ignore TERM/INT; KILL and the
+	 * master's death (PR_SET_PDEATHSIG) still end them */
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -268,7 +268,8 @@ static void proc_read(int i)
 		if (h.gen == p->gen)
 			cb.message(cb.arg, i, &h, (const char *)payload);
 		else
-			log_warnx("ignoring a message of generation %u (current %u)", h.gen, p->gen);
+			log_warnx("ignoring a message of generation %u (current %u)", h.gen,
+				  p->gen);
 		if (p->fd < 0)
 			return;
 		buf_consume(&p->in, (size_t)n);

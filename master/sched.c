@@ -239,7 +239,8 @@ static int try_fill(struct slot *s, int urgent)
 	if (!m->cleanup_done || m->stopping != STOP_NONE)
 		return -1;
 	long now = clock_ms();
-	struct pool *p = urgent ? policy_urgent_pool(m, now) : policy_neediest_pool(m, now, &fill_rr);
+	struct pool *p =
+		urgent ? policy_urgent_pool(m, now) : policy_neediest_pool(m, now, &fill_rr);
 	const struct lang *g = p ? config_lang(&m->cfg, p->lang) : NULL;
 	if (!g)
 		return -1;
@@ -309,9 +310,10 @@ static void fill_close(struct slot *s)
 static void slot_end_task(struct slot *s, int died, int ok)
 {
 	if (s->job)
-		job_fail(slot_release_job(s), 500, "internal_error", died
-			 ? "internal_error: the worker running this job died; the job was not completed"
-			 : "internal_error: the worker ended the job without a result");
+		job_fail(slot_release_job(s), 500, "internal_error",
+			 died ? "internal_error: the worker running this job died; the job was not "
+				"completed"
+			      : "internal_error: the worker ended the job without a result");
 	fill_close(s);
 	if (s->task == TASK_CLEANUP) {
 		if (died)
@@ -379,7 +381,8 @@ static void on_retry(struct slot *s, uint32_t id)
 	struct job *j = slot_release_job(s);
 	s->container[0] = '\0';
 	if (j->cancelled) { /* its client is gone: nothing to run it again for */
-		jobs_finish(j, 499, json_error("cancelled: the client closed the connection", NULL));
+		jobs_finish(j, 499,
+			    json_error("cancelled: the client closed the connection", NULL));
 		return;
 	}
 	if (++j->retries > MAX_RETRIES) {
@@ -424,8 +427,8 @@ static void on_failed(struct slot *s, cJSON *o)
 		p->failures++;
 		long back = policy_backoff_ms(p->failures);
 		p->retry_at = clock_ms() + back;
-		log_warnx("could not make a %s container (%d in a row; next try in %ld ms): %s", lang,
-			  p->failures, back, err ? err : "?");
+		log_warnx("could not make a %s container (%d in a row; next try in %ld ms): %s",
+			  lang, p->failures, back, err ? err : "?");
 	}
 }
 
@@ -434,7 +437,8 @@ static void on_json(struct slot *s, uint16_t type, const char *payload, size_t l
 {
 	cJSON *o = cJSON_ParseWithLength(payload, len);
 	if (!o) {
-		log_warnx("unparseable message %u from worker pid %d", type, (int)procs_pid(s->index));
+		log_warnx("unparseable message %u from worker pid %d", type,
+			  (int)procs_pid(s->index));
 		return;
 	}
 	if (type == MSG_READY) {
@@ -445,9 +449,11 @@ static void on_json(struct slot *s, uint16_t type, const char *payload, size_t l
 		metrics_stats(o);
 	} else if (type == MSG_PONG) {
 		cJSON *ok = cJSON_GetObjectItem(o, "engine");
-		engine_state(cJSON_IsTrue(ok), cJSON_GetStringValue(cJSON_GetObjectItem(o, "error")));
+		engine_state(cJSON_IsTrue(ok),
+			     cJSON_GetStringValue(cJSON_GetObjectItem(o, "error")));
 	} else {
-		log_warnx("unexpected message %u from worker pid %d", type, (int)procs_pid(s->index));
+		log_warnx("unexpected message %u from worker pid %d", type,
+			  (int)procs_pid(s->index));
 	}
 	cJSON_Delete(o);
 }
@@ -501,7 +507,8 @@ void sched_cancel(struct job *j)
 		if (s->task != TASK_JOB || s->job != j)
 			continue;
 		if (procs_send(s->index, MSG_CANCEL, j->id, NULL) < 0)
-			slot_end_job(s, 499, "cancelled", "cancelled: the client closed the connection");
+			slot_end_job(s, 499, "cancelled",
+				     "cancelled: the client closed the connection");
 		break;
 	}
 	log_info("job %u (%s): the client went away; cancelled", j->id, j->lang);
@@ -514,11 +521,10 @@ static void expire_running(long now)
 		struct slot *s = &m->slots[i];
 		if (s->task != TASK_JOB || !s->job || now < s->job->deadline)
 			continue;
-		log_errorx("job %u (%s) did not end within its limits plus a margin; killing worker "
-			   "pid %d", s->job->id, s->job->lang, (int)procs_pid(s->index));
-		slot_end_job(s, 500, "internal_error",
-			     "internal_error: the job did not end within its limits; its worker was "
-			     "restarted");
+		log_errorx("job %u (%s) did not end within its limits plus a margin; killing "
+			   "worker pid %d", s->job->id, s->job->lang, (int)procs_pid(s->index));
+		slot_end_job(s, 500, "internal_error", "internal_error: the job did not end "
+			     "within its limits; its worker was restarted");
 	}
 }
 

@@ -71,9 +71,11 @@ void docker_http_error(struct docker *d, long status, const char *body, size_t l
 		while (len > 0 && isspace((unsigned char)body[len - 1]))
 			len--;
 		if (len > 0)
-			docker_fail(d, DOCKER_E_HTTP, (int)status, method, path, "%.*s", (int)len, body);
+			docker_fail(d, DOCKER_E_HTTP, (int)status, method, path, "%.*s", (int)len,
+				    body);
 		else
-			docker_fail(d, DOCKER_E_HTTP, (int)status, method, path, "HTTP %ld", status);
+			docker_fail(d, DOCKER_E_HTTP, (int)status, method, path, "HTTP %ld",
+				    status);
 	}
 	cJSON_Delete(j);
 }
@@ -101,7 +103,8 @@ struct docker *docker_open(const char *sock, const char *api, long timeout_ms)
 	d->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
 	d->curl = curl_easy_init();
 	if (!d->sock || !d->prefix || !d->curl) {
-		log_warnx("docker: cannot set up a client for %s", sock ? sock : "(default socket)");
+		log_warnx("docker: cannot set up a client for %s",
+			  sock ? sock : "(default socket)");
 		docker_close(d);
 		return NULL;
 	}
@@ -158,14 +161,16 @@ void docker_transport_error(struct docker *d, CURL *c, CURLcode rc, const char *
 	const char *detail = (errbuf && errbuf[0]) ? errbuf : curl_easy_strerror(rc);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "the Docker engine at %s did not answer within %ld ms", d->sock, timeout_ms);
+			    "the Docker engine at %s did not answer within %ld ms", d->sock,
+			    timeout_ms);
 	else if (rc == CURLE_COULDNT_CONNECT && oserr)
 		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
 			    "cannot reach the Docker engine at %s: %s (%s)", d->sock,
 			    curl_easy_strerror(rc), strerror((int)oserr));
 	else if (rc == CURLE_COULDNT_CONNECT)
 		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "cannot reach the Docker engine at %s: %s", d->sock, curl_easy_strerror(rc));
+			    "cannot reach the Docker engine at %s: %s", d->sock,
+			    curl_easy_strerror(rc));
 	else
 		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
 			    "talking to the Docker engine at %s failed: %s", d->sock, detail);
@@ -190,7 +195,8 @@ static int perform(struct docker *d, const struct req *r, long *status)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->sock);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, t);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, t < DOCKER_CONNECT_MAX_MS ? t : DOCKER_CONNECT_MAX_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 t < DOCKER_CONNECT_MAX_MS ? t : DOCKER_CONNECT_MAX_MS);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, d->errbuf);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
@@ -247,7 +253,8 @@ int docker_call(struct docker *d, const char *method, const char *path, const ch
 		buf_reset(out);
 		if (buf_append(out, b.data ? b.data : "", b.len) < 0) {
 			docker_fail(d, DOCKER_E_LIMIT, 0, method, path,
-				    "the engine's answer (%zu bytes) is over the caller's cap", b.len);
+				    "the engine's answer (%zu bytes) is over the caller's cap",
+				    b.len);
 			rc = -1;
 		}
 	}
@@ -266,7 +273,8 @@ static int call_json(struct docker *d, const char *method, const char *path, con
 		*out = NULL;
 	if (spec && !(body = cJSON_PrintUnformatted(spec))) {
 		reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, method, path, "cannot serialize the request body");
+		docker_fail(d, DOCKER_E_PROTO, 0, method, path,
+			    "cannot serialize the request body");
 		return -1;
 	}
 	struct buf b;
@@ -277,7 +285,8 @@ static int call_json(struct docker *d, const char *method, const char *path, con
 		*out = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
 		if (!*out) {
 			docker_fail(d, DOCKER_E_PROTO, 0, method, path,
-				    "unparseable answer from the engine: %.100s", b.data ? b.data : "");
+				    "unparseable answer from the engine: %.100s",
+				    b.data ? b.data : "");
 			st = -1;
 		}
 	}
@@ -293,7 +302,8 @@ static int take_id(struct docker *d, cJSON *j, char id[65], const char *method, 
 	if (ok)
 		strcpy(id, v->valuestring);
 	else
-		docker_fail(d, DOCKER_E_PROTO, 0, method, path, "the engine's answer has no usable \"Id\"");
+		docker_fail(d, DOCKER_E_PROTO, 0, method, path,
+			    "the engine's answer has no usable \"Id\"");
 	cJSON_Delete(j);
 	return ok ? 0 : -1;
 }
@@ -341,7 +351,8 @@ int docker_version(struct docker *d, char *out, size_t outlen)
 	if (ok && outlen)
 		snprintf(out, outlen, "%s", v->valuestring);
 	if (!ok)
-		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/version", "the answer has no \"Version\"");
+		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/version",
+			    "the answer has no \"Version\"");
 	cJSON_Delete(j);
 	return ok ? 0 : -1;
 }
@@ -370,9 +381,10 @@ static void pull_line(struct pull_sink *ps)
 		const char *m = cJSON_IsString(e) ? e->valuestring : "pull failed";
 		snprintf(ps->err, sizeof(ps->err), "%s", m && m[0] ? m : "pull failed");
 	} else if (cJSON_IsString(st)) {
-		log_debug("docker pull %s: %s%s%s%s%s", ps->image, cJSON_IsString(id) ? id->valuestring : "",
-			  cJSON_IsString(id) ? ": " : "", st->valuestring,
-			  cJSON_IsString(pr) ? " " : "", cJSON_IsString(pr) ? pr->valuestring : "");
+		log_debug("docker pull %s: %s%s%s%s%s", ps->image,
+			  cJSON_IsString(id) ? id->valuestring : "", cJSON_IsString(id) ? ": " : "",
+			  st->valuestring, cJSON_IsString(pr) ? " " : "",
+			  cJSON_IsString(pr) ? pr->valuestring : "");
 	}
 	cJSON_Delete(j);
 	buf_reset(&ps->line);
@@ -399,7 +411,8 @@ static size_t sink_pull(char *p, size_t sz, size_t nm, void *ctx)
 /* "/images/create?fromImage=NAME&tag=TAG" (tag "latest" when the image names none). */
 static char *pull_path(struct docker *d, const char *image)
 {
-	const char *at = strchr(image, '@'), *slash = strrchr(image, '/'), *colon = strrchr(image, ':');
+	const char *at = strchr(image, '@'), *slash = strrchr(image, '/'),
+		   *colon = strrchr(image, ':');
 	const char *cut = at ? at : (colon && (!slash || colon > slash)) ? colon : NULL;
 	char *name = cut ? strndup(image, (size_t)(cut - image)) : strdup(image);
 	char *en = name ? curl_easy_escape(d->curl, name, 0) : NULL;
@@ -411,7 +424,8 @@ static char *pull_path(struct docker *d, const char *image)
 	curl_free(et);
 	free(name);
 	if (!p)
-		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/images/create", "cannot build the pull of %s", image);
+		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/images/create",
+			    "cannot build the pull of %s", image);
 	return p;
 }
 
@@ -455,7 +469,8 @@ int docker_create(struct docker *d, const char *name, const cJSON *spec, char id
 	if (!path || (name && !e)) {
 		free(path);
 		reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/containers/create", "cannot build the path");
+		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/containers/create",
+			    "cannot build the path");
 		return -1;
 	}
 	cJSON *j;
@@ -497,8 +512,8 @@ int docker_kill(struct docker *d, const char *id, const char *signal)
 
 int docker_remove(struct docker *d, const char *id, int force)
 {
-	return obj_call(d, "DELETE", "containers", id, force ? "?force=1&v=1" : "?force=0&v=1", NULL,
-			NULL);
+	return obj_call(d, "DELETE", "containers", id, force ? "?force=1&v=1" : "?force=0&v=1",
+			NULL, NULL);
 }
 
 int docker_inspect(struct docker *d, const char *id, cJSON **out)
@@ -534,20 +549,24 @@ static char *list_path(struct docker *d, const char *label)
 }
 
 /* Ids (and, when key is set, the value of label key or "" per container) of a listing. */
-static int collect_ids(struct docker *d, const cJSON *arr, const char *key, char ***ids, char ***vals, size_t *n)
+static int collect_ids(struct docker *d, const cJSON *arr, const char *key, char ***ids,
+		       char ***vals, size_t *n)
 {
 	if (!cJSON_IsArray(arr)) {
-		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json", "the answer is not an array");
+		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json",
+			    "the answer is not an array");
 		return -1;
 	}
 	size_t cnt = (size_t)cJSON_GetArraySize(arr);
-	char **v = calloc(cnt ? cnt : 1, sizeof(*v)), **l = key ? calloc(cnt ? cnt : 1, sizeof(*l)) : NULL;
+	char **v = calloc(cnt ? cnt : 1, sizeof(*v)),
+	     **l = key ? calloc(cnt ? cnt : 1, sizeof(*l)) : NULL;
 	size_t i = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, arr) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "Id");
 		const char *lv = key ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-					       cJSON_GetObjectItemCaseSensitive(it, "Labels"), key)) : NULL;
+					       cJSON_GetObjectItemCaseSensitive(it, "Labels"), key))
+				     : NULL;
 		if (!v || (key && !l) || !cJSON_IsString(id) || !(v[i] = strdup(id->valuestring)) ||
 		    (key && !(l[i] = strdup(lv ? lv : "")))) {
 			docker_free_list(v, v && v[i] ? i + 1 : i);
@@ -565,7 +584,8 @@ static int collect_ids(struct docker *d, const cJSON *arr, const char *key, char
 	return 0;
 }
 
-int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids, char ***vals, size_t *n)
+int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids,
+			 char ***vals, size_t *n)
 {
 	*ids = NULL;
 	if (vals)
@@ -574,7 +594,8 @@ int docker_list_labelled(struct docker *d, const char *label, const char *key, c
 	char *path = list_path(d, label);
 	if (!path) {
 		reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json", "cannot build the filter");
+		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json",
+			    "cannot build the filter");
 		return -1;
 	}
 	cJSON *arr;

@@ -59,7 +59,8 @@ int docker_update(struct docker *d, const char *id, const cJSON *spec);
 /* Lists containers (all states) whose labels match label ("key=value"); *ids is a malloc'd
  * array of malloc'd strings (free with docker_free_list); with vals, *vals (same length, freed
  * likewise) holds the value of label key on each ("" if none). */
-int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids, char ***vals, size_t *n);
+int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids,
+			 char ***vals, size_t *n);
 static inline int docker_list(struct docker *d, const char *label, char ***ids, size_t *n)
 {
 	return docker_list_labelled(d, label, NULL, ids, NULL, n);

@@ -18,7 +18,8 @@ static int demux_header(struct docker_demux *m)
 {
 	const uint8_t *h = m->hdr;
 	if (h[0] > 2 || h[1] || h[2] || h[3]) {
-		log_warnx("docker demux: malformed frame header %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
+		log_warnx("docker demux: malformed frame header %02x %02x %02x %02x", h[0], h[1],
+			  h[2], h[3]);
 		return -1;
 	}
 	m->stream = h[0];

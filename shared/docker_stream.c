@@ -105,7 +105,8 @@ static int hijack_connect(struct docker *d, struct docker_stream *s, const char 
 	curl_easy_setopt(c, CURLOPT_URL, "http://localhost/");
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->sock);
 	curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, t < DOCKER_CONNECT_MAX_MS ? t : DOCKER_CONNECT_MAX_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 t < DOCKER_CONNECT_MAX_MS ? t : DOCKER_CONNECT_MAX_MS);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, eb);
 	CURLcode rc = curl_easy_perform(c);
@@ -127,10 +128,11 @@ static int hijack_send(struct docker *d, struct docker_stream *s, const char *pa
 	struct buf req;
 	size_t blen = strlen(body);
 	buf_init(&req, HEAD_MAX + blen);
-	int rc = buf_printf(&req,
-			    "POST %s%s HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n"
-			    "Upgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-			    d->prefix, path, blen);
+	int rc = buf_printf(
+		&req,
+		"POST %s%s HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n"
+		"Upgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+		d->prefix, path, blen);
 	if (rc == 0)
 		rc = buf_append(&req, body, blen);
 	if (rc == 0)
@@ -149,24 +151,28 @@ static long hijack_head(struct docker *d, struct docker_stream *s, const char *p
 {
 	char tmp[CHUNK];
 	for (;;) {
-		char *end = s->pending.len ? memmem(s->pending.data, s->pending.len, "\r\n\r\n", 4) : NULL;
+		char *end = s->pending.len ? memmem(s->pending.data, s->pending.len, "\r\n\r\n", 4)
+					   : NULL;
 		if (end)
 			return (long)(end + 4 - s->pending.data);
 		if (s->pending.len >= HEAD_MAX) {
-			docker_fail(d, DOCKER_E_LIMIT, 0, "POST", path, "the engine's response head is over %d bytes",
-				    HEAD_MAX);
+			docker_fail(d, DOCKER_E_LIMIT, 0, "POST", path,
+				    "the engine's response head is over %d bytes", HEAD_MAX);
 			return -1;
 		}
 		long k = read_some(s->fd, tmp, sizeof(tmp), dl);
 		if (k <= 0) {
 			int e = errno;
-			docker_fail(d, DOCKER_E_TRANSPORT, 0, "POST", path, "the Docker engine at %s %s", d->sock,
-				    k == 0 ? "closed the connection before answering"
-				    : e == ETIMEDOUT ? "did not answer in time" : strerror(e));
+			docker_fail(d, DOCKER_E_TRANSPORT, 0, "POST", path,
+				    "the Docker engine at %s %s", d->sock,
+				    k == 0           ? "closed the connection before answering"
+				    : e == ETIMEDOUT ? "did not answer in time"
+						     : strerror(e));
 			return -1;
 		}
 		if (buf_append(&s->pending, tmp, (size_t)k) < 0) {
-			docker_fail(d, DOCKER_E_LIMIT, 0, "POST", path, "out of memory for the response head");
+			docker_fail(d, DOCKER_E_LIMIT, 0, "POST", path,
+				    "out of memory for the response head");
 			return -1;
 		}
 	}
@@ -227,8 +233,8 @@ static int hijack(struct docker *d, const char *path, const char *body, struct d
 				    s->pending.data);
 		} else if (st == 101 || st == 200) {
 			buf_consume(&s->pending, (size_t)off);
-			log_debug("docker POST %s: stream open (HTTP %d, %zu bytes pending)", path, st,
-				  s->pending.len);
+			log_debug("docker POST %s: stream open (HTTP %d, %zu bytes pending)", path,
+				  st, s->pending.len);
 			return 0;
 		} else {
 			hijack_error(d, s, (size_t)off, st, path, dl);
@@ -239,8 +245,8 @@ static int hijack(struct docker *d, const char *path, const char *body, struct d
 }
 
 /* Opens the hijacked stream of /<kind>/<id><suffix>. */
-static int hijack_obj(struct docker *d, const char *kind, const char *id, const char *suffix, const char *body,
-		      struct docker_stream *s)
+static int hijack_obj(struct docker *d, const char *kind, const char *id, const char *suffix,
+		      const char *body, struct docker_stream *s)
 {
 	char *path = docker_obj_path(d, kind, id, suffix);
 	s->curl = NULL;

@@ -24,8 +24,8 @@ static int lock_path(const char *dir, const char *instance, const char *id, char
 	size_t i = 0;
 	for (; instance[i] && i < sizeof(safe) - 1; i++) {
 		char c = instance[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-			 c == '_' || c == '-';
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 		safe[i] = ok ? c : '_';
 	}
 	safe[i] = '\0';

@@ -33,7 +33,8 @@ static cJSON *spec(double wall_ms, int ntests, int compiled)
 	cJSON *lang = cJSON_AddObjectToObject(s, "lang");
 	cJSON_AddNumberToObject(lang, "compile_time_ms", 10000);
 	if (compiled)
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(lang, "compile"), cJSON_CreateString("cc"));
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(lang, "compile"),
+				     cJSON_CreateString("cc"));
 	if (ntests) {
 		cJSON *t = cJSON_AddArrayToObject(s, "tests");
 		for (int i = 0; i < ntests; i++)
@@ -133,7 +134,8 @@ TEST(finish_calls_the_callback_once_with_the_answer)
 	int http = 0;
 	char *body = NULL;
 	calls = 0;
-	struct job *j = jobs_submit(&q, 8, cJSON_CreateObject(), "c", on_done, &calls, &http, &body);
+	struct job *j =
+		jobs_submit(&q, 8, cJSON_CreateObject(), "c", on_done, &calls, &http, &body);
 	assert_non_null(j);
 	jobs_unlink(&q, NULL, j);
 	jobs_finish(j, 200, strdup("{\"ok\":true}"));
@@ -151,7 +153,8 @@ TEST(a_detached_job_is_freed_when_it_ends)
 	int http = 0;
 	char *body = NULL;
 	calls = 0;
-	struct job *j = jobs_submit(&q, 8, cJSON_CreateObject(), "c", on_done, &calls, &http, &body);
+	struct job *j =
+		jobs_submit(&q, 8, cJSON_CreateObject(), "c", on_done, &calls, &http, &body);
 	jobs_detach(j); /* the client went away */
 	jobs_drop_queue(&q, 503, "stop");
 	assert_int_equal(calls, 0); /* and under ASan: no leak */
@@ -173,7 +176,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(deadline_is_limits_plus_margin),
 		cmocka_unit_test(deadline_of_many_tests_is_capped_by_max_request_s),
-		cmocka_unit_test_setup(requeued_job_goes_first_and_dequeue_takes_a_queued_one, reset),
+		cmocka_unit_test_setup(requeued_job_goes_first_and_dequeue_takes_a_queued_one,
+				       reset),
 		cmocka_unit_test_setup(full_queue_refuses, reset),
 		cmocka_unit_test_setup(finish_calls_the_callback_once_with_the_answer, reset),
 		cmocka_unit_test_setup(a_detached_job_is_freed_when_it_ends, reset),

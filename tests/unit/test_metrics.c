@@ -101,13 +101,14 @@ TEST(worker_stats_and_restarts)
 	has_line(t, "executioner_container_create_failures_total 1");
 	has_line(t, "executioner_worker_restarts_total 1");
 	has_line(t, "executioner_rate_limited_total{limit=\"per_ip\"} 1");
-	has_line(t, "executioner_execution_duration_seconds_count{language=\"rust\",phase=\"compile\"} 1");
+	has_line(t, "executioner_execution_duration_seconds_count{language=\"rust\",phase="
+		    "\"compile\"} 1");
 	free(t);
 }
 
 TEST(gauges_come_from_the_state_given)
 {
-	struct slot slots[3] = { { .state = SLOT_BUSY }, { .state = SLOT_IDLE }, { .state = SLOT_DEAD } };
+	struct slot slots[3] = {{.state = SLOT_BUSY}, {.state = SLOT_IDLE}, {.state = SLOT_DEAD}};
 	struct pool pools[2];
 	memset(pools, 0, sizeof(pools));
 	snprintf(pools[0].lang, sizeof(pools[0].lang), "python");

@@ -128,7 +128,8 @@ TEST(neediest_pool_by_shortfall_then_round_robin)
 	assert_true(first->target == 2 && second->target == 2);
 	assert_string_not_equal(first->lang, second->lang);
 	pool_find(&m, "python")->filling = 2;
-	assert_string_equal(policy_neediest_pool(&m, now, &rr)->lang, "c"); /* 2 short, before go's 1 */
+	assert_string_equal(policy_neediest_pool(&m, now, &rr)->lang,
+			    "c"); /* 2 short, before go's 1 */
 	ready("c", "c1", 0);
 	ready("c", "c2", 0);
 	assert_string_equal(policy_neediest_pool(&m, now, &rr)->lang, "go");
