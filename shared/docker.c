@@ -51,7 +51,7 @@ void docker_fail(struct docker *d, enum docker_errkind kind, int http, const cha
 		log_msg(lv, "docker %s %s: %s", method, path, d->err.msg);
 }
 
-static void reset_error(struct docker *d)
+void docker_reset_error(struct docker *d)
 {
 	d->err.kind = DOCKER_OK;
 	d->err.http = 0;
@@ -238,7 +238,7 @@ static size_t sink_buf(char *p, size_t sz, size_t nm, void *ctx)
 int docker_call(struct docker *d, const char *method, const char *path, const char *body,
 		struct buf *out, long timeout_ms)
 {
-	reset_error(d);
+	docker_reset_error(d);
 	struct buf b;
 	buf_init(&b, BODY_MAX);
 	struct sink s = { &b, 0 };
@@ -264,15 +264,14 @@ int docker_call(struct docker *d, const char *method, const char *path, const ch
 
 /* ---- JSON helpers ---- */
 
-/* A call with an optional JSON body whose 2xx/304 answer is parsed into *out (when out). */
-static int call_json(struct docker *d, const char *method, const char *path, const cJSON *spec,
+int docker_call_json(struct docker *d, const char *method, const char *path, const cJSON *spec,
 		     cJSON **out)
 {
 	char *body = NULL;
 	if (out)
 		*out = NULL;
 	if (spec && !(body = cJSON_PrintUnformatted(spec))) {
-		reset_error(d);
+		docker_reset_error(d);
 		docker_fail(d, DOCKER_E_PROTO, 0, method, path,
 			    "cannot serialize the request body");
 		return -1;
@@ -316,7 +315,7 @@ char *docker_obj_path(struct docker *d, const char *coll, const char *id, const 
 		p = NULL;
 	curl_free(e);
 	if (!p) {
-		reset_error(d);
+		docker_reset_error(d);
 		docker_fail(d, DOCKER_E_PROTO, 0, "-", coll, "cannot build a request path for %s",
 			    id ? id : "(no id)");
 	}
@@ -329,7 +328,7 @@ static int obj_call(struct docker *d, const char *method, const char *coll, cons
 	char *path = docker_obj_path(d, coll, id, rest);
 	if (!path)
 		return -1;
-	int rc = call_json(d, method, path, spec, out);
+	int rc = docker_call_json(d, method, path, spec, out);
 	free(path);
 	return rc;
 }
@@ -344,7 +343,7 @@ int docker_ping(struct docker *d)
 int docker_version(struct docker *d, char *out, size_t outlen)
 {
 	cJSON *j;
-	if (call_json(d, "GET", "/version", NULL, &j) < 0)
+	if (docker_call_json(d, "GET", "/version", NULL, &j) < 0)
 		return -1;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "Version");
 	int ok = cJSON_IsString(v) && v->valuestring;
@@ -432,7 +431,7 @@ static char *pull_path(struct docker *d, const char *image)
 /* An "error" line inside a 200 progress stream is reported as DOCKER_E_HTTP with http 500. */
 int docker_image_pull(struct docker *d, const char *image, long timeout_ms)
 {
-	reset_error(d);
+	docker_reset_error(d);
 	char *path = pull_path(d, image);
 	if (!path)
 		return -1;
@@ -468,13 +467,13 @@ int docker_create(struct docker *d, const char *name, const cJSON *spec, char id
 	curl_free(e);
 	if (!path || (name && !e)) {
 		free(path);
-		reset_error(d);
+		docker_reset_error(d);
 		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/containers/create",
 			    "cannot build the path");
 		return -1;
 	}
 	cJSON *j;
-	int rc = call_json(d, "POST", path, spec, &j);
+	int rc = docker_call_json(d, "POST", path, spec, &j);
 	if (rc == 0)
 		rc = take_id(d, j, id, "POST", path);
 	free(path);
@@ -524,97 +523,6 @@ int docker_inspect(struct docker *d, const char *id, cJSON **out)
 int docker_update(struct docker *d, const char *id, const cJSON *spec)
 {
 	return obj_call(d, "POST", "containers", id, "/update", spec, NULL);
-}
-
-/* "/containers/json?all=1&filters=<urlencoded {"label":["k=v"]}>" */
-static char *list_path(struct docker *d, const char *label)
-{
-	char *p = NULL;
-	if (!label)
-		return strdup("/containers/json?all=1");
-	cJSON *f = cJSON_CreateObject();
-	cJSON *a = cJSON_AddArrayToObject(f, "label");
-	cJSON *s = cJSON_CreateString(label);
-	if (a && s && cJSON_AddItemToArray(a, s))
-		s = NULL;
-	cJSON_Delete(s);
-	char *js = a ? cJSON_PrintUnformatted(f) : NULL;
-	char *e = js ? curl_easy_escape(d->curl, js, 0) : NULL;
-	if (!e || asprintf(&p, "/containers/json?all=1&filters=%s", e) < 0)
-		p = NULL;
-	curl_free(e);
-	cJSON_free(js);
-	cJSON_Delete(f);
-	return p;
-}
-
-/* Ids (and, when key is set, the value of label key or "" per container) of a listing. */
-static int collect_ids(struct docker *d, const cJSON *arr, const char *key, char ***ids,
-		       char ***vals, size_t *n)
-{
-	if (!cJSON_IsArray(arr)) {
-		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json",
-			    "the answer is not an array");
-		return -1;
-	}
-	size_t cnt = (size_t)cJSON_GetArraySize(arr);
-	char **v = calloc(cnt ? cnt : 1, sizeof(*v)),
-	     **l = key ? calloc(cnt ? cnt : 1, sizeof(*l)) : NULL;
-	size_t i = 0;
-	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "Id");
-		const char *lv = key ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-					       cJSON_GetObjectItemCaseSensitive(it, "Labels"), key))
-				     : NULL;
-		if (!v || (key && !l) || !cJSON_IsString(id) || !(v[i] = strdup(id->valuestring)) ||
-		    (key && !(l[i] = strdup(lv ? lv : "")))) {
-			docker_free_list(v, v && v[i] ? i + 1 : i);
-			docker_free_list(l, i);
-			docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json",
-				    "a listed container has no usable \"Id\"");
-			return -1;
-		}
-		i++;
-	}
-	*ids = v;
-	if (vals)
-		*vals = l;
-	*n = i;
-	return 0;
-}
-
-int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids,
-			 char ***vals, size_t *n)
-{
-	*ids = NULL;
-	if (vals)
-		*vals = NULL;
-	*n = 0;
-	char *path = list_path(d, label);
-	if (!path) {
-		reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json",
-			    "cannot build the filter");
-		return -1;
-	}
-	cJSON *arr;
-	int rc = call_json(d, "GET", path, NULL, &arr);
-	free(path);
-	if (rc < 0)
-		return -1;
-	rc = collect_ids(d, arr, vals ? key : NULL, ids, vals, n);
-	cJSON_Delete(arr);
-	return rc;
-}
-
-void docker_free_list(char **ids, size_t n)
-{
-	if (!ids)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
 }
 
 /* ---- exec (its hijacked stream: docker_stream.c) ---- */
