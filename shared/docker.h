@@ -61,10 +61,8 @@ int docker_update(struct docker *d, const char *id, const cJSON *spec);
  * likewise) holds the value of label key on each ("" if none). */
 int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids,
 			 char ***vals, size_t *n);
-static inline int docker_list(struct docker *d, const char *label, char ***ids, size_t *n)
-{
-	return docker_list_labelled(d, label, NULL, ids, NULL, n);
-}
+/* The same without label values (docker_list.c, like docker_list_labelled). */
+int docker_list(struct docker *d, const char *label, char ***ids, size_t *n);
 void docker_free_list(char **ids, size_t n);
 
 /* Exec. */

@@ -96,6 +96,11 @@ int docker_list_labelled(struct docker *d, const char *label, const char *key, c
 	return rc;
 }
 
+int docker_list(struct docker *d, const char *label, char ***ids, size_t *n)
+{
+	return docker_list_labelled(d, label, NULL, ids, NULL, n);
+}
+
 void docker_free_list(char **ids, size_t n)
 {
 	if (!ids)
