@@ -1,7 +1,7 @@
 /*
- * main.c - the executioner binary: command line, config, the master's single poll loop (HTTP,
- * worker sockets, signals, timers), SIGHUP reload and the graceful stop (drain in-flight jobs,
- * remove this instance's containers, stop workers, exit 0).
+ * main.c - the executioner binary: command line, config, the master's state (struct master, owned
+ * here), its single poll loop (HTTP, worker sockets, signals, timers), SIGHUP reload and the
+ * graceful stop (drain in-flight jobs, remove this instance's containers, stop workers, exit 0).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /*
  * metrics.c - Prometheus metrics (see metrics.h). Label sets are few (endpoints x codes,
- * languages x statuses), so each family is a small array searched linearly; gauges are read
- * from the master's state at render time.
+ * languages x statuses), so each family is a small array searched linearly; the gauges are
+ * read at render time from the state handed to metrics_render (this file holds no pointer to it).
  */
 #include <stdio.h>
 #include <stdlib.h>

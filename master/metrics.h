@@ -1,7 +1,7 @@
 /*
  * metrics.h - the master's counters, gauges and histograms, served as Prometheus text
  * exposition (format 0.0.4) by GET /metrics. Workers report job outcomes and container events
- * in MSG_STATS messages; the master counts requests, admissions and restarts itself.
+ * in MSG_STATS messages; the master counts requests, rate-limit refusals and worker restarts.
  */
 #ifndef EXECUTIONER_METRICS_H
 #define EXECUTIONER_METRICS_H

@@ -1,5 +1,5 @@
 /*
- * sched.c - the master's scheduling (see sched.h): hands each queued job to an idle worker with
+ * sched.c - the master's scheduling (see scheduler.h): hands each queued job to an idle worker with
  * a ready container of its language (policy.c decides, pool.c keeps the ids), asks idle workers
  * to refill pools (with backoff while the engine fails), to pause containers left idle and to
  * remove used or orphaned ones, and turns worker messages into job ends. Never calls Docker.
