@@ -43,7 +43,8 @@ static void child_run(int fd, uint32_t gen)
 			_exit(1);
 		fd = 3;
 	}
-	close_range(4, ~0U, 0);
+	if (close_range(4, ~0U, 0) < 0)
+		log_warn("close_range"); /* the worker runs on, holding fds it does not use */
 	/* `pkill executioner` or a terminal's ^C reaches every process: the master stops the
 	 * workers in order (after its container cleanup), so they ignore TERM/INT; KILL and the
 	 * master's death (PR_SET_PDEATHSIG) still end them */
