@@ -19,8 +19,8 @@ struct admit_verdict {
 /* Is the presented key (may be NULL) one of the configured keys? Constant time per key. */
 int admit_key_ok(const struct config *c, const char *key);
 /* Takes a token for this client (and a concurrency slot check when executing), or refuses. */
-void admit_check(const struct config *c, const char *client_ip, int executes, int in_flight, double now_s,
-		 struct admit_verdict *v);
+void admit_check(const struct config *c, const char *client_ip, int executes, int in_flight,
+		 double now_s, struct admit_verdict *v);
 void admit_reset(void);
 
 #endif

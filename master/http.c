@@ -1,9 +1,11 @@
 /*
  * http.c - the REST front on libmicrohttpd, driven from the master's poll loop (external epoll
  * mode): routes, capped request bodies, JSON answers. An execution suspends its connection
- * until the worker's result arrives (sched.c), so the loop never waits for a job.
+ * until its job ends: the job's completion callback (set here at submit) resumes it, so the loop
+ * never waits for a job and the scheduler never calls back into this file.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -15,11 +17,16 @@
 #include <strings.h>
 
 #include "admit.h"
+#include "buf.h"
+#include "clock.h"
+#include "health.h"
+#include "http.h"
+#include "jobs.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "master.h"
 #include "metrics.h"
 #include "request.h"
+#include "scheduler.h"
 
 struct reqctx {
 	struct buf body;
@@ -36,12 +43,14 @@ struct reqctx {
 	long t0, t_start, t_end; /* admitted, dispatched, answered (ms) */
 };
 
+static struct master *m;
 static struct MHD_Daemon *daemon_;
 static struct reqctx *suspended; /* requests waiting for their job */
 
 static void suspend_link(struct MHD_Connection *c, struct reqctx *x)
 {
-	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	x->fd = i ? i->connect_fd : -1;
 	x->prev = NULL;
 	x->next = suspended;
@@ -66,28 +75,32 @@ static void suspend_unlink(struct reqctx *x)
 static void access_log(const struct reqctx *x, int status)
 {
 	long now = clock_ms();
-	long queue = x->t_start ? x->t_start - x->t0 : now - x->t0, run = x->t_start ? now - x->t_start : 0;
+	long queue = x->t_start ? x->t_start - x->t0 : now - x->t0,
+	     run = x->t_start ? now - x->t_start : 0;
 	if (!x->job_id)
 		queue = run = 0;
-	log_info("request client=%s method=%s path=%s status=%d language=%s job=%u queue_ms=%ld run_ms=%ld total_ms=%ld",
-		 x->client, x->method, x->path, status, x->lang[0] ? x->lang : "-", x->job_id, queue, run, now - x->t0);
+	log_info("request client=%s method=%s path=%s status=%d language=%s job=%u queue_ms=%ld "
+		 "run_ms=%ld total_ms=%ld",
+		 x->client, x->method, x->path, status, x->lang[0] ? x->lang : "-", x->job_id,
+		 queue, run, now - x->t0);
 }
 
 static void add_cors(struct MHD_Response *r)
 {
-	if (!M.cfg.cors_origin[0])
+	if (!m->cfg.cors_origin[0])
 		return;
-	MHD_add_response_header(r, "Access-Control-Allow-Origin", M.cfg.cors_origin);
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", m->cfg.cors_origin);
 	MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-	MHD_add_response_header(r, "Access-Control-Allow-Headers", "Content-Type, Authorization, X-API-Key");
+	MHD_add_response_header(r, "Access-Control-Allow-Headers",
+				"Content-Type, Authorization, X-API-Key");
 	MHD_add_response_header(r, "Access-Control-Max-Age", "600");
-	if (strcmp(M.cfg.cors_origin, "*"))
+	if (strcmp(m->cfg.cors_origin, "*"))
 		MHD_add_response_header(r, "Vary", "Origin");
 }
 
 /* Queues a response (body is taken over), with the extra header hk: hv when hk is set. */
-static enum MHD_Result respond_as(struct MHD_Connection *c, struct reqctx *x, int status, char *body,
-				  const char *type, const char *hk, const char *hv)
+static enum MHD_Result respond_as(struct MHD_Connection *c, struct reqctx *x, int status,
+				  char *body, const char *type, const char *hk, const char *hv)
 {
 	if (!body)
 		body = json_error("out of memory", NULL);
@@ -110,12 +123,14 @@ static enum MHD_Result respond_as(struct MHD_Connection *c, struct reqctx *x, in
 	return rc;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c, struct reqctx *x, int status, char *body, const char *allow)
+static enum MHD_Result respond(struct MHD_Connection *c, struct reqctx *x, int status, char *body,
+			       const char *allow)
 {
 	return respond_as(c, x, status, body, "application/json", allow ? "Allow" : NULL, allow);
 }
 
-static enum MHD_Result respond_json(struct MHD_Connection *c, struct reqctx *x, int status, cJSON *o)
+static enum MHD_Result respond_json(struct MHD_Connection *c, struct reqctx *x, int status,
+				    cJSON *o)
 {
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -125,12 +140,12 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, struct reqctx *x, 
 static enum MHD_Result route_languages(struct MHD_Connection *c, struct reqctx *x)
 {
 	cJSON *a = cJSON_CreateArray();
-	for (int i = 0; i < M.cfg.nlangs; i++) {
-		const struct lang *g = &M.cfg.langs[i];
+	for (int i = 0; i < m->cfg.nlangs; i++) {
+		const struct lang *g = &m->cfg.langs[i];
 		const char *ver = g->version;
-		for (int k = 0; k < M.npools; k++)
-			if (!strcmp(M.pools[k].lang, g->id) && M.pools[k].version[0])
-				ver = M.pools[k].version;
+		for (int k = 0; k < m->npools; k++)
+			if (!strcmp(m->pools[k].lang, g->id) && m->pools[k].version[0])
+				ver = m->pools[k].version;
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "id", g->id);
 		cJSON_AddStringToObject(o, "name", g->name);
@@ -145,16 +160,23 @@ static enum MHD_Result route_languages(struct MHD_Connection *c, struct reqctx *
 
 static enum MHD_Result route_health(struct MHD_Connection *c, struct reqctx *x)
 {
-	cJSON *o = sched_health();
-	return respond_json(c, x, M.engine_ok ? 200 : 503, o);
+	return respond_json(c, x, health_http_status(m), health_render(m));
 }
 
 static enum MHD_Result route_metrics(struct MHD_Connection *c, struct reqctx *x)
 {
 	metrics_request(x->path, 200); /* counted before rendering, so a scrape sees itself */
-	char *text = metrics_render();
+	char *text = metrics_render(m);
 	access_log(x, 200);
-	return respond_as(c, NULL, 200, text, "text/plain; version=0.0.4; charset=utf-8", NULL, NULL);
+	return respond_as(c, NULL, 200, text, "text/plain; version=0.0.4; charset=utf-8", NULL,
+			  NULL);
+}
+
+/* The job's completion callback: its connection resumes, and on_request sends the answer. */
+static void job_done(struct job *j, void *conn)
+{
+	(void)j;
+	MHD_resume_connection(conn);
 }
 
 static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
@@ -163,15 +185,17 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 	cJSON *spec;
 	if (x->too_big) {
 		char msg[96];
-		snprintf(msg, sizeof(msg), "the request body is larger than the limit of %d KiB", M.cfg.body_kb);
+		snprintf(msg, sizeof(msg), "the request body is larger than the limit of %d KiB",
+			 m->cfg.body_kb);
 		return respond(c, x, 413, json_error(msg, NULL), NULL);
 	}
-	if (request_parse(x->body.data ? x->body.data : "", x->body.len, &M.cfg, &spec, &e) < 0)
+	if (request_parse(x->body.data ? x->body.data : "", x->body.len, &m->cfg, &spec, &e) < 0)
 		return respond(c, x, e.http, request_error_json(&e), NULL);
-	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
+	const char *lang =
+		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
 	int http = 0;
 	char *body = NULL;
-	struct job *j = jobs_submit(spec, lang, c, &http, &body);
+	struct job *j = sched_submit(spec, lang, job_done, c, &http, &body);
 	if (!j) {
 		cJSON_Delete(spec);
 		return respond(c, x, http, body, NULL);
@@ -196,13 +220,17 @@ static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, e
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	if (!key && auth && !strncasecmp(auth, "Bearer ", 7))
 		key = auth + 7;
-	if (!admit_key_ok(&M.cfg, key)) {
-		*rc = respond_as(c, x, 401, json_error("a valid API key is required (Authorization: Bearer KEY or X-API-Key)",
-						       "Authorization"), "application/json", "WWW-Authenticate", "Bearer");
+	if (!admit_key_ok(&m->cfg, key)) {
+		*rc = respond_as(c, x, 401,
+				 json_error("a valid API key is required (Authorization: Bearer "
+					    "KEY or X-API-Key)",
+					    "Authorization"),
+				 "application/json", "WWW-Authenticate", "Bearer");
 		return 1;
 	}
 	struct admit_verdict v;
-	admit_check(&M.cfg, x->client, executes, M.running + M.queued, (double)clock_ms() / 1000.0, &v);
+	admit_check(&m->cfg, x->client, executes, m->running + m->queue.len,
+		    (double)clock_ms() / 1000.0, &v);
 	if (!v.http)
 		return 0;
 	char ra[24];
@@ -212,7 +240,8 @@ static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, e
 	return 1;
 }
 
-static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method, struct reqctx *x)
+static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method,
+			     struct reqctx *x)
 {
 	if (strstr(url, "%00")) { /* left encoded by unescape_url() */
 		char msg[200];
@@ -226,12 +255,14 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 		return respond(c, x, 204, strdup(""), NULL);
 	if (path_is(url, "/health", "/api/v1/health")) {
 		if (!get)
-			return respond(c, x, 405, json_error("use GET for /health", NULL), "GET, HEAD");
+			return respond(c, x, 405, json_error("use GET for /health", NULL),
+				       "GET, HEAD");
 		return route_health(c, x);
 	}
 	if (!strcmp(url, "/metrics")) {
 		if (!get)
-			return respond(c, x, 405, json_error("use GET for /metrics", NULL), "GET, HEAD");
+			return respond(c, x, 405, json_error("use GET for /metrics", NULL),
+				       "GET, HEAD");
 		return route_metrics(c, x);
 	}
 	enum MHD_Result rc;
@@ -239,30 +270,36 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 		return rc;
 	if (exec) {
 		if (!post)
-			return respond(c, x, 405, json_error("use POST for /execute", NULL), "POST");
+			return respond(c, x, 405, json_error("use POST for /execute", NULL),
+				       "POST");
 		return route_execute(c, x);
 	}
 	if (path_is(url, "/languages", "/api/v1/languages")) {
 		if (!get)
-			return respond(c, x, 405, json_error("use GET for /languages", NULL), "GET, HEAD");
+			return respond(c, x, 405, json_error("use GET for /languages", NULL),
+				       "GET, HEAD");
 		return route_languages(c, x);
 	}
 	char msg[200];
-	snprintf(msg, sizeof(msg), "no such endpoint: %.100s (see POST /execute, GET /languages, GET /health)", url);
+	snprintf(msg, sizeof(msg),
+		 "no such endpoint: %.100s (see POST /execute, GET /languages, GET /health)", url);
 	return respond(c, x, 404, json_error(msg, NULL), NULL);
 }
 
 static void client_ip(struct MHD_Connection *c, char *out, size_t n)
 {
-	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(out, n, "?");
 	if (!i || !i->client_addr)
 		return;
 	const struct sockaddr *sa = i->client_addr;
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)n);
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)n);
 }
 
 struct head_count {
@@ -270,7 +307,8 @@ struct head_count {
 	const char *cl_first;
 };
 
-static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
 {
 	struct head_count *h = cls;
 	(void)kind;
@@ -289,7 +327,8 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 /* Refusals decided on the head alone, answered 400 with the connection closed: ambiguous body
  * framing, which a proxy in front may read otherwise (request smuggling; RFC 9112 6.1, 6.3), and
  * a Host missing from HTTP/1.1 or given twice (RFC 9112 3.2). Returns 1 when it answered. */
-static int refuse_head(struct MHD_Connection *c, struct reqctx *x, const char *version, enum MHD_Result *rc)
+static int refuse_head(struct MHD_Connection *c, struct reqctx *x, const char *version,
+		       enum MHD_Result *rc)
 {
 	struct head_count h = { 0 };
 	const char *msg = NULL, *field = NULL;
@@ -301,25 +340,28 @@ static int refuse_head(struct MHD_Connection *c, struct reqctx *x, const char *v
 		msg = "the request has both Content-Length and Transfer-Encoding";
 		field = "Transfer-Encoding";
 	} else if (h.host > 1 || (!h.host && (!version || strcmp(version, MHD_HTTP_VERSION_1_0)))) {
-		msg = h.host ? "the request has more than one Host header" : "a Host header is required (HTTP/1.1)";
+		msg = h.host ? "the request has more than one Host header"
+			     : "a Host header is required (HTTP/1.1)";
 		field = "Host";
 	}
 	if (!msg)
 		return 0;
 	x->responded = 1;
-	*rc = respond_as(c, x, 400, json_error(msg, field), "application/json", "Connection", "close");
+	*rc = respond_as(c, x, 400, json_error(msg, field), "application/json", "Connection",
+			 "close");
 	return 1;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-				  const char *version, const char *data, size_t *size, void **ctxp)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *data,
+				  size_t *size, void **ctxp)
 {
 	(void)cls;
 	struct reqctx *x = *ctxp;
 	if (!x) {
 		if (!(x = calloc(1, sizeof(*x))))
 			return MHD_NO;
-		buf_init(&x->body, (size_t)M.cfg.body_kb * 1024);
+		buf_init(&x->body, (size_t)m->cfg.body_kb * 1024);
 		*ctxp = x;
 		x->t0 = clock_ms();
 		snprintf(x->method, sizeof(x->method), "%s", method);
@@ -352,7 +394,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		suspend_unlink(x);
 		x->t_start = j->t_start;
 		enum MHD_Result rc = respond(c, x, j->http, j->body, NULL);
-		free(j);
+		j->body = NULL; /* the response owns it */
+		jobs_free(j);
 		return rc;
 	}
 	if (x->responded)
@@ -362,7 +405,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return route(c, url, method, x);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
+			 enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
 	(void)c;
@@ -372,12 +416,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp, enum 
 		return;
 	if (x->job) {
 		suspend_unlink(x);
-		if (x->job->done) {
-			free(x->job->body);
-			free(x->job);
-		} else {
-			x->job->conn = NULL; /* the result will be dropped */
-		}
+		if (x->job->done)
+			jobs_free(x->job);
+		else
+			jobs_detach(x->job); /* the result will be dropped */
 	}
 	buf_free(&x->body);
 	free(x);
@@ -407,32 +449,32 @@ static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s)
 	return MHD_http_unescape(s);
 }
 
-int http_start(void)
+int http_start(struct master *state)
 {
+	m = state;
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)M.cfg.port);
-	if (inet_pton(AF_INET, M.cfg.address, &sa.sin_addr) != 1) {
-		log_errorx("server.address \"%s\" is not an IPv4 address", M.cfg.address);
+	sa.sin_port = htons((uint16_t)m->cfg.port);
+	if (inet_pton(AF_INET, m->cfg.address, &sa.sin_addr) != 1) {
+		log_errorx("server.address \"%s\" is not an IPv4 address", m->cfg.address);
 		return -1;
 	}
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-	daemon_ = MHD_start_daemon(flags, (uint16_t)M.cfg.port, NULL, NULL, on_request, NULL,
-				   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-				   MHD_OPTION_SOCK_ADDR, &sa,
-				   MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-				   MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
-				   MHD_OPTION_CONNECTION_LIMIT, (unsigned)M.cfg.max_connections,
-				   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)M.cfg.connection_timeout_s,
-				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-				   MHD_OPTION_END);
+	daemon_ = MHD_start_daemon(
+		flags, (uint16_t)m->cfg.port, NULL, NULL, on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
+		unescape_url, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)m->cfg.max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)m->cfg.connection_timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
 	if (!daemon_) {
-		log_errorx("cannot listen on %s:%d", M.cfg.address, M.cfg.port);
+		log_errorx("cannot listen on %s:%d", m->cfg.address, m->cfg.port);
 		return -1;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
-	log_info("listening on http://%s:%u", M.cfg.address, info ? info->port : (unsigned)M.cfg.port);
+	log_info("listening on http://%s:%u", m->cfg.address,
+		 info ? info->port : (unsigned)m->cfg.port);
 	return 0;
 }
 
@@ -454,7 +496,8 @@ void http_stop(void)
 
 int http_poll_fd(void)
 {
-	const union MHD_DaemonInfo *i = daemon_ ? MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	const union MHD_DaemonInfo *i =
+		daemon_ ? MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	return i ? i->epoll_fd : -1;
 }
 
@@ -491,15 +534,17 @@ void http_sweep_gone(void)
 			p[n] = (struct pollfd){ .fd = x->fd, .events = POLLRDHUP };
 			who[n++] = x;
 		}
-		if (n == 0 || poll(p, n, 0) <= 0)
+		if (n == 0)
+			continue;
+		int r = poll(p, n, 0);
+		if (r < 0 && errno != EINTR)
+			log_warn("poll on suspended connections");
+		if (r <= 0)
 			continue;
 		for (nfds_t i = 0; i < n; i++)
 			if (p[i].revents & (POLLRDHUP | POLLHUP | POLLERR))
-				jobs_cancel(who[i]->job); /* may resume and so unlink who[i]: x is already past it */
+				sched_cancel(who[i]->job); /* may resume and so unlink who[i]: x is
+							      already past it */
 	}
 }
 
-void http_resume(struct job *j)
-{
-	MHD_resume_connection(j->conn);
-}

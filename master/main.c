@@ -1,11 +1,12 @@
 /*
- * main.c - the executioner binary: command line, config, the master's single poll loop (HTTP,
- * worker sockets, signals, timers), SIGHUP reload and the graceful stop (drain in-flight jobs,
- * remove this instance's containers, stop workers, exit 0).
+ * main.c - the executioner binary: command line, config, the master's state (struct master, owned
+ * here), its single poll loop (HTTP, worker sockets, signals, timers), SIGHUP reload and the
+ * graceful stop (drain in-flight jobs, remove this instance's containers, stop workers, exit 0).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,13 +15,25 @@
 #include <unistd.h>
 
 #include "admit.h"
+#include "clock.h"
+#include "http.h"
+#include "jobs.h"
 #include "log.h"
 #include "master.h"
 #include "owner.h"
+#include "procs.h"
+#include "scheduler.h"
 #include "version.h"
 
 #define DRAIN_MS 30000
 #define CLEANUP_MS 20000
+#define MAX_WORKERS 256 /* poll slots for worker sockets */
+
+/* The master's state: owned here, handed to the modules at init (sched_init, http_start). */
+static struct master M;
+/* Set by the signal handler; the loop acts on them. */
+static volatile sig_atomic_t sig_term, sig_hup, sig_chld;
+static int sigpipe_fds[2] = { -1, -1 }; /* the handler's wake-up for poll() */
 
 static const char *conf_path = "executioner.conf";
 static int flag_port = -1, flag_workers = -1;
@@ -44,9 +57,9 @@ static void usage(FILE *f)
 /* Loads the config file with env and flag overrides; 0 or -1 with the error printed. */
 static int load_config(struct config *c)
 {
-	char err[600];
-	if (config_load(conf_path, c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
+	struct config_error e;
+	if (config_load(conf_path, c, &e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
 		return -1;
 	}
 	if (flag_port >= 0)
@@ -62,11 +75,13 @@ static int load_config(struct config *c)
  * must get the same), so the one just re-read is dropped, with a warning if it differs. */
 static void keep_seccomp(struct config *c)
 {
-	int same = !strcmp(c->seccomp_profile, M.cfg.seccomp_profile) && !c->seccomp == !M.cfg.seccomp &&
+	int same = !strcmp(c->seccomp_profile, M.cfg.seccomp_profile) &&
+		   !c->seccomp == !M.cfg.seccomp &&
 		   (!c->seccomp || !strcmp(c->seccomp, M.cfg.seccomp));
 	if (!same)
-		log_warnx("SIGHUP: docker.seccomp_profile (\"%s\" -> \"%s\") or its file changed; containers keep the "
-			 "profile read at start until a restart", M.cfg.seccomp_profile, c->seccomp_profile);
+		log_warnx("SIGHUP: docker.seccomp_profile (\"%s\" -> \"%s\") or its file changed; "
+			  "containers keep the profile read at start until a restart",
+			  M.cfg.seccomp_profile, c->seccomp_profile);
 	free(c->seccomp);
 	c->seccomp = M.cfg.seccomp;
 	M.cfg.seccomp = NULL; /* now owned by c, which replaces M.cfg */
@@ -77,10 +92,10 @@ static void keep_seccomp(struct config *c)
 static void reload(void)
 {
 	struct config c;
-	M.sig_hup = 0;
-	char err[600];
-	if (config_load(conf_path, &c, err, sizeof(err)) < 0) {
-		log_errorx("SIGHUP: keeping the old config; the new one is refused: %s", err);
+	sig_hup = 0;
+	struct config_error e;
+	if (config_load(conf_path, &c, &e) < 0) {
+		log_errorx("SIGHUP: keeping the old config; the new one is refused: %s", e.msg);
 		return;
 	}
 	c.port = M.cfg.port; /* the listener and the worker count stay as started */
@@ -101,38 +116,32 @@ static void reload(void)
 
 static void begin_stop(void)
 {
-	M.stopping = 1;
+	M.stopping = STOP_DRAIN;
 	M.stop_deadline = clock_ms() + DRAIN_MS;
 	log_info("stopping: no new requests; waiting for %d running jobs", M.running);
 	http_stop_accepting();
-	jobs_drop_queue(503, "the service is shutting down");
+	jobs_drop_queue(&M.queue, 503, "the service is shutting down");
 }
 
-/* Advances the stop sequence; returns 1 when the loop may end. */
-static int slots_busy(void)
-{
-	int n = 0;
-	for (int i = 0; i < M.nslots; i++)
-		n += M.slots[i].state == SLOT_BUSY;
-	return n;
-}
-
+/* Advances the stop sequence (drain the jobs, then remove this instance's containers); returns
+ * 1 when the loop may end. */
 static int stop_step(void)
 {
 	/* wait for jobs and for fills in flight, so the cleanup's listing sees every container */
-	if (M.stopping == 1 && ((M.running == 0 && slots_busy() == 0) || clock_ms() > M.stop_deadline)) {
+	if (M.stopping == STOP_DRAIN &&
+	    ((M.running == 0 && sched_busy() == 0) || clock_ms() > M.stop_deadline)) {
 		if (M.running > 0) {
-			log_warnx("stopping: %d jobs did not end within %d s; answering them and killing their workers",
-				 M.running, DRAIN_MS / 1000);
-			jobs_abort_running("the service stopped before the job ended");
+			log_warnx("stopping: %d jobs did not end within %d s; answering them and "
+				  "killing their workers", M.running, DRAIN_MS / 1000);
+			sched_abort_running("the service stopped before the job ended");
 		}
-		M.stopping = 2;
+		M.stopping = STOP_CLEANUP;
 		M.cleanup_done = 0;
 		M.cleanup_pending = 1;
 		M.stop_deadline = clock_ms() + CLEANUP_MS;
 		log_info("stopping: removing this instance's containers");
 	}
-	if (M.stopping == 2 && (M.cleanup_done || clock_ms() > M.stop_deadline)) {
+	if (M.stopping == STOP_CLEANUP && (M.cleanup_done || clock_ms() > M.stop_deadline)) {
 		if (!M.cleanup_done)
 			log_warnx("stopping: container cleanup did not finish in time");
 		return 1;
@@ -140,70 +149,103 @@ static int stop_step(void)
 	return 0;
 }
 
+/* Signal handlers only set flags and poke the self-pipe. */
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGTERM || sig == SIGINT)
+		sig_term = 1;
+	else if (sig == SIGHUP)
+		sig_hup = 1;
+	else if (sig == SIGCHLD)
+		sig_chld = 1;
+	if (sigpipe_fds[1] >= 0) {
+		ssize_t w = write(sigpipe_fds[1], "", 1);
+		(void)w;
+	}
+	errno = saved;
+}
+
+static void signals_install(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			fatal("sigaction %d", sigs[i]);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal SIGPIPE");
+}
+
 static void drain_sigpipe(void)
 {
 	char b[64];
-	while (read(M.sigpipe[0], b, sizeof(b)) > 0)
+	while (read(sigpipe_fds[0], b, sizeof(b)) > 0)
 		;
 }
 
 static void loop_once(void)
 {
-	struct pollfd pfd[2 + 256];
+	struct pollfd pfd[2 + MAX_WORKERS];
 	int n = 0;
-	pfd[n++] = (struct pollfd){ .fd = M.sigpipe[0], .events = POLLIN };
+	pfd[n++] = (struct pollfd){ .fd = sigpipe_fds[0], .events = POLLIN };
 	int hfd = http_poll_fd();
 	if (hfd >= 0)
 		pfd[n++] = (struct pollfd){ .fd = hfd, .events = POLLIN };
-	int first_slot = n;
-	for (int i = 0; i < M.nslots; i++) {
-		struct slot *s = &M.slots[i];
-		short ev = 0;
-		if (s->state != SLOT_DEAD && s->fd >= 0)
-			ev = POLLIN | (s->out.len ? POLLOUT : 0);
-		pfd[n++] = (struct pollfd){ .fd = ev ? s->fd : -1, .events = ev };
-	}
+	int first_worker = n;
+	int nworkers = procs_poll_fds(pfd + n, MAX_WORKERS);
+	n += nworkers;
 	int timeout = http_timeout_ms();
 	if (timeout < 0 || timeout > 250)
 		timeout = 250;
 	int r = poll(pfd, (nfds_t)n, timeout);
 	if (r < 0 && errno != EINTR)
-		fatalx("poll: %s", strerror(errno));
+		fatal("poll");
 	if (r > 0 && (pfd[0].revents & POLLIN))
 		drain_sigpipe();
-	for (int i = 0; r > 0 && i < M.nslots; i++)
-		if (pfd[first_slot + i].revents && M.slots[i].state != SLOT_DEAD)
-			procs_io(&M.slots[i], pfd[first_slot + i].revents);
+	if (r > 0)
+		procs_poll_done(pfd + first_worker, nworkers);
+	http_run();
+}
+
+static void serve_turn(void)
+{
+	if (sig_chld) {
+		sig_chld = 0;
+		procs_reap(M.stopping != STOP_NONE);
+	}
+	if (sig_hup && M.stopping == STOP_NONE)
+		reload();
+	if (sig_term && M.stopping == STOP_NONE)
+		begin_stop();
+	procs_respawn_due();
+	sched_timers();
+	http_sweep_gone();
+	sched_kick();
 	http_run();
 }
 
 static int serve(void)
 {
-	if (pipe2(M.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		fatalx("pipe: %s", strerror(errno));
-	procs_signals_install();
+	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		fatal("pipe");
+	signals_install();
 	if (owner_claim(M.cfg.state_dir, M.cfg.instance, M.owner) < 0)
 		return 1;
 	log_info("owner id %s (lock in %s)", M.owner, M.cfg.state_dir);
-	if (sched_init() < 0 || procs_start() < 0)
+	if (sched_init(&M) < 0 || procs_start(M.cfg.workers, &M.cfg, &sched_procs_cb) < 0)
 		return 1;
-	if (http_start() < 0) {
+	if (http_start(&M) < 0) {
 		procs_stop_all(2000);
 		return 1;
 	}
 	for (;;) {
-		if (M.sig_chld)
-			procs_reap();
-		if (M.sig_hup && !M.stopping)
-			reload();
-		if (M.sig_term && !M.stopping)
-			begin_stop();
-		procs_respawn_due();
-		sched_timers();
-		http_sweep_gone();
-		sched_kick();
-		http_run();
-		if (M.stopping && stop_step())
+		serve_turn();
+		if (M.stopping != STOP_NONE && stop_step())
 			break;
 		loop_once();
 	}
@@ -228,10 +270,15 @@ int main(int argc, char **argv)
 {
 	enum { O_PORT = 256, O_WORKERS, O_CHECK, O_LIST, O_LEVEL };
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "port", required_argument, NULL, O_PORT },
-		{ "workers", required_argument, NULL, O_WORKERS }, { "check-config", no_argument, NULL, O_CHECK },
-		{ "list-images", no_argument, NULL, O_LIST }, { "log-level", required_argument, NULL, O_LEVEL },
-		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' },
+		{ "port", required_argument, NULL, O_PORT },
+		{ "workers", required_argument, NULL, O_WORKERS },
+		{ "check-config", no_argument, NULL, O_CHECK },
+		{ "list-images", no_argument, NULL, O_LIST },
+		{ "log-level", required_argument, NULL, O_LEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int check = 0, list = 0, o;
 	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
@@ -268,7 +315,7 @@ int main(int argc, char **argv)
 	if (list)
 		return list_images();
 	log_init(log_level_parse(M.cfg.log_level), !strcmp(M.cfg.log_format, "json"), "master");
-	log_info("executioner %s starting: %d languages, %d workers, config %s", EXECUTIONER_VERSION, M.cfg.nlangs,
-		 M.cfg.workers, conf_path);
+	log_info("executioner %s starting: %d languages, %d workers, config %s",
+		 EXECUTIONER_VERSION, M.cfg.nlangs, M.cfg.workers, conf_path);
 	return serve();
 }

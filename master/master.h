@@ -1,31 +1,32 @@
 /*
- * master.h - state shared by the master's modules: worker slots (procs.c), jobs, the queue and
- * the per-language pool inventory (sched.c), and the HTTP front (http.c). The master is one
- * thread with one poll loop (main.c); it never calls the Docker engine itself.
+ * master.h - the master's state and the types its modules share: jobs and their queue
+ * (jobs.c), worker slots as the scheduler sees them (sched.c), per-language pools (pool.c).
+ * One instance, owned by main.c and handed to each module at init: no module owns it.
  */
 #ifndef EXECUTIONER_MASTER_H
 #define EXECUTIONER_MASTER_H
 
-#include <signal.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
-#include "buf.h"
-#include "clock.h"
 #include "config.h"
 
-struct MHD_Connection;
+/* The graceful stop, in order: running (no stop), draining jobs, removing containers. */
+enum stop_phase { STOP_NONE = 0, STOP_DRAIN, STOP_CLEANUP };
 
 enum slot_state { SLOT_DEAD = 0, SLOT_IDLE, SLOT_BUSY };
 enum task { TASK_NONE = 0, TASK_JOB, TASK_FILL, TASK_REMOVE, TASK_CLEANUP, TASK_PING, TASK_PAUSE };
 
+struct job;
+/* Called once, when the job is answered; the job then belongs to the callback's owner, who
+ * frees it with jobs_free() (once it has sent the answer). */
+typedef void (*job_done_fn)(struct job *j, void *arg);
+
 struct job {
 	uint32_t id;
-	struct MHD_Connection *conn; /* NULL once the client is gone */
 	char lang[CONF_ID_MAX];
-	cJSON *spec;                 /* normalized request; owned until dispatched */
+	cJSON *spec;                 /* normalized request; owned until the job ends */
 	long t_admit, t_start;       /* monotonic ms */
 	int http;                    /* answer, once done */
 	char *body;
@@ -33,21 +34,28 @@ struct job {
 	int cancelled;               /* the client went away: dropped, or MSG_CANCEL sent */
 	int retries;                 /* times it went back to the queue (its container was gone) */
 	long deadline;               /* running: the master ends it (and its worker) at this time */
+	job_done_fn on_done;         /* NULL once its client is gone: freed when it ends */
+	void *done_arg;
 	struct job *next;            /* queue link */
 };
 
+/* The bounded FIFO of admitted jobs waiting for a worker and a container. */
+struct queue {
+	struct job *head, *tail;
+	int len;
+	uint32_t next_id;
+};
+
+/* A worker as the scheduler sees it; the process itself (pid, socket) is procs.c's. */
 struct slot {
-	pid_t pid;
-	int fd;
-	uint32_t gen;
+	int index;                   /* the worker's number in procs.c */
 	enum slot_state state;
 	enum task task;
-	struct job *job;             /* TASK_JOB */
+	struct job *job;             /* TASK_JOB, until the job leaves the slot */
 	char container[72];          /* the container the task holds, if any */
-	char lang[CONF_ID_MAX];      /* TASK_FILL */
-	struct buf in, out;          /* unparsed input, unsent output */
+	char lang[CONF_ID_MAX];      /* TASK_FILL: the language being filled */
+	int fill_open;               /* TASK_FILL: still counted in that pool's filling */
 	long since;                  /* when the task started */
-	long respawn_at;             /* SLOT_DEAD: when to fork again */
 };
 
 struct ready_ct {
@@ -72,14 +80,13 @@ struct pool {
 
 struct master {
 	struct config cfg;
-	char owner[17];              /* this run's owner id (owner.h): the label on its containers */
+	char owner[17];              /* this run's owner id (owner.h): labels its containers */
 	struct slot *slots;
 	int nslots;
 	struct pool *pools;
 	int npools;
-	struct job *queue_head, *queue_tail;
-	int queued, running;
-	uint32_t next_job_id;
+	struct queue queue;
+	int running;                 /* jobs on a worker */
 	char **chores;               /* container ids to remove */
 	int nchores, chores_cap;
 	int cleanup_pending, cleanup_done;
@@ -88,67 +95,8 @@ struct master {
 	char engine_error[256];
 	long next_ping;
 	long next_cleanup; /* the periodic container cleanup and orphan scan */
-	volatile sig_atomic_t sig_term, sig_hup, sig_chld;
-	int stopping;
+	enum stop_phase stopping;
 	long stop_deadline;
-	int sigpipe[2];
 };
-
-extern struct master M;
-
-
-/* procs.c: worker processes */
-int procs_start(void);
-void procs_reap(void);
-void procs_respawn_due(void);
-void procs_kill(struct slot *s);
-int procs_send(struct slot *s, uint16_t type, uint32_t id, const char *json);
-void procs_io(struct slot *s, short revents);
-void procs_stop_all(int grace_ms);
-void procs_signals_install(void);
-
-/* pool.c: per-language inventory of ready containers, and containers to remove */
-struct pool *pool_find(const char *lang);
-struct pool *pool_add(const char *lang);
-void pool_push(struct pool *p, const char *id, int paused, int waiting);
-void pool_drain(struct pool *p);
-int pool_available(const struct pool *p);
-int pool_take(struct pool *p, char id[72], int *paused);
-struct ready_ct *pool_pause_due(long now, long idle_ms);
-void pool_pause_done(const char *id, int ok);
-void pool_discard(const char *id);
-void pool_free_all(void);
-
-/* jobs.c: admission into the queue and every way a job ends */
-struct job *jobs_submit(cJSON *spec, const char *lang, struct MHD_Connection *conn, int *http, char **body);
-void jobs_unlink(struct job *prev, struct job *j);
-void jobs_requeue(struct job *j); /* back to the head of the queue */
-void jobs_finish(struct job *j, int http, char *body);
-long jobs_deadline_ms(const cJSON *spec, const struct config *c); /* dispatch to forced end */
-void jobs_expire(void);          /* queue timeouts and running jobs past their deadline */
-void jobs_cancel(struct job *j); /* the client is gone: drop it, or tell its worker */
-void jobs_drop_queue(int http, const char *msg);
-void jobs_abort_running(const char *msg);
-
-/* sched.c: scheduling of workers */
-int sched_init(void);
-void sched_reconfigure(void);
-void sched_kick(void);
-void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, const char *payload, size_t len);
-void sched_slot_died(struct slot *s);
-void sched_timers(void);
-int sched_pools_full(void);
-cJSON *sched_health(void);
-void sched_free(void);
-
-/* http.c: the REST front */
-int http_start(void);
-void http_stop_accepting(void);
-void http_stop(void);
-int http_poll_fd(void);
-int http_timeout_ms(void);
-void http_run(void);
-void http_resume(struct job *j);
-void http_sweep_gone(void);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * metrics.c - Prometheus metrics (see metrics.h). Label sets are few (endpoints x codes,
- * languages x statuses), so each family is a small array searched linearly; gauges are read
- * from the master's state at render time.
+ * languages x statuses), so each family is a small array searched linearly; the gauges are
+ * read at render time from the state handed to metrics_render (this file holds no pointer to it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +25,12 @@ struct family {
 	int n;
 };
 
-static struct family f_requests = { "executioner_requests_total", "HTTP requests by endpoint and status code", NULL, 0 };
-static struct family f_exec = { "executioner_executions_total", "Executions by language and status", NULL, 0 };
-static struct family f_limited = { "executioner_rate_limited_total", "Requests refused by admission control (429)", NULL, 0 };
+static struct family f_requests = {"executioner_requests_total",
+				   "HTTP requests by endpoint and status code", NULL, 0};
+static struct family f_exec = {"executioner_executions_total", "Executions by language and status",
+			       NULL, 0};
+static struct family f_limited = {"executioner_rate_limited_total",
+				  "Requests refused by admission control (429)", NULL, 0};
 static double created, removed, create_failures, restarts;
 
 static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
@@ -76,8 +79,9 @@ static void label_value(char *out, size_t n, const char *v)
 
 static const char *endpoint_of(const char *path)
 {
-	static const char *const known[] = { "/execute", "/api/v1/execute", "/languages", "/api/v1/languages",
-					     "/health", "/api/v1/health", "/metrics", NULL };
+	static const char *const known[] = {
+		"/execute", "/api/v1/execute", "/languages", "/api/v1/languages",
+		"/health",  "/api/v1/health",  "/metrics",   NULL};
 	for (int i = 0; known[i]; i++)
 		if (!strcmp(path, known[i]))
 			return known[i];
@@ -164,7 +168,8 @@ static void render_family(struct buf *b, const struct family *f)
 		buf_printf(b, "%s{%s} %.17g\n", f->name, f->s[i].labels, f->s[i].v);
 }
 
-static void render_scalar(struct buf *b, const char *name, const char *type, const char *help, double v)
+static void render_scalar(struct buf *b, const char *name, const char *type, const char *help,
+			  double v)
 {
 	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
 }
@@ -172,52 +177,66 @@ static void render_scalar(struct buf *b, const char *name, const char *type, con
 static void render_histos(struct buf *b)
 {
 	const char *n = "executioner_execution_duration_seconds";
-	buf_printf(b, "# HELP %s Execution time by language and phase (queue, compile, run, total)\n# TYPE %s histogram\n", n, n);
+	buf_printf(b, "# HELP %s Execution time by language and phase"
+		   " (queue, compile, run, total)\n# TYPE %s histogram\n", n, n);
 	for (int i = 0; i < nhistos; i++) {
 		const struct histo *h = &histos[i];
 		const char *ph = phase_names[h->ph];
 		for (size_t k = 0; k < NBUCKETS; k++)
-			buf_printf(b, "%s_bucket{language=\"%s\",phase=\"%s\",le=\"%g\"} %.17g\n", n, h->lang, ph, buckets[k], h->count[k]);
-		buf_printf(b, "%s_bucket{language=\"%s\",phase=\"%s\",le=\"+Inf\"} %.17g\n", n, h->lang, ph, h->n);
-		buf_printf(b, "%s_sum{language=\"%s\",phase=\"%s\"} %.17g\n", n, h->lang, ph, h->sum);
-		buf_printf(b, "%s_count{language=\"%s\",phase=\"%s\"} %.17g\n", n, h->lang, ph, h->n);
+			buf_printf(b, "%s_bucket{language=\"%s\",phase=\"%s\",le=\"%g\"} %.17g\n",
+				   n, h->lang, ph, buckets[k], h->count[k]);
+		buf_printf(b, "%s_bucket{language=\"%s\",phase=\"%s\",le=\"+Inf\"} %.17g\n", n,
+			   h->lang, ph, h->n);
+		buf_printf(b, "%s_sum{language=\"%s\",phase=\"%s\"} %.17g\n", n, h->lang, ph,
+			   h->sum);
+		buf_printf(b, "%s_count{language=\"%s\",phase=\"%s\"} %.17g\n", n, h->lang, ph,
+			   h->n);
 	}
 }
 
-static void render_state(struct buf *b)
+static void render_state(struct buf *b, const struct master *m)
 {
 	int busy = 0, alive = 0;
-	for (int i = 0; i < M.nslots; i++) {
-		alive += M.slots[i].state != SLOT_DEAD;
-		busy += M.slots[i].state == SLOT_BUSY;
+	for (int i = 0; i < m->nslots; i++) {
+		alive += m->slots[i].state != SLOT_DEAD;
+		busy += m->slots[i].state == SLOT_BUSY;
 	}
-	render_scalar(b, "executioner_queue_depth", "gauge", "Jobs waiting for a worker or a container", M.queued);
-	render_scalar(b, "executioner_executions_running", "gauge", "Jobs being executed", M.running);
+	render_scalar(b, "executioner_queue_depth", "gauge",
+		      "Jobs waiting for a worker or a container", m->queue.len);
+	render_scalar(b, "executioner_executions_running", "gauge", "Jobs being executed",
+		      m->running);
 	render_scalar(b, "executioner_workers_busy", "gauge", "Workers doing a task", busy);
 	render_scalar(b, "executioner_workers_alive", "gauge", "Worker processes alive", alive);
-	buf_printf(b, "# HELP executioner_pool_ready Paused containers ready per language\n"
-		      "# TYPE executioner_pool_ready gauge\n");
-	for (int i = 0; i < M.npools; i++)
-		if (!M.pools[i].removed)
-			buf_printf(b, "executioner_pool_ready{language=\"%s\"} %d\n", M.pools[i].lang, M.pools[i].nready);
-	render_scalar(b, "executioner_engine_up", "gauge", "1 when the Docker engine answers", M.engine_ok);
+	buf_printf(b,
+		   "# HELP executioner_pool_ready Containers ready per language (paused or not)\n"
+		   "# TYPE executioner_pool_ready gauge\n");
+	for (int i = 0; i < m->npools; i++)
+		if (!m->pools[i].removed)
+			buf_printf(b, "executioner_pool_ready{language=\"%s\"} %d\n",
+				   m->pools[i].lang, m->pools[i].nready);
+	render_scalar(b, "executioner_engine_up", "gauge", "1 when the Docker engine answers",
+		      m->engine_ok);
 }
 
-char *metrics_render(void)
+char *metrics_render(const struct master *m)
 {
 	struct buf b;
 	buf_init(&b, 16u << 20);
 	render_family(&b, &f_requests);
 	render_family(&b, &f_exec);
 	render_histos(&b);
-	render_state(&b);
-	render_scalar(&b, "executioner_containers_created_total", "counter", "Pool containers created", created);
-	render_scalar(&b, "executioner_containers_removed_total", "counter", "Containers removed", removed);
-	render_scalar(&b, "executioner_container_create_failures_total", "counter", "Failed container creations",
-		      create_failures);
+	render_state(&b, m);
+	render_scalar(&b, "executioner_containers_created_total", "counter",
+		      "Pool containers created", created);
+	render_scalar(&b, "executioner_containers_removed_total", "counter", "Containers removed",
+		      removed);
+	render_scalar(&b, "executioner_container_create_failures_total", "counter",
+		      "Failed container creations", create_failures);
 	render_family(&b, &f_limited);
-	render_scalar(&b, "executioner_worker_restarts_total", "counter", "Workers respawned after dying", restarts);
-	buf_printf(&b, "# HELP executioner_build_info Build information\n# TYPE executioner_build_info gauge\n"
-		       "executioner_build_info{version=\"%s\"} 1\n", EXECUTIONER_VERSION);
+	render_scalar(&b, "executioner_worker_restarts_total", "counter",
+		      "Workers respawned after dying", restarts);
+	buf_printf(&b, "# HELP executioner_build_info Build information\n"
+		   "# TYPE executioner_build_info gauge\n"
+		   "executioner_build_info{version=\"%s\"} 1\n", EXECUTIONER_VERSION);
 	return buf_steal(&b);
 }

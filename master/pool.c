@@ -7,59 +7,61 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
-#include "master.h"
+#include "pool.h"
 
-struct pool *pool_find(const char *lang)
+struct pool *pool_find(const struct master *m, const char *lang)
 {
-	for (int i = 0; i < M.npools; i++)
-		if (!strcmp(M.pools[i].lang, lang))
-			return &M.pools[i];
+	for (int i = 0; i < m->npools; i++)
+		if (!strcmp(m->pools[i].lang, lang))
+			return &m->pools[i];
 	return NULL;
 }
 
-struct pool *pool_add(const char *lang)
+struct pool *pool_add(struct master *m, const char *lang)
 {
-	struct pool *p = realloc(M.pools, sizeof(*p) * (size_t)(M.npools + 1));
+	struct pool *p = realloc(m->pools, sizeof(*p) * (size_t)(m->npools + 1));
 	if (!p)
 		return NULL;
-	M.pools = p;
-	p = &M.pools[M.npools++];
+	m->pools = p;
+	p = &m->pools[m->npools++];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->lang, sizeof(p->lang), "%s", lang);
 	return p;
 }
 
 /* A container to remove (used, orphaned, or surplus). */
-void pool_discard(const char *id)
+void pool_discard(struct master *m, const char *id)
 {
-	if (M.nchores == M.chores_cap) {
-		int cap = M.chores_cap ? M.chores_cap * 2 : 16;
-		char **c = realloc(M.chores, sizeof(char *) * (size_t)cap);
+	if (m->nchores == m->chores_cap) {
+		int cap = m->chores_cap ? m->chores_cap * 2 : 16;
+		char **c = realloc(m->chores, sizeof(char *) * (size_t)cap);
 		if (!c) {
-			log_warnx("out of memory: container %.12s is left for the next cleanup", id);
+			log_warnx("out of memory: container %.12s is left for the next cleanup",
+				  id);
 			return;
 		}
-		M.chores = c;
-		M.chores_cap = cap;
+		m->chores = c;
+		m->chores_cap = cap;
 	}
 	char *s = strdup(id);
 	if (s)
-		M.chores[M.nchores++] = s;
+		m->chores[m->nchores++] = s;
 }
 
 /* waiting: jobs of this language in the queue (a pool may run that much over its target). */
-void pool_push(struct pool *p, const char *id, int paused, int waiting)
+void pool_push(struct master *m, struct pool *p, const char *id, int paused, int waiting)
 {
 	if (p->removed || p->nready >= p->target + waiting + 4) {
-		pool_discard(id);
+		pool_discard(m, id);
 		return;
 	}
 	if (p->nready == p->cap) {
 		int cap = p->cap ? p->cap * 2 : 8;
 		struct ready_ct *r = realloc(p->ready, sizeof(*r) * (size_t)cap);
 		if (!r) {
-			pool_discard(id);
+			pool_discard(m, id);
 			return;
 		}
 		p->ready = r;
@@ -72,10 +74,10 @@ void pool_push(struct pool *p, const char *id, int paused, int waiting)
 	r->since = clock_ms();
 }
 
-void pool_drain(struct pool *p)
+void pool_drain(struct master *m, struct pool *p)
 {
 	for (int i = 0; i < p->nready; i++)
-		pool_discard(p->ready[i].id);
+		pool_discard(m, p->ready[i].id);
 	p->nready = 0;
 }
 
@@ -106,14 +108,15 @@ int pool_take(struct pool *p, char id[72], int *paused)
 }
 
 /* The oldest running ready container unused for idle_ms, marked as being paused; NULL if none. */
-struct ready_ct *pool_pause_due(long now, long idle_ms)
+struct ready_ct *pool_pause_due(struct master *m, long now, long idle_ms)
 {
 	struct ready_ct *best = NULL;
-	for (int i = 0; i < M.npools; i++) {
-		struct pool *p = &M.pools[i];
+	for (int i = 0; i < m->npools; i++) {
+		struct pool *p = &m->pools[i];
 		for (int k = 0; !p->removed && k < p->nready; k++) {
 			struct ready_ct *r = &p->ready[k];
-			if (!r->paused && !r->pausing && now - r->since >= idle_ms && (!best || r->since < best->since))
+			if (!r->paused && !r->pausing && now - r->since >= idle_ms &&
+			    (!best || r->since < best->since))
 				best = r;
 		}
 	}
@@ -123,10 +126,10 @@ struct ready_ct *pool_pause_due(long now, long idle_ms)
 }
 
 /* A PAUSE ended: the container is paused, or (ok == 0) it is no longer usable and goes. */
-void pool_pause_done(const char *id, int ok)
+void pool_pause_done(struct master *m, const char *id, int ok)
 {
-	for (int i = 0; i < M.npools; i++) {
-		struct pool *p = &M.pools[i];
+	for (int i = 0; i < m->npools; i++) {
+		struct pool *p = &m->pools[i];
 		for (int k = 0; k < p->nready; k++) {
 			if (strcmp(p->ready[k].id, id))
 				continue;
@@ -134,8 +137,9 @@ void pool_pause_done(const char *id, int ok)
 				p->ready[k].pausing = 0;
 				p->ready[k].paused = 1;
 			} else {
-				pool_discard(id);
-				memmove(p->ready + k, p->ready + k + 1, sizeof(*p->ready) * (size_t)(p->nready - k - 1));
+				pool_discard(m, id);
+				memmove(p->ready + k, p->ready + k + 1,
+					sizeof(*p->ready) * (size_t)(p->nready - k - 1));
 				p->nready--;
 			}
 			return;
@@ -143,16 +147,16 @@ void pool_pause_done(const char *id, int ok)
 	}
 }
 
-void pool_free_all(void)
+void pool_free_all(struct master *m)
 {
-	for (int i = 0; i < M.npools; i++)
-		free(M.pools[i].ready);
-	free(M.pools);
-	M.pools = NULL;
-	M.npools = 0;
-	for (int i = 0; i < M.nchores; i++)
-		free(M.chores[i]);
-	free(M.chores);
-	M.chores = NULL;
-	M.nchores = M.chores_cap = 0;
+	for (int i = 0; i < m->npools; i++)
+		free(m->pools[i].ready);
+	free(m->pools);
+	m->pools = NULL;
+	m->npools = 0;
+	for (int i = 0; i < m->nchores; i++)
+		free(m->chores[i]);
+	free(m->chores);
+	m->chores = NULL;
+	m->nchores = m->chores_cap = 0;
 }

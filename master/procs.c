@@ -1,55 +1,39 @@
 /*
- * procs.c - the master's worker processes: pre-fork (fork, no exec) with one socketpair each,
- * non-blocking framed I/O, reaping, respawn within a second with a new generation, and the
- * graceful TERM-then-KILL stop. Signal handlers only set flags and poke a self-pipe.
+ * procs.c - the master's worker processes (see procs.h): pre-fork (fork, no exec) with one
+ * socketpair each, non-blocking framed I/O, reaping, respawn within a second with a new
+ * generation, and the graceful TERM-then-KILL stop. Events go to the callback table only.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "clock.h"
 #include "log.h"
-#include "master.h"
-#include "metrics.h"
-#include "wire.h"
+#include "procs.h"
 #include "worker.h"
 
-#define SLOT_MSG_MAX (WIRE_MAX_PAYLOAD)
+#define PROC_MSG_MAX (WIRE_MAX_PAYLOAD)
+#define RESPAWN_RETRY_MS 1000
 
-static void on_signal(int sig)
-{
-	int saved = errno;
-	if (sig == SIGTERM || sig == SIGINT)
-		M.sig_term = 1;
-	else if (sig == SIGHUP)
-		M.sig_hup = 1;
-	else if (sig == SIGCHLD)
-		M.sig_chld = 1;
-	if (M.sigpipe[1] >= 0) {
-		ssize_t w = write(M.sigpipe[1], "", 1);
-		(void)w;
-	}
-	errno = saved;
-}
+struct proc {
+	pid_t pid;                   /* 0 when dead */
+	int fd;                      /* -1 when dead */
+	uint32_t gen;                /* frames of another generation are ignored */
+	struct buf in, out;          /* unparsed input, unsent output */
+	long respawn_at;             /* dead: when to fork again */
+};
 
-void procs_signals_install(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
+static struct proc *procs;
+static int nprocs;
+static const struct config *wcfg;
+static struct procs_cb cb;
 
 /* In the child: keep only fd (and stdio), restore default signals, run the worker. */
 static void child_run(int fd, uint32_t gen)
@@ -59,240 +43,306 @@ static void child_run(int fd, uint32_t gen)
 			_exit(1);
 		fd = 3;
 	}
-	close_range(4, ~0U, 0);
-	/* `pkill executioner` or a terminal's ^C reaches every process: the master stops the workers
-	 * in order (after its container cleanup), so they ignore TERM/INT; KILL and the master's
-	 * death (PR_SET_PDEATHSIG) still end them */
+	if (close_range(4, ~0U, 0) < 0)
+		log_warn("close_range"); /* the worker runs on, holding fds it does not use */
+	/* `pkill executioner` or a terminal's ^C reaches every process: the master stops the
+	 * workers in order (after its container cleanup), so they ignore TERM/INT; KILL and the
+	 * master's death (PR_SET_PDEATHSIG) still end them */
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-	_exit(worker_main(fd, gen, &M.cfg));
+	_exit(worker_main(fd, gen, wcfg));
 }
 
-static int slot_spawn(struct slot *s, int index)
+/* In the child: the worker's end of the socketpair must survive into fd 3. */
+static void child_start(int index, int fd, uint32_t gen)
 {
+	char name[32];
+	snprintf(name, sizeof(name), "worker-%d", index);
+	log_set_proc(name);
+	int fl = fcntl(fd, F_GETFD);
+	if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) {
+		log_error("fcntl F_SETFD");
+		_exit(1);
+	}
+	child_run(fd, gen);
+}
+
+static int proc_spawn(int i)
+{
+	struct proc *p = &procs[i];
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		log_errorx("socketpair: %s", strerror(errno));
+		log_error("socketpair");
 		return -1;
 	}
-	s->gen++;
+	int fl = fcntl(sv[0], F_GETFL);
+	if (fl < 0 || fcntl(sv[0], F_SETFL, fl | O_NONBLOCK) < 0) {
+		log_error("fcntl O_NONBLOCK");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	p->gen++;
 	pid_t pid = fork();
 	if (pid < 0) {
-		log_errorx("fork: %s", strerror(errno));
+		log_error("fork");
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
 	}
 	if (pid == 0) {
-		char name[32];
-		snprintf(name, sizeof(name), "worker-%d", index);
-		log_set_proc(name);
 		close(sv[0]);
-		int fl = fcntl(sv[1], F_GETFD);
-		fcntl(sv[1], F_SETFD, fl & ~FD_CLOEXEC);
-		child_run(sv[1], s->gen);
+		child_start(i, sv[1], p->gen);
 	}
 	close(sv[1]);
-	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
-	s->pid = pid;
-	s->fd = sv[0];
-	s->state = SLOT_IDLE;
-	s->task = TASK_NONE;
-	s->job = NULL;
-	s->container[0] = s->lang[0] = '\0';
-	buf_init(&s->in, SLOT_MSG_MAX + WIRE_HDR_LEN);
-	buf_init(&s->out, (size_t)SLOT_MSG_MAX * 4);
-	log_debug("worker %d started (pid %d, generation %u)", index, (int)pid, s->gen);
+	p->pid = pid;
+	p->fd = sv[0];
+	buf_init(&p->in, PROC_MSG_MAX + WIRE_HDR_LEN);
+	buf_init(&p->out, (size_t)PROC_MSG_MAX * 4);
+	log_debug("worker %d started (pid %d, generation %u)", i, (int)pid, p->gen);
 	return 0;
 }
 
-int procs_start(void)
+int procs_start(int n, const struct config *cfg, const struct procs_cb *callbacks)
 {
-	M.slots = calloc((size_t)M.cfg.workers, sizeof(struct slot));
-	if (!M.slots)
+	procs = calloc((size_t)n, sizeof(*procs));
+	if (!procs) {
+		log_error("calloc");
 		return -1;
-	M.nslots = M.cfg.workers;
-	for (int i = 0; i < M.nslots; i++)
-		if (slot_spawn(&M.slots[i], i) < 0)
+	}
+	nprocs = n;
+	wcfg = cfg;
+	cb = *callbacks;
+	for (int i = 0; i < n; i++)
+		procs[i].fd = -1;
+	for (int i = 0; i < n; i++) {
+		if (proc_spawn(i) < 0)
 			return -1;
-	log_info("%d workers started", M.nslots);
+		cb.started(cb.arg, i, 0);
+	}
+	log_info("%d workers started", n);
 	return 0;
 }
 
-static void slot_close(struct slot *s)
+static void proc_close(struct proc *p)
 {
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
-	buf_free(&s->in);
-	buf_free(&s->out);
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	buf_free(&p->in);
+	buf_free(&p->out);
 }
 
-void procs_reap(void)
+static void log_exit(int i, pid_t pid, int status)
+{
+	if (WIFSIGNALED(status))
+		log_warnx("worker %d (pid %d) killed by signal %d", i, (int)pid, WTERMSIG(status));
+	else
+		log_warnx("worker %d (pid %d) exited with %d", i, (int)pid, WEXITSTATUS(status));
+}
+
+void procs_reap(int quiet)
 {
 	int status;
 	pid_t pid;
-	M.sig_chld = 0;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (int i = 0; i < M.nslots; i++) {
-			struct slot *s = &M.slots[i];
-			if (s->pid != pid)
+		for (int i = 0; i < nprocs; i++) {
+			struct proc *p = &procs[i];
+			if (p->pid != pid)
 				continue;
-			if (!M.stopping) {
-				if (WIFSIGNALED(status))
-					log_warnx("worker %d (pid %d) killed by signal %d", i, (int)pid, WTERMSIG(status));
-				else
-					log_warnx("worker %d (pid %d) exited with %d", i, (int)pid, WEXITSTATUS(status));
-			}
-			sched_slot_died(s);
-			slot_close(s);
-			s->pid = 0;
-			s->state = SLOT_DEAD;
-			s->respawn_at = clock_ms();
+			if (!quiet)
+				log_exit(i, pid, status);
+			proc_close(p);
+			p->pid = 0;
+			p->respawn_at = clock_ms();
+			cb.died(cb.arg, i);
 		}
 	}
 }
 
-/* Kills a worker that must not finish what it does; whatever it still sends is ignored (its
- * generation moves on) and the reaper respawns it. */
-void procs_kill(struct slot *s)
+void procs_kill(int i)
 {
-	if (s->pid <= 0)
+	struct proc *p = &procs[i];
+	if (p->pid <= 0)
 		return;
-	kill(s->pid, SIGKILL);
-	s->gen++;
+	if (kill(p->pid, SIGKILL) < 0)
+		log_warn("kill worker pid %d", (int)p->pid);
+	p->gen++;
+}
+
+pid_t procs_pid(int i)
+{
+	return i >= 0 && i < nprocs ? procs[i].pid : 0;
 }
 
 void procs_respawn_due(void)
 {
 	long t = clock_ms(); /* also while stopping: the final container cleanup needs a worker */
-	for (int i = 0; i < M.nslots; i++) {
-		struct slot *s = &M.slots[i];
-		if (s->state != SLOT_DEAD || s->respawn_at > t)
+	for (int i = 0; i < nprocs; i++) {
+		struct proc *p = &procs[i];
+		if (p->pid > 0 || p->respawn_at > t)
 			continue;
-		if (slot_spawn(s, i) < 0)
-			s->respawn_at = t + 1000;
-		else {
-			metrics_worker_restart();
-			log_info("worker %d respawned (pid %d)", i, (int)s->pid);
+		if (proc_spawn(i) < 0) {
+			p->respawn_at = t + RESPAWN_RETRY_MS;
+			continue;
 		}
+		log_info("worker %d respawned (pid %d)", i, (int)p->pid);
+		cb.started(cb.arg, i, 1);
 	}
 }
 
-static void slot_flush(struct slot *s)
+static void proc_flush(struct proc *p)
 {
-	while (s->out.len > 0) {
-		ssize_t w = write(s->fd, s->out.data, s->out.len);
+	while (p->out.len > 0) {
+		ssize_t w = write(p->fd, p->out.data, p->out.len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (w <= 0) {
-			log_warnx("write to worker pid %d: %s", (int)s->pid, strerror(errno));
-			buf_reset(&s->out);
+			log_warn("write to worker pid %d", (int)p->pid);
+			buf_reset(&p->out);
 			return;
 		}
-		buf_consume(&s->out, (size_t)w);
+		buf_consume(&p->out, (size_t)w);
 	}
 }
 
-int procs_send(struct slot *s, uint16_t type, uint32_t id, const char *json)
+int procs_send(int i, uint16_t type, uint32_t id, const char *json)
 {
-	if (s->state == SLOT_DEAD || s->fd < 0)
+	if (i < 0 || i >= nprocs || procs[i].pid <= 0 || procs[i].fd < 0)
 		return -1;
-	if (wire_pack(&s->out, type, id, s->gen, json, json ? strlen(json) : 0) < 0) {
-		log_errorx("message %u to worker pid %d is over the cap", type, (int)s->pid);
+	struct proc *p = &procs[i];
+	if (wire_pack(&p->out, type, id, p->gen, json, json ? strlen(json) : 0) < 0) {
+		log_errorx("message %u to worker pid %d is over the cap", type, (int)p->pid);
 		return -1;
 	}
-	slot_flush(s);
+	proc_flush(p);
 	return 0;
 }
 
-static void slot_read(struct slot *s)
+/* A worker that breaks the protocol is killed; the reaper reports its death. */
+static void proc_reject(struct proc *p, const char *why)
+{
+	log_errorx("worker pid %d %s; killing it", (int)p->pid, why);
+	if (kill(p->pid, SIGKILL) < 0)
+		log_warn("kill worker pid %d", (int)p->pid);
+	buf_reset(&p->in);
+}
+
+/* Reads what the socket holds; 0, or -1 when the worker was rejected. */
+static int proc_fill(struct proc *p)
 {
 	char tmp[65536];
 	for (;;) {
-		ssize_t r = read(s->fd, tmp, sizeof(tmp));
+		ssize_t r = read(p->fd, tmp, sizeof(tmp));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
+			return 0;
 		if (r <= 0)
-			return; /* EOF: the reaper handles the death */
-		if (buf_append(&s->in, tmp, (size_t)r) < 0) {
-			log_errorx("worker pid %d sent more than the message cap; killing it", (int)s->pid);
-			kill(s->pid, SIGKILL);
-			buf_reset(&s->in);
-			return;
+			return 0; /* EOF or error: the reaper handles the death */
+		if (buf_append(&p->in, tmp, (size_t)r) < 0) {
+			proc_reject(p, "sent more than the message cap");
+			return -1;
 		}
 	}
+}
+
+static void proc_read(int i)
+{
+	struct proc *p = &procs[i];
+	if (proc_fill(p) < 0)
+		return;
 	for (;;) {
 		struct wire_hdr h;
 		const uint8_t *payload;
-		long n = wire_peek(&s->in, &h, &payload, SLOT_MSG_MAX);
+		long n = wire_peek(&p->in, &h, &payload, PROC_MSG_MAX);
 		if (n == 0)
 			break;
 		if (n < 0) {
-			log_errorx("worker pid %d sent a malformed frame; killing it", (int)s->pid);
-			kill(s->pid, SIGKILL);
-			buf_reset(&s->in);
+			proc_reject(p, "sent a malformed frame");
 			return;
 		}
-		if (h.gen == s->gen)
-			sched_message(s, h.type, h.flags, h.id, (const char *)payload, h.len);
+		if (h.gen == p->gen)
+			cb.message(cb.arg, i, &h, (const char *)payload);
 		else
-			log_warnx("ignoring a message of generation %u (current %u)", h.gen, s->gen);
-		buf_consume(&s->in, (size_t)n);
-		if (s->state == SLOT_DEAD)
+			log_warnx("ignoring a message of generation %u (current %u)", h.gen,
+				  p->gen);
+		if (p->fd < 0)
 			return;
+		buf_consume(&p->in, (size_t)n);
 	}
 }
 
-void procs_io(struct slot *s, short revents)
+int procs_poll_fds(struct pollfd *pfd, int max)
 {
-	if (revents & POLLOUT)
-		slot_flush(s);
-	if (revents & (POLLIN | POLLHUP | POLLERR))
-		slot_read(s);
+	int n = nprocs < max ? nprocs : max;
+	for (int i = 0; i < n; i++) {
+		const struct proc *p = &procs[i];
+		short ev = p->fd >= 0 ? (short)(POLLIN | (p->out.len ? POLLOUT : 0)) : 0;
+		pfd[i] = (struct pollfd){ .fd = ev ? p->fd : -1, .events = ev };
+	}
+	return n;
 }
 
-/* SHUTDOWN to every worker, wait up to grace_ms for them to exit, then SIGKILL the rest. */
+void procs_poll_done(const struct pollfd *pfd, int n)
+{
+	for (int i = 0; i < n && i < nprocs; i++) {
+		if (!pfd[i].revents || procs[i].fd < 0 || pfd[i].fd != procs[i].fd)
+			continue;
+		if (pfd[i].revents & POLLOUT)
+			proc_flush(&procs[i]);
+		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+			proc_read(i);
+	}
+}
+
+static void kill_stragglers(void)
+{
+	for (int i = 0; i < nprocs; i++) {
+		if (procs[i].pid <= 0)
+			continue;
+		log_warnx("worker pid %d did not stop in time; killing it", (int)procs[i].pid);
+		if (kill(procs[i].pid, SIGKILL) < 0)
+			log_warn("kill worker pid %d", (int)procs[i].pid);
+		waitpid(procs[i].pid, NULL, 0);
+		procs[i].pid = 0;
+	}
+}
+
 void procs_stop_all(int grace_ms)
 {
-	for (int i = 0; i < M.nslots; i++)
-		if (M.slots[i].state != SLOT_DEAD) {
-			procs_send(&M.slots[i], MSG_SHUTDOWN, 0, NULL);
-			shutdown(M.slots[i].fd, SHUT_WR);
+	for (int i = 0; i < nprocs; i++)
+		if (procs[i].pid > 0 && procs[i].fd >= 0) {
+			procs_send(i, MSG_SHUTDOWN, 0, NULL);
+			shutdown(procs[i].fd, SHUT_WR);
 		}
 	long deadline = clock_ms() + grace_ms;
 	for (;;) {
 		int alive = 0;
-		for (int i = 0; i < M.nslots; i++) {
-			struct slot *s = &M.slots[i];
-			if (s->pid <= 0)
-				continue;
+		for (int i = 0; i < nprocs; i++) {
 			int st;
-			if (waitpid(s->pid, &st, WNOHANG) == s->pid)
-				s->pid = 0;
+			if (procs[i].pid <= 0)
+				continue;
+			if (waitpid(procs[i].pid, &st, WNOHANG) == procs[i].pid)
+				procs[i].pid = 0;
 			else
 				alive++;
 		}
 		if (!alive)
 			break;
 		if (clock_ms() > deadline) {
-			for (int i = 0; i < M.nslots; i++)
-				if (M.slots[i].pid > 0) {
-					log_warnx("worker pid %d did not stop in time; killing it", (int)M.slots[i].pid);
-					kill(M.slots[i].pid, SIGKILL);
-					waitpid(M.slots[i].pid, NULL, 0);
-					M.slots[i].pid = 0;
-				}
+			kill_stragglers();
 			break;
 		}
 		usleep(20000);
 	}
-	for (int i = 0; i < M.nslots; i++)
-		slot_close(&M.slots[i]);
+	for (int i = 0; i < nprocs; i++)
+		proc_close(&procs[i]);
+	free(procs);
+	procs = NULL;
+	nprocs = 0;
 }

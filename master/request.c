@@ -72,7 +72,8 @@ static int opt_string(const cJSON *req, const char *const *names, size_t max, co
 	return 0;
 }
 
-static int parse_language(const cJSON *req, const struct config *c, const struct lang **g, struct req_error *e)
+static int parse_language(const cJSON *req, const struct config *c, const struct lang **g,
+			  struct req_error *e)
 {
 	static const char *const names[] = { "language", "lang", NULL };
 	const char *id;
@@ -84,7 +85,8 @@ static int parse_language(const cJSON *req, const struct config *c, const struct
 	char known[400] = "";
 	size_t o = 0;
 	for (int i = 0; i < c->nlangs && o + 40 < sizeof(known); i++)
-		o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", i ? ", " : "", c->langs[i].id);
+		o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", i ? ", " : "",
+				      c->langs[i].id);
 	char msg[512];
 	snprintf(msg, sizeof(msg), "unknown language \"%.64s\"; known: %s", id, known);
 	return fail(e, 400, "language", "%s", msg);
@@ -105,7 +107,8 @@ static int parse_args(const cJSON *req, cJSON *job, struct req_error *e)
 		if (!cJSON_IsString(it))
 			return fail(e, 400, "args", "args must be an array of strings", NULL);
 		if (strlen(it->valuestring) > MAX_ARG_LEN)
-			return fail(e, 400, "args", "an entry of args is longer than 4096 bytes", NULL);
+			return fail(e, 400, "args", "an entry of args is longer than 4096 bytes",
+				    NULL);
 		cJSON_AddItemToArray(out, cJSON_CreateString(it->valuestring));
 	}
 	return 0;
@@ -119,7 +122,9 @@ static int parse_tests(const cJSON *req, const struct config *c, cJSON *job, str
 	if (!t || cJSON_IsNull(t))
 		return 0;
 	if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) == 0)
-		return fail(e, 400, "tests", "tests must be a non-empty array of {\"stdin\", \"expected_output\"}", NULL);
+		return fail(e, 400, "tests",
+			    "tests must be a non-empty array of {\"stdin\", \"expected_output\"}",
+			    NULL);
 	if (cJSON_GetArraySize(t) > c->tests_max) {
 		char msg[96];
 		snprintf(msg, sizeof(msg), "tests has more than %d entries", c->tests_max);
@@ -131,7 +136,8 @@ static int parse_tests(const cJSON *req, const struct config *c, cJSON *job, str
 		const char *in, *exp;
 		if (!cJSON_IsObject(it))
 			return fail(e, 400, "tests", "each test must be an object", NULL);
-		if (opt_string(it, in_names, cap, &in, 0, e) < 0 || opt_string(it, exp_names, cap, &exp, 0, e) < 0) {
+		if (opt_string(it, in_names, cap, &in, 0, e) < 0 ||
+		    opt_string(it, exp_names, cap, &exp, 0, e) < 0) {
 			char f[80];
 			snprintf(f, sizeof(f), "tests[].%s", e->field);
 			snprintf(e->field, sizeof(e->field), "%.63s", f);
@@ -139,7 +145,9 @@ static int parse_tests(const cJSON *req, const struct config *c, cJSON *job, str
 		}
 		total += strlen(in) + strlen(exp);
 		if (total > 2 * cap)
-			return fail(e, 413, "tests", "the tests' inputs and outputs are larger than the limit", NULL);
+			return fail(e, 413, "tests",
+				    "the tests' inputs and outputs are larger than the limit",
+				    NULL);
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "stdin", in);
 		cJSON_AddStringToObject(o, "expected_output", exp);
@@ -163,17 +171,21 @@ static int parse_compare(const cJSON *req, cJSON *job, struct req_error *e)
 	for (int i = 0; modes[i]; i++)
 		ok |= !strcmp(mode, modes[i]);
 	if (!ok)
-		return fail(e, 400, "compare", "compare must be one of lines, exact, tokens, float", NULL);
+		return fail(e, 400, "compare", "compare must be one of lines, exact, tokens, float",
+			    NULL);
 	cJSON *tv = cJSON_GetObjectItemCaseSensitive(req, "float_tolerance");
 	if (tv && !cJSON_IsNull(tv)) {
-		if (!cJSON_IsNumber(tv) || !isfinite(tv->valuedouble) || tv->valuedouble < 0 || tv->valuedouble > 1e9)
-			return fail(e, 400, "float_tolerance", "float_tolerance must be a number from 0 to 1e9", NULL);
+		if (!cJSON_IsNumber(tv) || !isfinite(tv->valuedouble) || tv->valuedouble < 0 ||
+		    tv->valuedouble > 1e9)
+			return fail(e, 400, "float_tolerance",
+				    "float_tolerance must be a number from 0 to 1e9", NULL);
 		t = tv->valuedouble;
 	}
 	(void)tol;
 	cJSON *stop = cJSON_GetObjectItemCaseSensitive(req, "stop_on_first_failure");
 	if (stop && !cJSON_IsBool(stop) && !cJSON_IsNull(stop))
-		return fail(e, 400, "stop_on_first_failure", "stop_on_first_failure must be true or false", NULL);
+		return fail(e, 400, "stop_on_first_failure",
+			    "stop_on_first_failure must be true or false", NULL);
 	cJSON_AddStringToObject(job, "compare", mode);
 	cJSON_AddNumberToObject(job, "float_tolerance", t);
 	cJSON_AddBoolToObject(job, "stop_on_first_failure", cJSON_IsTrue(stop));
@@ -224,7 +236,8 @@ static int parse_limits(const cJSON *req, const struct config *c, const struct l
 	    opt_number(req, cn, c->max_cpus, 0.01, &cpu, e) < 0 ||
 	    opt_number(req, on, c->max_output_kb, 1, &out, e) < 0)
 		return -1;
-	/* Judges limit CPU time with a wall-clock safety net; plain runs limit both by time_limit. */
+	/* Judges limit CPU time with a wall-clock safety net; plain runs limit both by
+	 * time_limit. */
 	int judge = cJSON_GetObjectItemCaseSensitive(req, "tests") != NULL;
 	if (wall <= 0)
 		wall = judge ? t * c->wall_factor : t;
@@ -295,8 +308,9 @@ static int find_dup(const cJSON *v, char *path, size_t n, size_t at, int depth)
 	if (oom)
 		return -1;
 	for (const cJSON *m = v->child; m && (cJSON_IsObject(v) || cJSON_IsArray(v)); m = m->next) {
-		int w = cJSON_IsObject(v) ? snprintf(path + at, n - at, "%s%s", at ? "." : "", m->string)
-					  : snprintf(path + at, n - at, "[]");
+		int w = cJSON_IsObject(v)
+				? snprintf(path + at, n - at, "%s%s", at ? "." : "", m->string)
+				: snprintf(path + at, n - at, "[]");
 		size_t next = at + (size_t)w < n ? at + (size_t)w : n - 1;
 		int rc = find_dup(m, path, n, next, depth + 1);
 		if (rc)
@@ -307,7 +321,8 @@ static int find_dup(const cJSON *v, char *path, size_t n, size_t at, int depth)
 }
 
 /* Does the JSON text escape a NUL (\u0000) inside a string? C strings cannot carry it, so such a
- * body is refused rather than silently cut short. An escaped backslash before "u0000" is not one. */
+ * body is refused rather than silently cut short. An escaped backslash before "u0000" is not
+ * one. */
 static int has_nul_escape(const char *p, size_t n)
 {
 	for (size_t i = 0; i + 6 <= n; i++) {
@@ -325,7 +340,8 @@ static int has_nul_escape(const char *p, size_t n)
 /* The body is exactly one JSON object (whitespace may follow), with no NUL in its strings and no
  * key given twice in any object: cJSON would keep the first of two keys, and a proxy or log in
  * front of the service might have read the other one. */
-static int check_shape(const char *body, size_t len, const char *end, const cJSON *req, struct req_error *e)
+static int check_shape(const char *body, size_t len, const char *end, const cJSON *req,
+		       struct req_error *e)
 {
 	if (has_nul_escape(body, len))
 		return fail(e, 400, NULL, "strings may not contain NUL characters (\\u0000)", NULL);
@@ -334,7 +350,8 @@ static int check_shape(const char *body, size_t len, const char *end, const cJSO
 			continue;
 		char at[32];
 		snprintf(at, sizeof(at), "%zu", (size_t)(p - body));
-		return fail(e, 400, NULL, "the body has bytes after the JSON object (from offset %s)", at);
+		return fail(e, 400, NULL,
+			    "the body has bytes after the JSON object (from offset %s)", at);
 	}
 	if (!cJSON_IsObject(req))
 		return fail(e, 400, NULL, "the body must be a JSON object", NULL);
@@ -344,13 +361,15 @@ static int check_shape(const char *body, size_t len, const char *end, const cJSO
 		return fail(e, 500, NULL, "the body's keys could not be checked", NULL);
 	if (rc > 0) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "the key \"%s\" is given more than once in one object", path);
+		snprintf(msg, sizeof(msg), "the key \"%s\" is given more than once in one object",
+			 path);
 		return fail(e, 400, path, "%s", msg);
 	}
 	return 0;
 }
 
-int request_parse(const char *body, size_t len, const struct config *c, cJSON **job, struct req_error *e)
+int request_parse(const char *body, size_t len, const struct config *c, cJSON **job,
+		  struct req_error *e)
 {
 	static const char *const src[] = { "source_code", "code", "source", NULL };
 	static const char *const in[] = { "stdin", "input", NULL };
@@ -360,7 +379,8 @@ int request_parse(const char *body, size_t len, const struct config *c, cJSON **
 	memset(e, 0, sizeof(*e));
 	cJSON *req = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (!req)
-		return fail(e, 400, NULL, "the body is not valid JSON (%s)", len ? "syntax error" : "empty body");
+		return fail(e, 400, NULL, "the body is not valid JSON (%s)",
+			    len ? "syntax error" : "empty body");
 	int rc = -1;
 	cJSON *j = NULL;
 	if (check_shape(body, len, end, req, e) < 0)
@@ -373,8 +393,8 @@ int request_parse(const char *body, size_t len, const struct config *c, cJSON **
 	cJSON_AddItemToObject(j, "lang", lang_json(c, g));
 	cJSON_AddStringToObject(j, "source", code);
 	cJSON_AddStringToObject(j, "stdin", input);
-	if (parse_args(req, j, e) < 0 || parse_limits(req, c, g, j, e) < 0 || parse_tests(req, c, j, e) < 0 ||
-	    parse_compare(req, j, e) < 0)
+	if (parse_args(req, j, e) < 0 || parse_limits(req, c, g, j, e) < 0 ||
+	    parse_tests(req, c, j, e) < 0 || parse_compare(req, j, e) < 0)
 		goto out;
 	*job = j;
 	j = NULL;

@@ -20,7 +20,8 @@ struct req_error {
 
 /* Parses body (len bytes, not necessarily NUL-terminated) into *job: a cJSON object with the
  * language spec, source, stdin, args, resolved limits and tests. Returns 0, or -1 with *e set. */
-int request_parse(const char *body, size_t len, const struct config *c, cJSON **job, struct req_error *e);
+int request_parse(const char *body, size_t len, const struct config *c, cJSON **job,
+		  struct req_error *e);
 
 /* {"error": msg, "field": field} as a JSON string (malloc'd). */
 char *request_error_json(const struct req_error *e);

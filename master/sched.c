@@ -1,68 +1,140 @@
 /*
- * sched.c - the master's job queue and scheduling: admits jobs into a bounded FIFO, hands each
- * to an idle worker together with a ready container of its language (pool.c), asks idle workers
+ * sched.c - the master's scheduling (see scheduler.h): hands each queued job to an idle worker with
+ * a ready container of its language (policy.c decides, pool.c keeps the ids), asks idle workers
  * to refill pools (with backoff while the engine fails), to pause containers left idle and to
- * remove used or orphaned ones, and turns worker messages into HTTP answers. Never calls Docker.
+ * remove used or orphaned ones, and turns worker messages into job ends. Never calls Docker.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
+#include "jobs.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "master.h"
 #include "metrics.h"
-#include "version.h"
+#include "policy.h"
+#include "pool.h"
+#include "scheduler.h"
 #include "wire.h"
 
 #define PING_INTERVAL_MS 5000
+#define MAX_RETRIES 3 /* a job whose container was gone runs again at most this often */
 
-struct master M = { .sigpipe = { -1, -1 } };
-
-
-static int waiting_for(const char *lang);
+static struct master *m;
+static int fill_rr; /* round-robin cursor of policy_neediest_pool */
 
 /* Pools follow the config: new languages get one, dropped ones are drained. */
 void sched_reconfigure(void)
 {
-	for (int i = 0; i < M.npools; i++)
-		M.pools[i].removed = 1;
-	for (int i = 0; i < M.cfg.nlangs; i++) {
-		const struct lang *g = &M.cfg.langs[i];
-		struct pool *p = pool_find(g->id);
-		if (!p && !(p = pool_add(g->id)))
+	for (int i = 0; i < m->npools; i++)
+		m->pools[i].removed = 1;
+	for (int i = 0; i < m->cfg.nlangs; i++) {
+		const struct lang *g = &m->cfg.langs[i];
+		struct pool *p = pool_find(m, g->id);
+		if (!p && !(p = pool_add(m, g->id))) {
+			log_errorx("out of memory: no pool for %s", g->id);
 			continue;
+		}
 		p->removed = 0;
 		p->target = g->pool_size;
-		if (strcmp(p->transport, M.cfg.pool_transport)) {
-			pool_drain(p); /* ready containers were made for the other transport */
-			snprintf(p->transport, sizeof(p->transport), "%s", M.cfg.pool_transport);
+		if (strcmp(p->transport, m->cfg.pool_transport)) {
+			pool_drain(m, p); /* ready containers were made for the other transport */
+			snprintf(p->transport, sizeof(p->transport), "%s", m->cfg.pool_transport);
 		}
 		if (!p->version[0])
 			snprintf(p->version, sizeof(p->version), "%s", g->version);
 	}
-	for (int i = 0; i < M.npools; i++)
-		if (M.pools[i].removed)
-			pool_drain(&M.pools[i]);
+	for (int i = 0; i < m->npools; i++)
+		if (m->pools[i].removed)
+			pool_drain(m, &m->pools[i]);
 }
 
-int sched_init(void)
+int sched_init(struct master *state)
 {
-	M.next_job_id = 1;
-	M.cleanup_pending = 1;
-	M.engine_ok = 1;
+	m = state;
+	m->queue.next_id = 1;
+	m->cleanup_pending = 1;
+	m->engine_ok = 1;
+	m->slots = calloc((size_t)m->cfg.workers, sizeof(*m->slots));
+	if (!m->slots) {
+		log_error("calloc");
+		return -1;
+	}
+	m->nslots = m->cfg.workers;
+	for (int i = 0; i < m->nslots; i++)
+		m->slots[i] = (struct slot){ .index = i, .state = SLOT_DEAD };
 	sched_reconfigure();
 	return 0;
 }
 
 int sched_pools_full(void)
 {
-	for (int i = 0; i < M.npools; i++)
-		if (!M.pools[i].removed && M.pools[i].nready < M.pools[i].target)
+	for (int i = 0; i < m->npools; i++)
+		if (!m->pools[i].removed && m->pools[i].nready < m->pools[i].target)
 			return 0;
-	return M.cleanup_done;
+	return m->cleanup_done;
+}
+
+int sched_busy(void)
+{
+	int n = 0;
+	for (int i = 0; i < m->nslots; i++)
+		n += m->slots[i].state == SLOT_BUSY;
+	return n;
+}
+
+struct job *sched_submit(cJSON *spec, const char *lang, job_done_fn done, void *arg, int *http,
+			 char **body)
+{
+	if (m->stopping != STOP_NONE) {
+		*http = 503;
+		*body = json_error("the service is shutting down", NULL);
+		return NULL;
+	}
+	return jobs_submit(&m->queue, m->cfg.queue_size, spec, lang, done, arg, http, body);
+}
+
+/* ---- giving a slot a task ---- */
+
+/* Sends the message that starts task t on slot s; 0, or -1 when it could not be sent. */
+static int slot_begin(struct slot *s, enum task t, uint16_t type, uint32_t id, const char *json)
+{
+	if (procs_send(s->index, type, id, json) < 0)
+		return -1;
+	s->state = SLOT_BUSY;
+	s->task = t;
+	s->since = clock_ms();
+	return 0;
+}
+
+/* A message {"container": id} for a task on one container. */
+static int slot_begin_on(struct slot *s, enum task t, uint16_t type, const char *id)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "container", id);
+	char *txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	int rc = txt ? slot_begin(s, t, type, 0, txt) : -1;
+	free(txt);
+	if (rc == 0)
+		snprintf(s->container, sizeof(s->container), "%s", id);
+	return rc;
+}
+
+/* The spec as the worker gets it: the request plus the container and how to reach it. The spec
+ * stays with the job until it ends: a job whose container was gone runs again. */
+static char *job_json(struct job *j, const char *id, int paused, const char *transport)
+{
+	static const char *const added[] = { "container", "id", "queue_ms", "pause", "transport" };
+	for (size_t k = 0; k < sizeof(added) / sizeof(added[0]); k++)
+		cJSON_DeleteItemFromObjectCaseSensitive(j->spec, added[k]);
+	cJSON_AddStringToObject(j->spec, "container", id);
+	cJSON_AddNumberToObject(j->spec, "id", j->id);
+	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(clock_ms() - j->t_admit));
+	cJSON_AddBoolToObject(j->spec, "pause", paused);
+	cJSON_AddStringToObject(j->spec, "transport", transport);
+	return cJSON_PrintUnformatted(j->spec);
 }
 
 static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct pool *p)
@@ -71,131 +143,88 @@ static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct 
 	int paused;
 	if (pool_take(p, id, &paused) < 0)
 		return -1;
-	jobs_unlink(prev, j);
-	j->deadline = clock_ms() + jobs_deadline_ms(j->spec, &M.cfg);
-	/* the spec stays with the job until it ends: a job whose container was gone runs again */
-	static const char *const added[] = { "container", "id", "queue_ms", "pause", "transport" };
-	for (size_t k = 0; k < sizeof(added) / sizeof(added[0]); k++)
-		cJSON_DeleteItemFromObjectCaseSensitive(j->spec, added[k]);
-	cJSON_AddStringToObject(j->spec, "container", id);
-	cJSON_AddNumberToObject(j->spec, "id", j->id);
-	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(clock_ms() - j->t_admit));
-	cJSON_AddBoolToObject(j->spec, "pause", paused);
-	cJSON_AddStringToObject(j->spec, "transport", p->transport);
-	char *txt = cJSON_PrintUnformatted(j->spec);
-	if (!txt || procs_send(s, MSG_JOB, j->id, txt) < 0) {
-		free(txt);
-		pool_discard(id);
+	jobs_unlink(&m->queue, prev, j);
+	j->deadline = clock_ms() + jobs_deadline_ms(j->spec, &m->cfg);
+	char *txt = job_json(j, id, paused, p->transport);
+	int rc = txt ? slot_begin(s, TASK_JOB, MSG_JOB, j->id, txt) : -1;
+	free(txt);
+	if (rc < 0) {
+		log_errorx("job %u: could not hand it to worker %d", j->id, s->index);
+		pool_discard(m, id);
 		jobs_finish(j, 500, json_error("could not hand the job to a worker", NULL));
 		return -1;
 	}
-	free(txt);
-	s->state = SLOT_BUSY;
-	s->task = TASK_JOB;
 	s->job = j;
-	s->since = j->t_start = clock_ms();
+	j->t_start = s->since;
 	snprintf(s->container, sizeof(s->container), "%s", id);
-	M.running++;
+	m->running++;
 	return 0;
 }
 
 static int try_job(struct slot *s)
 {
-	struct job *prev = NULL;
-	for (struct job *j = M.queue_head; j; prev = j, j = j->next) {
-		struct pool *p = pool_find(j->lang);
-		if (p && pool_available(p) > 0) {
-			dispatch_job(s, prev, j, p);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int send_simple(struct slot *s, enum task t, uint16_t type, const char *json)
-{
-	if (procs_send(s, type, 0, json) < 0)
-		return 0;
-	s->state = SLOT_BUSY;
-	s->task = t;
-	s->since = clock_ms();
-	return 1;
+	struct job *prev;
+	struct job *j = policy_next_job(m, &prev);
+	if (!j)
+		return -1;
+	return dispatch_job(s, prev, j, pool_find(m, j->lang));
 }
 
 /* A ready container left unused for pool.pause_idle_ms is paused (under load, containers are
  * taken sooner than that and never pay for the pause and the unpause). */
 static int try_pause(struct slot *s)
 {
-	if (!M.cfg.pool_pause || M.stopping || !M.engine_ok)
-		return 0;
-	struct ready_ct *r = pool_pause_due(clock_ms(), M.cfg.pool_pause_idle_ms);
+	if (!m->cfg.pool_pause || m->stopping != STOP_NONE || !m->engine_ok)
+		return -1;
+	struct ready_ct *r = pool_pause_due(m, clock_ms(), m->cfg.pool_pause_idle_ms);
 	if (!r)
-		return 0;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "container", r->id);
-	char *txt = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	int ok = txt && send_simple(s, TASK_PAUSE, MSG_PAUSE, txt);
-	free(txt);
-	if (ok)
-		snprintf(s->container, sizeof(s->container), "%s", r->id);
-	else
+		return -1;
+	if (slot_begin_on(s, TASK_PAUSE, MSG_PAUSE, r->id) < 0) {
 		r->pausing = 0;
-	return ok;
+		return -1;
+	}
+	return 0;
 }
 
 static int try_chore(struct slot *s)
 {
-	if (M.cleanup_pending) {
+	if (m->cleanup_pending) {
 		/* at start: the containers of owners that are gone; when stopping: ours too */
 		char txt[96];
-		snprintf(txt, sizeof(txt), "{\"owner\":\"%s\",\"mine_too\":%s}", M.owner, M.stopping ? "true" : "false");
-		M.cleanup_pending = 0;
-		return send_simple(s, TASK_CLEANUP, MSG_CLEANUP, txt);
+		snprintf(txt, sizeof(txt), "{\"owner\":\"%s\",\"mine_too\":%s}", m->owner,
+			 m->stopping != STOP_NONE ? "true" : "false");
+		m->cleanup_pending = 0;
+		return slot_begin(s, TASK_CLEANUP, MSG_CLEANUP, 0, txt);
 	}
-	if (M.nchores > 0 && M.cleanup_done) {
-		char *id = M.chores[--M.nchores];
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "container", id);
-		char *txt = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		int ok = txt && send_simple(s, TASK_REMOVE, MSG_REMOVE, txt);
-		if (ok)
-			snprintf(s->container, sizeof(s->container), "%s", id);
-		free(txt);
+	if (m->nchores > 0 && m->cleanup_done) {
+		char *id = m->chores[--m->nchores];
+		int rc = slot_begin_on(s, TASK_REMOVE, MSG_REMOVE, id);
 		free(id);
-		return ok;
+		return rc;
 	}
-	if (M.cfg.cleanup_interval_s > 0 && M.cleanup_done && M.engine_ok && clock_ms() >= M.next_cleanup) {
-		/* an engine restarted too fast to be seen down may have lost containers still running */
-		M.cleanup_pending = M.next_cleanup != 0 && !M.stopping; /* the first: after the start-up one */
-		M.next_cleanup = clock_ms() + M.cfg.cleanup_interval_s * 1000L;
+	if (m->cfg.cleanup_interval_s > 0 && m->cleanup_done && m->engine_ok &&
+	    clock_ms() >= m->next_cleanup) {
+		/* an engine restarted too fast to be seen down may have lost containers still running;
+		 * the first time only sets the clock (the start-up cleanup has just run) */
+		m->cleanup_pending = m->next_cleanup != 0 && m->stopping == STOP_NONE;
+		m->next_cleanup = clock_ms() + m->cfg.cleanup_interval_s * 1000L;
 	}
-	if (clock_ms() >= M.next_ping) {
-		M.next_ping = clock_ms() + PING_INTERVAL_MS;
-		return send_simple(s, TASK_PING, MSG_PING, NULL);
+	if (clock_ms() >= m->next_ping) {
+		m->next_ping = clock_ms() + PING_INTERVAL_MS;
+		return slot_begin(s, TASK_PING, MSG_PING, 0, NULL);
 	}
 	return try_pause(s);
 }
 
-static int waiting_for(const char *lang)
-{
-	int n = 0;
-	for (struct job *j = M.queue_head; j; j = j->next)
-		n += !strcmp(j->lang, lang);
-	return n;
-}
-
-/* pause: whether the container waits paused (not when a job is already waiting for it). The
- * seccomp profile is not sent: each worker has it in the config it was forked with (read once at
- * start, kept across SIGHUP). */
+/* The seccomp profile is not sent: each worker has it in the config it was forked with (read
+ * once at start, kept across SIGHUP). pause: whether the container waits paused. */
 static char *fill_json(const struct lang *g, int pause)
 {
-	const struct config *c = &M.cfg;
+	const struct config *c = &m->cfg;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "lang", g->id);
 	cJSON_AddStringToObject(o, "image", g->image);
-	cJSON_AddStringToObject(o, "owner", M.owner);
+	cJSON_AddStringToObject(o, "owner", m->owner);
 	cJSON_AddNumberToObject(o, "memory_mb", config_container_mb(c, g));
 	cJSON_AddNumberToObject(o, "cpus", c->cpus);
 	cJSON_AddNumberToObject(o, "pids", g->pids);
@@ -212,109 +241,132 @@ static char *fill_json(const struct lang *g, int pause)
 	return s;
 }
 
-/* The pool of the oldest queued job that has no container coming: it is served first, so a
- * language never starves behind others whose containers keep arriving. */
-static struct pool *urgent_pool(void)
-{
-	long t = clock_ms();
-	for (struct job *j = M.queue_head; j; j = j->next) {
-		struct pool *p = pool_find(j->lang);
-		if (!p || p->removed || p->retry_at > t)
-			continue;
-		/* a ready one will be dispatched by try_job; only a language with none needs a fill now */
-		if (p->nready == 0 && p->filling < waiting_for(p->lang))
-			return p;
-	}
-	return NULL;
-}
-
-/* Otherwise the biggest shortfall below target; ties go round-robin, not to config order. */
-static struct pool *neediest_pool(void)
-{
-	static int rr;
-	struct pool *best = NULL;
-	int best_need = 0;
-	long t = clock_ms();
-	for (int k = 0; k < M.npools; k++) {
-		struct pool *p = &M.pools[(rr + k) % M.npools];
-		int need = p->target - (p->nready + p->filling);
-		if (p->removed || p->retry_at > t || need <= 0)
-			continue;
-		if (need > best_need) {
-			best = p;
-			best_need = need;
-		}
-	}
-	rr = M.npools ? (rr + 1) % M.npools : 0;
-	return best;
-}
-
 static int try_fill(struct slot *s, int urgent)
 {
-	if (!M.cleanup_done || M.stopping)
-		return 0;
-	struct pool *p = urgent ? urgent_pool() : neediest_pool();
-	if (!p)
-		return 0;
-	const struct lang *g = config_lang(&M.cfg, p->lang);
+	if (!m->cleanup_done || m->stopping != STOP_NONE)
+		return -1;
+	long now = clock_ms();
+	struct pool *p =
+		urgent ? policy_urgent_pool(m, now) : policy_neediest_pool(m, now, &fill_rr);
+	const struct lang *g = p ? config_lang(&m->cfg, p->lang) : NULL;
 	if (!g)
-		return 0;
-	/* paused in the fill only without an idle delay, and never for a job that is already waiting */
-	char *txt = fill_json(g, M.cfg.pool_pause && !urgent && M.cfg.pool_pause_idle_ms == 0);
-	int ok = txt && send_simple(s, TASK_FILL, MSG_FILL, txt);
+		return -1;
+	char *txt = fill_json(g, policy_fill_paused(&m->cfg, urgent));
+	int rc = txt ? slot_begin(s, TASK_FILL, MSG_FILL, 0, txt) : -1;
 	free(txt);
-	if (ok) {
+	if (rc == 0) {
 		p->filling++;
+		s->fill_open = 1;
 		snprintf(s->lang, sizeof(s->lang), "%s", p->lang);
 	}
-	return ok;
+	return rc;
 }
 
 void sched_kick(void)
 {
-	for (int i = 0; i < M.nslots; i++) {
-		struct slot *s = &M.slots[i];
+	for (int i = 0; i < m->nslots; i++) {
+		struct slot *s = &m->slots[i];
 		if (s->state != SLOT_IDLE)
 			continue;
-		if (try_fill(s, 1) || try_job(s) || try_chore(s) || try_fill(s, 0))
+		if (try_fill(s, 1) == 0 || try_job(s) == 0 || try_chore(s) == 0)
 			continue;
+		try_fill(s, 0);
 	}
 }
 
-static void slot_idle(struct slot *s)
+/* ---- ending a job, a fill, a task ---- */
+
+/* The job leaves its slot (answered, queued again, or ended by the master). */
+static struct job *slot_release_job(struct slot *s)
 {
-	s->state = SLOT_IDLE;
-	s->task = TASK_NONE;
+	struct job *j = s->job;
 	s->job = NULL;
+	if (j)
+		m->running--;
+	return j;
+}
+
+static void job_fail(struct job *j, int http, const char *status, const char *msg)
+{
+	metrics_execution(j->lang, status);
+	jobs_finish(j, http, json_error(msg, NULL));
+}
+
+/* The master ends a running job without its result; the worker is killed (and respawned), and
+ * at its death the job's container is discarded. */
+static void slot_end_job(struct slot *s, int http, const char *status, const char *msg)
+{
+	job_fail(slot_release_job(s), http, status, msg);
+	procs_kill(s->index);
+}
+
+/* The slot's fill is over (READY, FAILED, IDLE or death): its pool stops counting it. The only
+ * place a pool's filling goes down. */
+static void fill_close(struct slot *s)
+{
+	if (!s->fill_open)
+		return;
+	s->fill_open = 0;
+	struct pool *p = pool_find(m, s->lang);
+	if (p && p->filling > 0)
+		p->filling--;
+}
+
+/* The one place a slot's task ends: the worker said IDLE (ok: the task succeeded, for a PAUSE)
+ * or it died. Whatever the task still holds is settled here. */
+static void slot_end_task(struct slot *s, int died, int ok)
+{
+	if (s->job)
+		job_fail(slot_release_job(s), 500, "internal_error",
+			 died ? "internal_error: the worker running this job died; the job was not "
+				"completed"
+			      : "internal_error: the worker ended the job without a result");
+	fill_close(s);
+	if (s->task == TASK_CLEANUP) {
+		if (died)
+			m->cleanup_pending = 1; /* another worker does it again */
+		else
+			m->cleanup_done = 1;
+	} else if (s->task == TASK_PAUSE) {
+		pool_pause_done(m, s->container, ok && !died); /* state unknown: replaced */
+		s->container[0] = '\0';
+	}
+	if (died && s->container[0])
+		pool_discard(m, s->container); /* a job's or a removal's container, in any state */
+	s->state = died ? SLOT_DEAD : SLOT_IDLE;
+	s->task = TASK_NONE;
 	s->container[0] = s->lang[0] = '\0';
 }
 
 static void engine_state(int ok, const char *why)
 {
-	if (ok && !M.engine_ok) {
+	if (ok && !m->engine_ok) {
 		log_info("the Docker engine answers again; refreshing the pools");
 		/* containers that were ready before the outage may be gone: replace them all */
-		for (int i = 0; i < M.npools; i++) {
-			pool_drain(&M.pools[i]);
-			M.pools[i].failures = 0;
-			M.pools[i].retry_at = 0;
+		for (int i = 0; i < m->npools; i++) {
+			pool_drain(m, &m->pools[i]);
+			m->pools[i].failures = 0;
+			m->pools[i].retry_at = 0;
 		}
 		/* an engine that stopped uncleanly may have lost containers whose processes still run */
-		if (!M.stopping)
-			M.cleanup_pending = 1;
-	} else if (!ok && M.engine_ok) {
+		if (m->stopping == STOP_NONE)
+			m->cleanup_pending = 1;
+	} else if (!ok && m->engine_ok) {
 		log_errorx("the Docker engine is unreachable: %s", why ? why : "");
 	}
-	M.engine_ok = ok;
+	m->engine_ok = ok;
 	if (!ok && why)
-		snprintf(M.engine_error, sizeof(M.engine_error), "%s", why);
+		snprintf(m->engine_error, sizeof(m->engine_error), "%s", why);
 }
 
-static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *payload, size_t len)
+/* ---- worker messages ---- */
+
+static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *payload,
+		      size_t len)
 {
-	struct job *j = s->job;
-	if (!j || j->id != id) {
-		log_warnx("result for job %u that worker pid %d does not hold", id, (int)s->pid);
+	if (!s->job || s->job->id != id) {
+		log_warnx("result for job %u that worker pid %d does not hold", id,
+			  (int)procs_pid(s->index));
 		return;
 	}
 	char *body = malloc(len + 1);
@@ -322,8 +374,7 @@ static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *p
 		memcpy(body, payload, len);
 		body[len] = '\0';
 	}
-	s->job = NULL;
-	M.running--;
+	struct job *j = slot_release_job(s);
 	s->container[0] = '\0'; /* the worker removes it itself */
 	long t = clock_ms();
 	metrics_observe(j->lang, PH_QUEUE, (double)(j->t_start - j->t_admit) / 1000.0);
@@ -331,17 +382,38 @@ static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *p
 	jobs_finish(j, flags ? flags : 500, body ? body : json_error("out of memory", NULL));
 }
 
+/* The job's container was gone before the job started (another service's cleanup, an outside
+ * removal): the job goes back to the head of the queue, a few times at most. */
+static void on_retry(struct slot *s, uint32_t id)
+{
+	if (!s->job || s->job->id != id)
+		return;
+	struct job *j = slot_release_job(s);
+	s->container[0] = '\0';
+	if (j->cancelled) { /* its client is gone: nothing to run it again for */
+		jobs_finish(j, 499,
+			    json_error("cancelled: the client closed the connection", NULL));
+		return;
+	}
+	if (++j->retries > MAX_RETRIES) {
+		job_fail(j, 500, "internal_error",
+			 "internal_error: no usable container for the job after 3 tries");
+		return;
+	}
+	log_info("job %u: its container was gone; queued again", j->id);
+	jobs_requeue(&m->queue, j);
+}
+
 static void on_ready(struct slot *s, cJSON *o)
 {
 	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(o, "lang"));
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
 	const char *ver = cJSON_GetStringValue(cJSON_GetObjectItem(o, "version"));
-	struct pool *p = lang ? pool_find(lang) : NULL;
-	if (s->task == TASK_FILL && p && p->filling > 0)
-		p->filling--;
+	struct pool *p = lang ? pool_find(m, lang) : NULL;
+	fill_close(s);
 	if (!p || !id) {
 		if (id)
-			pool_discard(id);
+			pool_discard(m, id);
 		return;
 	}
 	if (ver && *ver)
@@ -349,167 +421,145 @@ static void on_ready(struct slot *s, cJSON *o)
 	p->failures = 0;
 	p->retry_at = 0;
 	engine_state(1, NULL);
-	pool_push(p, id, cJSON_IsTrue(cJSON_GetObjectItem(o, "paused")), waiting_for(p->lang));
+	pool_push(m, p, id, cJSON_IsTrue(cJSON_GetObjectItem(o, "paused")),
+		  policy_waiting(&m->queue, p->lang));
 }
 
 static void on_failed(struct slot *s, cJSON *o)
 {
 	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(o, "lang"));
 	const char *err = cJSON_GetStringValue(cJSON_GetObjectItem(o, "error"));
-	cJSON *eng = cJSON_GetObjectItem(o, "engine_down");
-	struct pool *p = lang ? pool_find(lang) : NULL;
-	if (p && s->task == TASK_FILL && p->filling > 0)
-		p->filling--;
-	if (cJSON_IsTrue(eng))
+	struct pool *p = lang ? pool_find(m, lang) : NULL;
+	fill_close(s);
+	if (cJSON_IsTrue(cJSON_GetObjectItem(o, "engine_down")))
 		engine_state(0, err);
-	if (p && !M.stopping) {
+	if (p && m->stopping == STOP_NONE) {
 		p->failures++;
-		long back = 500L << (p->failures < 6 ? p->failures : 6);
+		long back = policy_backoff_ms(p->failures);
 		p->retry_at = clock_ms() + back;
-		log_warnx("could not make a %s container (%d in a row; next try in %ld ms): %s", lang,
-			 p->failures, back, err ? err : "?");
+		log_warnx("could not make a %s container (%d in a row; next try in %ld ms): %s",
+			  lang, p->failures, back, err ? err : "?");
 	}
 }
 
-/* The job's container was gone before the job started (another service's cleanup, an outside
- * removal): the job goes back to the head of the queue, a few times at most. */
-static void on_retry(struct slot *s, uint32_t id)
+/* The messages with a JSON payload: READY, FAILED, STATS, PONG. */
+static void on_json(struct slot *s, uint16_t type, const char *payload, size_t len)
 {
-	struct job *j = s->job;
-	if (!j || j->id != id)
-		return;
-	s->job = NULL;
-	s->container[0] = '\0';
-	M.running--;
-	if (j->cancelled) { /* its client is gone: nothing to run it again for */
-		jobs_finish(j, 499, json_error("cancelled: the client closed the connection", NULL));
-		return;
-	}
-	if (++j->retries > 3) {
-		metrics_execution(j->lang, "internal_error");
-		jobs_finish(j, 500, json_error("internal_error: no usable container for the job after 3 tries", NULL));
-		return;
-	}
-	log_info("job %u: its container was gone; queued again", j->id);
-	jobs_requeue(j);
-}
-
-void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, const char *payload, size_t len)
-{
-	if (type == MSG_RESULT) {
-		on_result(s, flags, id, payload, len);
-		return;
-	}
-	if (type == MSG_RETRY) {
-		on_retry(s, id);
-		return;
-	}
-	if (type == MSG_IDLE) {
-		if (s->task == TASK_CLEANUP)
-			M.cleanup_done = 1;
-		if (s->task == TASK_PAUSE)
-			pool_pause_done(s->container, !flags);
-		if (s->task == TASK_FILL) {
-			struct pool *p = pool_find(s->lang);
-			if (p && p->filling > 0)
-				p->filling--;
-		}
-		slot_idle(s);
-		return;
-	}
 	cJSON *o = cJSON_ParseWithLength(payload, len);
 	if (!o) {
-		log_warnx("unparseable message %u from worker pid %d", type, (int)s->pid);
+		log_warnx("unparseable message %u from worker pid %d", type,
+			  (int)procs_pid(s->index));
 		return;
 	}
 	if (type == MSG_READY) {
 		on_ready(s, o);
-		s->lang[0] = '\0'; /* the fill is accounted for */
 	} else if (type == MSG_FAILED) {
 		on_failed(s, o);
-		s->lang[0] = '\0';
 	} else if (type == MSG_STATS) {
 		metrics_stats(o);
 	} else if (type == MSG_PONG) {
 		cJSON *ok = cJSON_GetObjectItem(o, "engine");
-		engine_state(cJSON_IsTrue(ok), cJSON_GetStringValue(cJSON_GetObjectItem(o, "error")));
+		engine_state(cJSON_IsTrue(ok),
+			     cJSON_GetStringValue(cJSON_GetObjectItem(o, "error")));
 	} else {
-		log_warnx("unexpected message %u from worker pid %d", type, (int)s->pid);
+		log_warnx("unexpected message %u from worker pid %d", type,
+			  (int)procs_pid(s->index));
 	}
 	cJSON_Delete(o);
 }
 
-void sched_slot_died(struct slot *s)
+/* ---- the callback table for procs.c ---- */
+
+static void on_message(void *arg, int i, const struct wire_hdr *h, const char *payload)
 {
-	if (s->task == TASK_JOB && s->job) {
-		M.running--;
-		metrics_execution(s->job->lang, "internal_error");
-		jobs_finish(s->job, 500,
-				 json_error("internal_error: the worker running this job died; the job was not completed",
-					    NULL));
+	(void)arg;
+	struct slot *s = &m->slots[i];
+	if (h->type == MSG_RESULT)
+		on_result(s, h->flags, h->id, payload, h->len);
+	else if (h->type == MSG_RETRY)
+		on_retry(s, h->id);
+	else if (h->type == MSG_IDLE)
+		slot_end_task(s, 0, !h->flags);
+	else
+		on_json(s, h->type, payload, h->len);
+}
+
+static void on_started(void *arg, int i, int respawned)
+{
+	(void)arg;
+	struct slot *s = &m->slots[i];
+	*s = (struct slot){ .index = i, .state = SLOT_IDLE };
+	if (respawned)
+		metrics_worker_restart();
+}
+
+static void on_died(void *arg, int i)
+{
+	(void)arg;
+	slot_end_task(&m->slots[i], 1, 0);
+}
+
+const struct procs_cb sched_procs_cb = { on_started, on_message, on_died, NULL };
+
+/* ---- timers, cancellation, stop ---- */
+
+void sched_cancel(struct job *j)
+{
+	if (j->done || j->cancelled)
+		return;
+	j->cancelled = 1;
+	if (jobs_dequeue(&m->queue, j) == 0) {
+		job_fail(j, 499, "cancelled", "cancelled: the client closed the connection");
+		return;
 	}
-	if (s->task == TASK_FILL) {
-		struct pool *p = pool_find(s->lang);
-		if (p && p->filling > 0 && s->lang[0])
-			p->filling--;
+	for (int i = 0; i < m->nslots; i++) {
+		struct slot *s = &m->slots[i];
+		if (s->task != TASK_JOB || s->job != j)
+			continue;
+		if (procs_send(s->index, MSG_CANCEL, j->id, NULL) < 0)
+			slot_end_job(s, 499, "cancelled",
+				     "cancelled: the client closed the connection");
+		break;
 	}
-	if (s->task == TASK_CLEANUP)
-		M.cleanup_pending = 1;
-	if (s->task == TASK_PAUSE) {
-		pool_pause_done(s->container, 0); /* its state is unknown: replace it */
-		s->container[0] = '\0';
+	log_info("job %u (%s): the client went away; cancelled", j->id, j->lang);
+}
+
+/* Running jobs past their deadline: the worker never answered in time; it is killed. */
+static void expire_running(long now)
+{
+	for (int i = 0; i < m->nslots; i++) {
+		struct slot *s = &m->slots[i];
+		if (s->task != TASK_JOB || !s->job || now < s->job->deadline)
+			continue;
+		log_errorx("job %u (%s) did not end within its limits plus a margin; killing "
+			   "worker pid %d", s->job->id, s->job->lang, (int)procs_pid(s->index));
+		slot_end_job(s, 500, "internal_error", "internal_error: the job did not end "
+			     "within its limits; its worker was restarted");
 	}
-	if (s->container[0])
-		pool_discard(s->container);
-	slot_idle(s);
 }
 
 void sched_timers(void)
 {
-	jobs_expire();
-	if (!M.ready_logged && sched_pools_full()) {
-		M.ready_logged = 1;
+	long now = clock_ms();
+	jobs_expire(&m->queue, now, m->cfg.queue_timeout_s, m->engine_ok);
+	expire_running(now);
+	if (!m->ready_logged && sched_pools_full()) {
+		m->ready_logged = 1;
 		log_info("ready: every pool is full");
 	}
 }
 
-cJSON *sched_health(void)
+void sched_abort_running(const char *msg)
 {
-	cJSON *o = cJSON_CreateObject();
-	int busy = 0, alive = 0;
-	for (int i = 0; i < M.nslots; i++) {
-		alive += M.slots[i].state != SLOT_DEAD;
-		busy += M.slots[i].state == SLOT_BUSY;
-	}
-	const char *st = !M.engine_ok ? "unhealthy" : M.stopping ? "stopping" : M.ready_logged ? "healthy" : "starting";
-	cJSON_AddStringToObject(o, "status", st);
-	cJSON_AddStringToObject(o, "version", EXECUTIONER_VERSION);
-	cJSON *eng = cJSON_AddObjectToObject(o, "engine");
-	cJSON_AddBoolToObject(eng, "reachable", M.engine_ok);
-	if (!M.engine_ok)
-		cJSON_AddStringToObject(eng, "error", M.engine_error);
-	cJSON *w = cJSON_AddObjectToObject(o, "workers");
-	cJSON_AddNumberToObject(w, "total", M.nslots);
-	cJSON_AddNumberToObject(w, "alive", alive);
-	cJSON_AddNumberToObject(w, "busy", busy);
-	cJSON_AddNumberToObject(o, "queued", M.queued);
-	cJSON_AddNumberToObject(o, "running", M.running);
-	cJSON *pools = cJSON_AddObjectToObject(o, "pools");
-	for (int i = 0; i < M.npools; i++) {
-		if (M.pools[i].removed)
-			continue;
-		cJSON *p = cJSON_AddObjectToObject(pools, M.pools[i].lang);
-		int paused = 0;
-		for (int k = 0; k < M.pools[i].nready; k++)
-			paused += M.pools[i].ready[k].paused;
-		cJSON_AddNumberToObject(p, "ready", M.pools[i].nready);
-		cJSON_AddNumberToObject(p, "paused", paused);
-		cJSON_AddNumberToObject(p, "target", M.pools[i].target);
-	}
-	return o;
+	for (int i = 0; i < m->nslots; i++)
+		if (m->slots[i].task == TASK_JOB && m->slots[i].job)
+			slot_end_job(&m->slots[i], 503, "internal_error", msg);
 }
 
 void sched_free(void)
 {
-	pool_free_all();
+	pool_free_all(m);
+	free(m->slots);
+	m->slots = NULL;
+	m->nslots = 0;
 }

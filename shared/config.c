@@ -26,7 +26,8 @@ struct setting {
 #define SI(sec, k, f, d, lo, hi) { sec, k, S_INT, offsetof(struct config, f), 0, d, lo, hi }
 #define SD(sec, k, f, d, lo, hi) { sec, k, S_DBL, offsetof(struct config, f), 0, d, lo, hi }
 #define SB(sec, k, f, d) { sec, k, S_BOOL, offsetof(struct config, f), 0, d, 0, 1 }
-#define SS(sec, k, f, d) { sec, k, S_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), d, 0, 0 }
+#define SS(sec, k, f, d) \
+	{ sec, k, S_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), d, 0, 0 }
 
 static const struct setting settings[] = {
 	SS("server", "address", address, "0.0.0.0"),
@@ -97,7 +98,9 @@ static int setting_store(struct config *c, const struct setting *st, const char 
 		return 0;
 	}
 	if (st->type == S_BOOL) {
-		int b = !strcmp(s, "true") || !strcmp(s, "1") ? 1 : !strcmp(s, "false") || !strcmp(s, "0") ? 0 : -1;
+		int b = !strcmp(s, "true") || !strcmp(s, "1")    ? 1
+			: !strcmp(s, "false") || !strcmp(s, "0") ? 0
+								 : -1;
 		if (b < 0)
 			return snprintf(why, whylen, "must be true or false"), -1;
 		*(int *)p = b;
@@ -152,7 +155,10 @@ static int setting_text(const config_setting_t *s, const struct setting *st, cha
 
 static const char *type_name(enum stype t)
 {
-	return t == S_INT ? "an integer" : t == S_DBL ? "a number" : t == S_BOOL ? "true or false" : "a string";
+	return t == S_INT    ? "an integer"
+	       : t == S_DBL  ? "a number"
+	       : t == S_BOOL ? "true or false"
+			     : "a string";
 }
 
 static void env_name(const struct setting *st, char *out, size_t n)
@@ -174,7 +180,9 @@ static int load_scalars(config_t *cf, struct config *c, char *err, size_t errlen
 		if (s) {
 			line = config_setting_source_line(s);
 			if (setting_text(s, st, text, sizeof(text)) < 0)
-				return ERR("%s:%d: %s must be %s", c->path, line, path, type_name(st->type)), -1;
+				return ERR("%s:%d: %s must be %s", c->path, line, path,
+					   type_name(st->type)),
+				       -1;
 		}
 		env_name(st, env, sizeof(env));
 		const char *ov = getenv(env);
@@ -207,7 +215,9 @@ static int member(const config_setting_t *l, const char *key, int required, conf
 	if (*out)
 		return 1;
 	if (required)
-		return ERR("%s:%d: language needs \"%s\"", file, config_setting_source_line(l), key), -1;
+		return ERR("%s:%d: language needs \"%s\"", file, config_setting_source_line(l),
+			   key),
+		       -1;
 	return 0;
 }
 
@@ -266,28 +276,34 @@ static int lang_num(const config_setting_t *l, const char *key, double *v, doubl
 	else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
 		*v = (double)config_setting_get_int64(s);
 	else
-		return ERR("%s:%d: %s must be a number", file, config_setting_source_line(s), key), -1;
+		return ERR("%s:%d: %s must be a number", file, config_setting_source_line(s), key),
+		       -1;
 	if (*v < lo || *v > hi)
-		return ERR("%s:%d: %s must be between %g and %g", file, config_setting_source_line(s),
-			   key, lo, hi), -1;
+		return ERR("%s:%d: %s must be between %g and %g", file,
+			   config_setting_source_line(s), key, lo, hi),
+		       -1;
 	return 0;
 }
 
 static int id_ok(const char *id)
 {
 	for (const char *p = id; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_' && *p != '-')
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_' &&
+		    *p != '-')
 			return 0;
 	return *id != '\0';
 }
 
-static int load_lang(const config_setting_t *l, struct config *c, struct lang *g, char *err, size_t errlen)
+static int load_lang(const config_setting_t *l, struct config *c, struct lang *g, char *err,
+		     size_t errlen)
 {
 	const char *f = c->path;
 	double pool = c->pool_size, mem = c->memory_mb, pids = c->pids;
 	double ct = c->compile_time_s, cm = c->compile_memory_mb;
 	if (!config_setting_is_group(l))
-		return ERR("%s:%d: each language must be a group { ... }", f, config_setting_source_line(l)), -1;
+		return ERR("%s:%d: each language must be a group { ... }", f,
+			   config_setting_source_line(l)),
+		       -1;
 	if (lang_str(l, "id", g->id, sizeof(g->id), 1, f, err, errlen) < 0 ||
 	    lang_str(l, "name", g->name, sizeof(g->name), 1, f, err, errlen) < 0 ||
 	    lang_str(l, "version", g->version, sizeof(g->version), 1, f, err, errlen) < 0 ||
@@ -303,11 +319,14 @@ static int load_lang(const config_setting_t *l, struct config *c, struct lang *g
 	    lang_num(l, "compile_memory_mb", &cm, 8, 65536, f, err, errlen) < 0)
 		return -1;
 	if (!id_ok(g->id))
-		return ERR("%s:%d: language id \"%s\" must be lowercase letters, digits, '-' or '_'", f,
-			   config_setting_source_line(l), g->id), -1;
+		return ERR("%s:%d: language id \"%s\" must be lowercase letters, digits, '-' or "
+			   "'_'",
+			   f, config_setting_source_line(l), g->id),
+		       -1;
 	if (strchr(g->file, '/') || !strcmp(g->file, ".") || !strcmp(g->file, ".."))
-		return ERR("%s:%d: file \"%s\" must be a plain file name", f, config_setting_source_line(l),
-			   g->file), -1;
+		return ERR("%s:%d: file \"%s\" must be a plain file name", f,
+			   config_setting_source_line(l), g->file),
+		       -1;
 	g->pool_size = (int)pool;
 	g->memory_mb = (int)mem;
 	g->pids = (int)pids;
@@ -320,7 +339,8 @@ static int load_langs(config_t *cf, struct config *c, char *err, size_t errlen)
 {
 	config_setting_t *ls = config_lookup(cf, "languages");
 	if (!ls || !config_setting_is_list(ls) || config_setting_length(ls) == 0)
-		return ERR("%s: \"languages\" must be a non-empty list ( {...}, ... )", c->path), -1;
+		return ERR("%s: \"languages\" must be a non-empty list ( {...}, ... )", c->path),
+		       -1;
 	int n = config_setting_length(ls);
 	c->langs = calloc((size_t)n, sizeof(struct lang));
 	if (!c->langs)
@@ -333,8 +353,10 @@ static int load_langs(config_t *cf, struct config *c, char *err, size_t errlen)
 		for (int j = 0; j < i; j++)
 			if (!strcmp(c->langs[j].id, g->id))
 				return ERR("%s:%d: language id \"%s\" appears twice", c->path,
-					   config_setting_source_line(config_setting_get_elem(ls, (unsigned)i)),
-					   g->id), -1;
+					   config_setting_source_line(
+						   config_setting_get_elem(ls, (unsigned)i)),
+					   g->id),
+				       -1;
 	}
 	return 0;
 }
@@ -363,7 +385,9 @@ static int load_keys(config_t *cf, struct config *c, char *err, size_t errlen)
 	if (!a)
 		return 0;
 	if (!config_setting_is_array(a) && !config_setting_is_list(a))
-		return ERR("%s:%d: auth.keys must be an array of strings", c->path, config_setting_source_line(a)), -1;
+		return ERR("%s:%d: auth.keys must be an array of strings", c->path,
+			   config_setting_source_line(a)),
+		       -1;
 	int len = config_setting_length(a);
 	if (len == 0)
 		return 0;
@@ -373,8 +397,9 @@ static int load_keys(config_t *cf, struct config *c, char *err, size_t errlen)
 	for (int i = 0; i < len; i++) {
 		const char *k = config_setting_get_string_elem(a, i);
 		if (!k || strlen(k) < 8)
-			return ERR("%s:%d: auth.keys must be strings of at least 8 characters", c->path,
-				   config_setting_source_line(a)), -1;
+			return ERR("%s:%d: auth.keys must be strings of at least 8 characters",
+				   c->path, config_setting_source_line(a)),
+			       -1;
 		c->api_keys[i] = strdup(k);
 	}
 	return 0;
@@ -383,7 +408,9 @@ static int load_keys(config_t *cf, struct config *c, char *err, size_t errlen)
 static int check_consistency(struct config *c, char *err, size_t errlen)
 {
 	if (c->time_s > c->max_time_s)
-		return ERR("%s: limits.time_s (%g) is above limits.max_time_s (%g)", c->path, c->time_s, c->max_time_s), -1;
+		return ERR("%s: limits.time_s (%g) is above limits.max_time_s (%g)", c->path,
+			   c->time_s, c->max_time_s),
+		       -1;
 	if (c->memory_mb > c->max_memory_mb)
 		return ERR("%s: limits.memory_mb is above limits.max_memory_mb", c->path), -1;
 	if (c->cpus > c->max_cpus)
@@ -394,24 +421,27 @@ static int check_consistency(struct config *c, char *err, size_t errlen)
 		return ERR("%s: pool.transport must be \"attach\" or \"exec\"", c->path), -1;
 	if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json"))
 		return ERR("%s: log.format must be \"text\" or \"json\"", c->path), -1;
-	if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") && strcmp(c->log_level, "warn") &&
-	    strcmp(c->log_level, "error"))
+	if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
+	    strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
 		return ERR("%s: log.level must be debug, info, warn or error", c->path), -1;
 	return 0;
 }
 
 static int load_seccomp(struct config *c, char *err, size_t errlen)
 {
-	char why[600];
-	if (seccomp_profile_load(c->seccomp_profile, c->path, c->seccomp_path, sizeof(c->seccomp_path), &c->seccomp,
-				 why, sizeof(why)) < 0)
+	char why[300]; /* fits in struct config_error after the path */
+	if (seccomp_profile_load(c->seccomp_profile, c->path, c->seccomp_path,
+				 sizeof(c->seccomp_path), &c->seccomp, why, sizeof(why)) < 0)
 		return ERR("%s: docker.seccomp_profile: %s", c->path, why), -1;
 	return 0;
 }
 
-int config_load(const char *path, struct config *c, char *err, size_t errlen)
+int config_load(const char *path, struct config *c, struct config_error *e)
 {
+	char *err = e->msg; /* the loaders below write one line into it (ERR) */
+	size_t errlen = sizeof(e->msg);
 	config_t cf;
+	err[0] = '\0';
 	memset(c, 0, sizeof(*c));
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	config_init(&cf);
@@ -507,17 +537,21 @@ void config_print(const struct config *c, FILE *f)
 	fprintf(f, "]; };\nlanguages = (\n");
 	for (int i = 0; i < c->nlangs; i++) {
 		const struct lang *g = &c->langs[i];
-		fprintf(f, "  { id = \"%s\"; name = \"%s\"; version = \"%s\"; image = \"%s\"; file = \"%s\";",
+		fprintf(f,
+			"  { id = \"%s\"; name = \"%s\"; version = \"%s\"; image = \"%s\"; file = "
+			"\"%s\";",
 			g->id, g->name, g->version, g->image, g->file);
 		print_argv(f, "compile", g->compile);
 		print_argv(f, "run", g->run);
 		print_argv(f, "env", g->env);
-		fprintf(f, " pool_size = %d; memory_mb = %d; pids = %d; }%s\n", g->pool_size, g->memory_mb,
-			g->pids, i + 1 < c->nlangs ? "," : "");
+		fprintf(f, " pool_size = %d; memory_mb = %d; pids = %d; }%s\n", g->pool_size,
+			g->memory_mb, g->pids, i + 1 < c->nlangs ? "," : "");
 	}
 	fprintf(f, ");\n");
 	if (c->seccomp)
-		fprintf(f, "# docker.seccomp_profile: %s (%zu bytes of compact JSON)\n", c->seccomp_path, strlen(c->seccomp));
+		fprintf(f, "# docker.seccomp_profile: %s (%zu bytes of compact JSON)\n",
+			c->seccomp_path, strlen(c->seccomp));
 	else
-		fprintf(f, "# docker.seccomp_profile: the engine's default profile (weaker: AF_VSOCK, io_uring open)\n");
+		fprintf(f, "# docker.seccomp_profile: the engine's default profile (weaker: "
+			   "AF_VSOCK, io_uring open)\n");
 }

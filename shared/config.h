@@ -18,7 +18,7 @@ struct lang {
 	char image[CONF_STR_MAX];
 	char file[128];       /* source file name in the work dir, e.g. "main.py" */
 	char **compile;       /* argv, NULL-terminated, or NULL when nothing is compiled */
-	char **run;           /* argv, NULL-terminated; "{memory_mb}" and "{heap_mb}" are expanded */
+	char **run; /* argv, NULL-terminated; "{memory_mb}" and "{heap_mb}" are expanded */
 	char **env;           /* "K=V" entries added to the base environment, NULL-terminated */
 	int pool_size;        /* containers kept ready */
 	int memory_mb;        /* default memory limit of a run */
@@ -48,13 +48,16 @@ struct config {
 	char state_dir[CONF_STR_MAX]; /* lock files proving which services of this instance run */
 	int cleanup_interval_s; /* container cleanup and orphan scan, besides start and outages */
 	char seccomp_profile[CONF_STR_MAX]; /* the setting: a path, "" or "default" */
-	char seccomp_path[2 * CONF_STR_MAX + 2]; /* that path resolved ("" for the engine's default) */
-	char *seccomp;        /* the profile as compact JSON, read once by config_load; NULL: engine default */
+	char seccomp_path[2 * CONF_STR_MAX +
+			  2]; /* that path resolved ("" for the engine's default) */
+	char *seccomp; /* the profile as compact JSON, read once by config_load; NULL: engine
+			  default */
 	/* pool */
 	int pool_size;
 	int pool_pause;
 	int pool_pause_idle_ms; /* a ready container is paused once unused this long (0: at once) */
-	char pool_transport[16]; /* "attach": the helper is the container's main process; "exec": exec'd per job */
+	char pool_transport[16]; /* "attach": the helper is the container's main process; "exec":
+				    exec'd per job */
 	/* limits: defaults and maxima of what a request may ask */
 	double time_s, max_time_s, wall_factor;
 	int memory_mb, max_memory_mb;
@@ -83,15 +86,20 @@ struct config {
 	int nlangs;
 };
 
-/* Loads path into c (zeroed first). On error returns -1 with one line in err:
- * "FILE:LINE: problem" (LINE omitted when unknown). Environment overrides are applied. The seccomp
- * profile file is read here too (docker.seccomp_profile, relative to path's directory). */
-int config_load(const char *path, struct config *c, char *err, size_t errlen);
+/* The module's error (see log.h): why a config was refused, for the operator. */
+struct config_error {
+	char msg[600]; /* one line: "FILE:LINE: problem" (LINE omitted when unknown) */
+};
+
+/* Loads path into c (zeroed first): 0, or -1 with e filled (c is then freed). Environment
+ * overrides are applied. The seccomp profile file is read here too (docker.seccomp_profile,
+ * relative to path's directory). */
+int config_load(const char *path, struct config *c, struct config_error *e);
 void config_free(struct config *c);
 const struct lang *config_lang(const struct config *c, const char *id);
 /* Headroom above a run's memory limit in its container's cgroup: room for full tmpfs work dir,
- * /tmp, /dev/shm (their files count as memory) and the helper, so that files left by a killed program can
- * never exhaust the cgroup and take the helper with them. */
+ * /tmp, /dev/shm (their files count as memory) and the helper, so that files left by a killed
+ * program can never exhaust the cgroup and take the helper with them. */
 int config_slack_mb(const struct config *c);
 /* Memory limit of a language's containers: what its largest step may use, plus the slack. */
 int config_container_mb(const struct config *c, const struct lang *g);

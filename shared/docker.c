@@ -51,7 +51,7 @@ void docker_fail(struct docker *d, enum docker_errkind kind, int http, const cha
 		log_msg(lv, "docker %s %s: %s", method, path, d->err.msg);
 }
 
-static void reset_error(struct docker *d)
+void docker_reset_error(struct docker *d)
 {
 	d->err.kind = DOCKER_OK;
 	d->err.http = 0;
@@ -71,9 +71,11 @@ void docker_http_error(struct docker *d, long status, const char *body, size_t l
 		while (len > 0 && isspace((unsigned char)body[len - 1]))
 			len--;
 		if (len > 0)
-			docker_fail(d, DOCKER_E_HTTP, (int)status, method, path, "%.*s", (int)len, body);
+			docker_fail(d, DOCKER_E_HTTP, (int)status, method, path, "%.*s", (int)len,
+				    body);
 		else
-			docker_fail(d, DOCKER_E_HTTP, (int)status, method, path, "HTTP %ld", status);
+			docker_fail(d, DOCKER_E_HTTP, (int)status, method, path, "HTTP %ld",
+				    status);
 	}
 	cJSON_Delete(j);
 }
@@ -101,7 +103,8 @@ struct docker *docker_open(const char *sock, const char *api, long timeout_ms)
 	d->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
 	d->curl = curl_easy_init();
 	if (!d->sock || !d->prefix || !d->curl) {
-		log_warnx("docker: cannot set up a client for %s", sock ? sock : "(default socket)");
+		log_warnx("docker: cannot set up a client for %s",
+			  sock ? sock : "(default socket)");
 		docker_close(d);
 		return NULL;
 	}
@@ -150,6 +153,29 @@ static void set_method(CURL *c, const char *method, const char *body)
 	}
 }
 
+void docker_transport_error(struct docker *d, CURL *c, CURLcode rc, const char *errbuf,
+			    const char *method, const char *path, long timeout_ms)
+{
+	long oserr = 0;
+	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+	const char *detail = (errbuf && errbuf[0]) ? errbuf : curl_easy_strerror(rc);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
+			    "the Docker engine at %s did not answer within %ld ms", d->sock,
+			    timeout_ms);
+	else if (rc == CURLE_COULDNT_CONNECT && oserr)
+		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
+			    "cannot reach the Docker engine at %s: %s (%s)", d->sock,
+			    curl_easy_strerror(rc), strerror((int)oserr));
+	else if (rc == CURLE_COULDNT_CONNECT)
+		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
+			    "cannot reach the Docker engine at %s: %s", d->sock,
+			    curl_easy_strerror(rc));
+	else
+		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
+			    "talking to the Docker engine at %s failed: %s", d->sock, detail);
+}
+
 /* Runs one request on the shared handle; 0 with *status set, or -1 with the error set. */
 static int perform(struct docker *d, const struct req *r, long *status)
 {
@@ -169,7 +195,8 @@ static int perform(struct docker *d, const struct req *r, long *status)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->sock);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, t);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, t < DOCKER_CONNECT_MAX_MS ? t : DOCKER_CONNECT_MAX_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 t < DOCKER_CONNECT_MAX_MS ? t : DOCKER_CONNECT_MAX_MS);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, d->errbuf);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
@@ -211,7 +238,7 @@ static size_t sink_buf(char *p, size_t sz, size_t nm, void *ctx)
 int docker_call(struct docker *d, const char *method, const char *path, const char *body,
 		struct buf *out, long timeout_ms)
 {
-	reset_error(d);
+	docker_reset_error(d);
 	struct buf b;
 	buf_init(&b, BODY_MAX);
 	struct sink s = { &b, 0 };
@@ -226,7 +253,8 @@ int docker_call(struct docker *d, const char *method, const char *path, const ch
 		buf_reset(out);
 		if (buf_append(out, b.data ? b.data : "", b.len) < 0) {
 			docker_fail(d, DOCKER_E_LIMIT, 0, method, path,
-				    "the engine's answer (%zu bytes) is over the caller's cap", b.len);
+				    "the engine's answer (%zu bytes) is over the caller's cap",
+				    b.len);
 			rc = -1;
 		}
 	}
@@ -236,16 +264,16 @@ int docker_call(struct docker *d, const char *method, const char *path, const ch
 
 /* ---- JSON helpers ---- */
 
-/* A call with an optional JSON body whose 2xx/304 answer is parsed into *out (when out). */
-static int call_json(struct docker *d, const char *method, const char *path, const cJSON *spec,
+int docker_call_json(struct docker *d, const char *method, const char *path, const cJSON *spec,
 		     cJSON **out)
 {
 	char *body = NULL;
 	if (out)
 		*out = NULL;
 	if (spec && !(body = cJSON_PrintUnformatted(spec))) {
-		reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, method, path, "cannot serialize the request body");
+		docker_reset_error(d);
+		docker_fail(d, DOCKER_E_PROTO, 0, method, path,
+			    "cannot serialize the request body");
 		return -1;
 	}
 	struct buf b;
@@ -256,7 +284,8 @@ static int call_json(struct docker *d, const char *method, const char *path, con
 		*out = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
 		if (!*out) {
 			docker_fail(d, DOCKER_E_PROTO, 0, method, path,
-				    "unparseable answer from the engine: %.100s", b.data ? b.data : "");
+				    "unparseable answer from the engine: %.100s",
+				    b.data ? b.data : "");
 			st = -1;
 		}
 	}
@@ -272,7 +301,8 @@ static int take_id(struct docker *d, cJSON *j, char id[65], const char *method, 
 	if (ok)
 		strcpy(id, v->valuestring);
 	else
-		docker_fail(d, DOCKER_E_PROTO, 0, method, path, "the engine's answer has no usable \"Id\"");
+		docker_fail(d, DOCKER_E_PROTO, 0, method, path,
+			    "the engine's answer has no usable \"Id\"");
 	cJSON_Delete(j);
 	return ok ? 0 : -1;
 }
@@ -285,7 +315,7 @@ char *docker_obj_path(struct docker *d, const char *coll, const char *id, const 
 		p = NULL;
 	curl_free(e);
 	if (!p) {
-		reset_error(d);
+		docker_reset_error(d);
 		docker_fail(d, DOCKER_E_PROTO, 0, "-", coll, "cannot build a request path for %s",
 			    id ? id : "(no id)");
 	}
@@ -298,7 +328,7 @@ static int obj_call(struct docker *d, const char *method, const char *coll, cons
 	char *path = docker_obj_path(d, coll, id, rest);
 	if (!path)
 		return -1;
-	int rc = call_json(d, method, path, spec, out);
+	int rc = docker_call_json(d, method, path, spec, out);
 	free(path);
 	return rc;
 }
@@ -313,14 +343,15 @@ int docker_ping(struct docker *d)
 int docker_version(struct docker *d, char *out, size_t outlen)
 {
 	cJSON *j;
-	if (call_json(d, "GET", "/version", NULL, &j) < 0)
+	if (docker_call_json(d, "GET", "/version", NULL, &j) < 0)
 		return -1;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "Version");
 	int ok = cJSON_IsString(v) && v->valuestring;
 	if (ok && outlen)
 		snprintf(out, outlen, "%s", v->valuestring);
 	if (!ok)
-		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/version", "the answer has no \"Version\"");
+		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/version",
+			    "the answer has no \"Version\"");
 	cJSON_Delete(j);
 	return ok ? 0 : -1;
 }
@@ -349,9 +380,10 @@ static void pull_line(struct pull_sink *ps)
 		const char *m = cJSON_IsString(e) ? e->valuestring : "pull failed";
 		snprintf(ps->err, sizeof(ps->err), "%s", m && m[0] ? m : "pull failed");
 	} else if (cJSON_IsString(st)) {
-		log_debug("docker pull %s: %s%s%s%s%s", ps->image, cJSON_IsString(id) ? id->valuestring : "",
-			  cJSON_IsString(id) ? ": " : "", st->valuestring,
-			  cJSON_IsString(pr) ? " " : "", cJSON_IsString(pr) ? pr->valuestring : "");
+		log_debug("docker pull %s: %s%s%s%s%s", ps->image,
+			  cJSON_IsString(id) ? id->valuestring : "", cJSON_IsString(id) ? ": " : "",
+			  st->valuestring, cJSON_IsString(pr) ? " " : "",
+			  cJSON_IsString(pr) ? pr->valuestring : "");
 	}
 	cJSON_Delete(j);
 	buf_reset(&ps->line);
@@ -378,7 +410,8 @@ static size_t sink_pull(char *p, size_t sz, size_t nm, void *ctx)
 /* "/images/create?fromImage=NAME&tag=TAG" (tag "latest" when the image names none). */
 static char *pull_path(struct docker *d, const char *image)
 {
-	const char *at = strchr(image, '@'), *slash = strrchr(image, '/'), *colon = strrchr(image, ':');
+	const char *at = strchr(image, '@'), *slash = strrchr(image, '/'),
+		   *colon = strrchr(image, ':');
 	const char *cut = at ? at : (colon && (!slash || colon > slash)) ? colon : NULL;
 	char *name = cut ? strndup(image, (size_t)(cut - image)) : strdup(image);
 	char *en = name ? curl_easy_escape(d->curl, name, 0) : NULL;
@@ -390,14 +423,15 @@ static char *pull_path(struct docker *d, const char *image)
 	curl_free(et);
 	free(name);
 	if (!p)
-		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/images/create", "cannot build the pull of %s", image);
+		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/images/create",
+			    "cannot build the pull of %s", image);
 	return p;
 }
 
 /* An "error" line inside a 200 progress stream is reported as DOCKER_E_HTTP with http 500. */
 int docker_image_pull(struct docker *d, const char *image, long timeout_ms)
 {
-	reset_error(d);
+	docker_reset_error(d);
 	char *path = pull_path(d, image);
 	if (!path)
 		return -1;
@@ -433,12 +467,13 @@ int docker_create(struct docker *d, const char *name, const cJSON *spec, char id
 	curl_free(e);
 	if (!path || (name && !e)) {
 		free(path);
-		reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/containers/create", "cannot build the path");
+		docker_reset_error(d);
+		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/containers/create",
+			    "cannot build the path");
 		return -1;
 	}
 	cJSON *j;
-	int rc = call_json(d, "POST", path, spec, &j);
+	int rc = docker_call_json(d, "POST", path, spec, &j);
 	if (rc == 0)
 		rc = take_id(d, j, id, "POST", path);
 	free(path);
@@ -476,8 +511,8 @@ int docker_kill(struct docker *d, const char *id, const char *signal)
 
 int docker_remove(struct docker *d, const char *id, int force)
 {
-	return obj_call(d, "DELETE", "containers", id, force ? "?force=1&v=1" : "?force=0&v=1", NULL,
-			NULL);
+	return obj_call(d, "DELETE", "containers", id, force ? "?force=1&v=1" : "?force=0&v=1",
+			NULL, NULL);
 }
 
 int docker_inspect(struct docker *d, const char *id, cJSON **out)
@@ -488,91 +523,6 @@ int docker_inspect(struct docker *d, const char *id, cJSON **out)
 int docker_update(struct docker *d, const char *id, const cJSON *spec)
 {
 	return obj_call(d, "POST", "containers", id, "/update", spec, NULL);
-}
-
-/* "/containers/json?all=1&filters=<urlencoded {"label":["k=v"]}>" */
-static char *list_path(struct docker *d, const char *label)
-{
-	char *p = NULL;
-	if (!label)
-		return strdup("/containers/json?all=1");
-	cJSON *f = cJSON_CreateObject();
-	cJSON *a = cJSON_AddArrayToObject(f, "label");
-	cJSON *s = cJSON_CreateString(label);
-	if (a && s && cJSON_AddItemToArray(a, s))
-		s = NULL;
-	cJSON_Delete(s);
-	char *js = a ? cJSON_PrintUnformatted(f) : NULL;
-	char *e = js ? curl_easy_escape(d->curl, js, 0) : NULL;
-	if (!e || asprintf(&p, "/containers/json?all=1&filters=%s", e) < 0)
-		p = NULL;
-	curl_free(e);
-	cJSON_free(js);
-	cJSON_Delete(f);
-	return p;
-}
-
-/* Ids (and, when key is set, the value of label key or "" per container) of a listing. */
-static int collect_ids(struct docker *d, const cJSON *arr, const char *key, char ***ids, char ***vals, size_t *n)
-{
-	if (!cJSON_IsArray(arr)) {
-		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json", "the answer is not an array");
-		return -1;
-	}
-	size_t cnt = (size_t)cJSON_GetArraySize(arr);
-	char **v = calloc(cnt ? cnt : 1, sizeof(*v)), **l = key ? calloc(cnt ? cnt : 1, sizeof(*l)) : NULL;
-	size_t i = 0;
-	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "Id");
-		const char *lv = key ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-					       cJSON_GetObjectItemCaseSensitive(it, "Labels"), key)) : NULL;
-		if (!v || (key && !l) || !cJSON_IsString(id) || !(v[i] = strdup(id->valuestring)) ||
-		    (key && !(l[i] = strdup(lv ? lv : "")))) {
-			docker_free_list(v, v && v[i] ? i + 1 : i);
-			docker_free_list(l, i);
-			docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json",
-				    "a listed container has no usable \"Id\"");
-			return -1;
-		}
-		i++;
-	}
-	*ids = v;
-	if (vals)
-		*vals = l;
-	*n = i;
-	return 0;
-}
-
-int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids, char ***vals, size_t *n)
-{
-	*ids = NULL;
-	if (vals)
-		*vals = NULL;
-	*n = 0;
-	char *path = list_path(d, label);
-	if (!path) {
-		reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json", "cannot build the filter");
-		return -1;
-	}
-	cJSON *arr;
-	int rc = call_json(d, "GET", path, NULL, &arr);
-	free(path);
-	if (rc < 0)
-		return -1;
-	rc = collect_ids(d, arr, vals ? key : NULL, ids, vals, n);
-	cJSON_Delete(arr);
-	return rc;
-}
-
-void docker_free_list(char **ids, size_t n)
-{
-	if (!ids)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
 }
 
 /* ---- exec (its hijacked stream: docker_stream.c) ---- */

@@ -2,7 +2,7 @@
  * docker.h - a small Docker Engine API client: libcurl over the engine's unix socket, cJSON
  * bodies, a versioned path, one reusable handle per process, a timeout on every call, and
  * typed errors carrying the engine's own message. Also the hijacked (upgraded) streams of
- * attach and exec start, and the demultiplexer for their 8-byte-framed stdout/stderr.
+ * attach and exec start (their stdout/stderr framing is decoded by docker_demux.h).
  */
 #ifndef EXECUTIONER_DOCKER_H
 #define EXECUTIONER_DOCKER_H
@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "docker_demux.h"
 
 enum docker_errkind {
 	DOCKER_OK = 0,
@@ -58,11 +59,10 @@ int docker_update(struct docker *d, const char *id, const cJSON *spec);
 /* Lists containers (all states) whose labels match label ("key=value"); *ids is a malloc'd
  * array of malloc'd strings (free with docker_free_list); with vals, *vals (same length, freed
  * likewise) holds the value of label key on each ("" if none). */
-int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids, char ***vals, size_t *n);
-static inline int docker_list(struct docker *d, const char *label, char ***ids, size_t *n)
-{
-	return docker_list_labelled(d, label, NULL, ids, NULL, n);
-}
+int docker_list_labelled(struct docker *d, const char *label, const char *key, char ***ids,
+			 char ***vals, size_t *n);
+/* The same without label values (docker_list.c, like docker_list_labelled). */
+int docker_list(struct docker *d, const char *label, char ***ids, size_t *n);
 void docker_free_list(char **ids, size_t n);
 
 /* Exec. */
@@ -86,22 +86,5 @@ int docker_stream_write(struct docker_stream *s, const void *p, size_t n, int ti
 long docker_stream_read(struct docker_stream *s, void *p, size_t n, int timeout_ms);
 int docker_stream_close_write(struct docker_stream *s); /* shutdown(SHUT_WR): EOF on stdin */
 void docker_stream_close(struct docker_stream *s);
-
-/* Demultiplexer of the engine's stream framing: [stream 1 byte][0 0 0][u32 BE length][payload].
- * Feed it any split of the stream; payload bytes go to out[1] (stdout) or out[2] (stderr)
- * (out[0] may receive stdin-typed frames; NULL outputs discard). A stream over its buf cap
- * sets overflow[stream] and drops the excess. Returns 0, or -1 on a malformed header. */
-struct docker_demux {
-	uint8_t hdr[8];
-	size_t hlen;       /* header bytes collected so far */
-	uint32_t remain;   /* payload bytes left in the current frame */
-	int stream;
-	int overflow[3];
-};
-
-void docker_demux_init(struct docker_demux *m);
-int docker_demux_feed(struct docker_demux *m, const uint8_t *p, size_t n, struct buf *out[3]);
-/* 1 when the stream ended between frames, 0 when it ended inside one (truncated frame). */
-int docker_demux_clean_end(const struct docker_demux *m);
 
 #endif

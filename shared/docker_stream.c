@@ -1,8 +1,8 @@
 /*
  * docker_stream.c - the hijacked duplex streams of attach and exec start (a CONNECT_ONLY libcurl
  * handle whose socket we drive ourselves: raw request, response head, then a raw byte stream
- * after "101 UPGRADED"), the demultiplexer of the engine's 8-byte-framed stdout/stderr, and the
- * transport-error wording shared with docker.c. Stream timeouts: negative waits without limit.
+ * after "101 UPGRADED"). The demultiplexer of their framing is docker_demux.c. Stream timeouts:
+ * negative waits without limit.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf, memmem, strndup (also set by the Makefile) */
@@ -91,29 +91,6 @@ static long read_some(int fd, void *p, size_t n, long long deadline)
 	}
 }
 
-/* ---- errors ---- */
-
-void docker_transport_error(struct docker *d, CURL *c, CURLcode rc, const char *errbuf,
-			    const char *method, const char *path, long timeout_ms)
-{
-	long oserr = 0;
-	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
-	const char *detail = (errbuf && errbuf[0]) ? errbuf : curl_easy_strerror(rc);
-	if (rc == CURLE_OPERATION_TIMEDOUT)
-		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "the Docker engine at %s did not answer within %ld ms", d->sock, timeout_ms);
-	else if (rc == CURLE_COULDNT_CONNECT && oserr)
-		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "cannot reach the Docker engine at %s: %s (%s)", d->sock,
-			    curl_easy_strerror(rc), strerror((int)oserr));
-	else if (rc == CURLE_COULDNT_CONNECT)
-		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "cannot reach the Docker engine at %s: %s", d->sock, curl_easy_strerror(rc));
-	else
-		docker_fail(d, DOCKER_E_TRANSPORT, 0, method, path,
-			    "talking to the Docker engine at %s failed: %s", d->sock, detail);
-}
-
 /* ---- opening a hijacked stream ---- */
 
 static int hijack_connect(struct docker *d, struct docker_stream *s, const char *path, long t)
@@ -128,7 +105,8 @@ static int hijack_connect(struct docker *d, struct docker_stream *s, const char 
 	curl_easy_setopt(c, CURLOPT_URL, "http://localhost/");
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->sock);
 	curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, t < DOCKER_CONNECT_MAX_MS ? t : DOCKER_CONNECT_MAX_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 t < DOCKER_CONNECT_MAX_MS ? t : DOCKER_CONNECT_MAX_MS);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, eb);
 	CURLcode rc = curl_easy_perform(c);
@@ -150,10 +128,11 @@ static int hijack_send(struct docker *d, struct docker_stream *s, const char *pa
 	struct buf req;
 	size_t blen = strlen(body);
 	buf_init(&req, HEAD_MAX + blen);
-	int rc = buf_printf(&req,
-			    "POST %s%s HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n"
-			    "Upgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-			    d->prefix, path, blen);
+	int rc = buf_printf(
+		&req,
+		"POST %s%s HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n"
+		"Upgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+		d->prefix, path, blen);
 	if (rc == 0)
 		rc = buf_append(&req, body, blen);
 	if (rc == 0)
@@ -172,24 +151,28 @@ static long hijack_head(struct docker *d, struct docker_stream *s, const char *p
 {
 	char tmp[CHUNK];
 	for (;;) {
-		char *end = s->pending.len ? memmem(s->pending.data, s->pending.len, "\r\n\r\n", 4) : NULL;
+		char *end = s->pending.len ? memmem(s->pending.data, s->pending.len, "\r\n\r\n", 4)
+					   : NULL;
 		if (end)
 			return (long)(end + 4 - s->pending.data);
 		if (s->pending.len >= HEAD_MAX) {
-			docker_fail(d, DOCKER_E_LIMIT, 0, "POST", path, "the engine's response head is over %d bytes",
-				    HEAD_MAX);
+			docker_fail(d, DOCKER_E_LIMIT, 0, "POST", path,
+				    "the engine's response head is over %d bytes", HEAD_MAX);
 			return -1;
 		}
 		long k = read_some(s->fd, tmp, sizeof(tmp), dl);
 		if (k <= 0) {
 			int e = errno;
-			docker_fail(d, DOCKER_E_TRANSPORT, 0, "POST", path, "the Docker engine at %s %s", d->sock,
-				    k == 0 ? "closed the connection before answering"
-				    : e == ETIMEDOUT ? "did not answer in time" : strerror(e));
+			docker_fail(d, DOCKER_E_TRANSPORT, 0, "POST", path,
+				    "the Docker engine at %s %s", d->sock,
+				    k == 0           ? "closed the connection before answering"
+				    : e == ETIMEDOUT ? "did not answer in time"
+						     : strerror(e));
 			return -1;
 		}
 		if (buf_append(&s->pending, tmp, (size_t)k) < 0) {
-			docker_fail(d, DOCKER_E_LIMIT, 0, "POST", path, "out of memory for the response head");
+			docker_fail(d, DOCKER_E_LIMIT, 0, "POST", path,
+				    "out of memory for the response head");
 			return -1;
 		}
 	}
@@ -250,8 +233,8 @@ static int hijack(struct docker *d, const char *path, const char *body, struct d
 				    s->pending.data);
 		} else if (st == 101 || st == 200) {
 			buf_consume(&s->pending, (size_t)off);
-			log_debug("docker POST %s: stream open (HTTP %d, %zu bytes pending)", path, st,
-				  s->pending.len);
+			log_debug("docker POST %s: stream open (HTTP %d, %zu bytes pending)", path,
+				  st, s->pending.len);
 			return 0;
 		} else {
 			hijack_error(d, s, (size_t)off, st, path, dl);
@@ -262,8 +245,8 @@ static int hijack(struct docker *d, const char *path, const char *body, struct d
 }
 
 /* Opens the hijacked stream of /<kind>/<id><suffix>. */
-static int hijack_obj(struct docker *d, const char *kind, const char *id, const char *suffix, const char *body,
-		      struct docker_stream *s)
+static int hijack_obj(struct docker *d, const char *kind, const char *id, const char *suffix,
+		      const char *body, struct docker_stream *s)
 {
 	char *path = docker_obj_path(d, kind, id, suffix);
 	s->curl = NULL;
@@ -319,7 +302,10 @@ long docker_stream_read(struct docker_stream *s, void *p, size_t n, int timeout_
 	long k = read_some(s->fd, p, n, deadline_in(timeout_ms));
 	if (k < 0) {
 		int e = errno;
-		log_debug("docker stream: read: %s", e == ETIMEDOUT ? "timed out" : strerror(e));
+		if (e == ETIMEDOUT)
+			log_debug("docker stream: read: timed out");
+		else
+			log_errno(LOG_DEBUG, "docker stream: read");
 		errno = e;
 	}
 	return k;
@@ -327,8 +313,12 @@ long docker_stream_read(struct docker_stream *s, void *p, size_t n, int timeout_
 
 int docker_stream_close_write(struct docker_stream *s)
 {
-	if (s->fd < 0 || shutdown(s->fd, SHUT_WR) < 0) {
-		log_warnx("docker stream: shutdown(SHUT_WR): %s", s->fd < 0 ? "closed stream" : strerror(errno));
+	if (s->fd < 0) {
+		log_warnx("docker stream: shutdown(SHUT_WR): closed stream");
+		return -1;
+	}
+	if (shutdown(s->fd, SHUT_WR) < 0) {
+		log_warn("docker stream: shutdown(SHUT_WR)");
 		return -1;
 	}
 	return 0;
@@ -341,57 +331,4 @@ void docker_stream_close(struct docker_stream *s)
 	s->curl = NULL;
 	s->fd = -1;
 	buf_free(&s->pending);
-}
-
-/* ---- demultiplexer ---- */
-
-void docker_demux_init(struct docker_demux *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->stream = -1;
-}
-
-/* A complete header: checks it and starts its frame; a bad one leaves hlen at 8 (sticky). */
-static int demux_header(struct docker_demux *m)
-{
-	const uint8_t *h = m->hdr;
-	if (h[0] > 2 || h[1] || h[2] || h[3]) {
-		log_warnx("docker demux: malformed frame header %02x %02x %02x %02x", h[0], h[1], h[2], h[3]);
-		return -1;
-	}
-	m->stream = h[0];
-	m->remain = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
-	m->hlen = 0;
-	return 0;
-}
-
-int docker_demux_feed(struct docker_demux *m, const uint8_t *p, size_t n, struct buf *out[3])
-{
-	if (m->hlen >= 8)
-		return -1;
-	while (n > 0) {
-		if (m->remain == 0) {
-			size_t take = 8 - m->hlen < n ? 8 - m->hlen : n;
-			memcpy(m->hdr + m->hlen, p, take);
-			m->hlen += take;
-			p += take;
-			n -= take;
-			if (m->hlen == 8 && demux_header(m) < 0)
-				return -1;
-			continue;
-		}
-		size_t take = m->remain < n ? m->remain : n;
-		struct buf *o = out ? out[m->stream] : NULL;
-		if (o && buf_append_trunc(o, p, take) > 0)
-			m->overflow[m->stream] = 1;
-		p += take;
-		n -= take;
-		m->remain -= (uint32_t)take;
-	}
-	return 0;
-}
-
-int docker_demux_clean_end(const struct docker_demux *m)
-{
-	return m->hlen == 0 && m->remain == 0;
 }

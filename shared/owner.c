@@ -24,8 +24,8 @@ static int lock_path(const char *dir, const char *instance, const char *id, char
 	size_t i = 0;
 	for (; instance[i] && i < sizeof(safe) - 1; i++) {
 		char c = instance[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-			 c == '_' || c == '-';
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 		safe[i] = ok ? c : '_';
 	}
 	safe[i] = '\0';
@@ -44,13 +44,13 @@ int owner_claim(const char *state_dir, const char *instance, char out[OWNER_ID_L
 {
 	unsigned char r[8];
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		log_errorx("getrandom: %s", strerror(errno));
+		log_error("getrandom");
 		return -1;
 	}
 	for (int i = 0; i < 8; i++)
 		snprintf(out + 2 * i, 3, "%02x", r[i]);
 	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST) {
-		log_errorx("cannot create docker.state_dir %s: %s", state_dir, strerror(errno));
+		log_error("cannot create docker.state_dir %s", state_dir);
 		return -1;
 	}
 	if (lock_path(state_dir, instance, out, held_path, sizeof(held_path)) < 0) {
@@ -59,7 +59,7 @@ int owner_claim(const char *state_dir, const char *instance, char out[OWNER_ID_L
 	}
 	held_fd = open(held_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (held_fd < 0 || flock(held_fd, LOCK_EX | LOCK_NB) < 0) {
-		log_errorx("cannot lock %s: %s", held_path, strerror(errno));
+		log_error("cannot lock %s", held_path);
 		return -1;
 	}
 	return 0;

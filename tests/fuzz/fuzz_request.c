@@ -15,9 +15,9 @@ static int loaded;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!loaded) {
-		char err[600];
-		if (config_load("executioner.conf", &cfg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s\n", err);
+		struct config_error e;
+		if (config_load("executioner.conf", &cfg, &e) < 0) {
+			fprintf(stderr, "%s\n", e.msg);
 			abort();
 		}
 		loaded = 1;
@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct req_error e;
 	if (request_parse((const char *)data, size, &cfg, &job, &e) == 0) {
 		const cJSON *t = cJSON_GetObjectItem(job, "time_ms");
-		if (!cJSON_IsNumber(t) || t->valuedouble <= 0 || t->valuedouble > cfg.max_time_s * 1000 + 1)
+		if (!cJSON_IsNumber(t) || t->valuedouble <= 0 ||
+		    t->valuedouble > cfg.max_time_s * 1000 + 1)
 			abort();
 		cJSON_Delete(job);
 	} else {

@@ -1,7 +1,7 @@
 /*
  * test_config.c - unit tests of shared/config.c: defaults, the language table, type and range
- * errors with file and line, environment overrides, the seccomp profile file (docker.seccomp_profile)
- * and the shipped executioner.conf.
+ * errors with file and line, environment overrides, the seccomp profile file
+ * (docker.seccomp_profile) and the shipped executioner.conf.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,8 +20,12 @@
 /* Configs are written into dir, which has conf/seccomp.json like the repository (the default
  * docker.seccomp_profile is taken from the config file's directory). */
 static char dir[64], path[128], prof[128];
-#define PROFILE "{ \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [ { \"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\" } ] }\n"
-#define PROFILE_COMPACT "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+#define PROFILE                                                                                    \
+	"{ \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [ { \"names\": [\"read\"], "    \
+	"\"action\": \"SCMP_ACT_ALLOW\" } ] }\n"
+#define PROFILE_COMPACT                                                                            \
+	"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"    \
+	"\"SCMP_ACT_ALLOW\"}]}"
 
 static void write_file(const char *p, const char *text, size_t n)
 {
@@ -65,15 +69,16 @@ static int remove_dir(void **state)
 	return 0;
 }
 
-#define ONE_LANG "languages = ( { id = \"py\"; name = \"Python\"; version = \"3\"; image = \"img:1\";" \
-		 " file = \"main.py\"; run = [\"python3\", \"main.py\"]; } );\n"
+#define ONE_LANG                                                                                   \
+	"languages = ( { id = \"py\"; name = \"Python\"; version = \"3\"; image = \"img:1\";"      \
+	" file = \"main.py\"; run = [\"python3\", \"main.py\"]; } );\n"
 
 static void test_defaults_and_language(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600];
-	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), 0);
+	struct config_error e;
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), 0);
 	assert_int_equal(c.port, 8080);
 	assert_int_equal(c.workers, 4);
 	assert_string_equal(c.docker_socket, "/var/run/docker.sock");
@@ -92,8 +97,10 @@ static void test_wrong_type_names_line(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600];
-	assert_int_equal(config_load(write_conf("server = {\n  port = \"x\";\n};\n" ONE_LANG), &c, err, sizeof(err)), -1);
+	struct config_error e;
+	const char *err = e.msg;
+	assert_int_equal(
+		config_load(write_conf("server = {\n  port = \"x\";\n};\n" ONE_LANG), &c, &e), -1);
 	assert_non_null(strstr(err, ":2: server.port must be an integer"));
 	assert_non_null(strstr(err, path));
 }
@@ -102,8 +109,9 @@ static void test_syntax_error_line(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600];
-	assert_int_equal(config_load(write_conf("server = {\n port = ;\n};\n"), &c, err, sizeof(err)), -1);
+	struct config_error e;
+	const char *err = e.msg;
+	assert_int_equal(config_load(write_conf("server = {\n port = ;\n};\n"), &c, &e), -1);
 	assert_non_null(strstr(err, ":2: syntax error"));
 	assert_non_null(strstr(err, path));
 }
@@ -112,16 +120,24 @@ static void test_range_and_consistency(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600];
-	assert_int_equal(config_load(write_conf("server = { port = 70000; };\n" ONE_LANG), &c, err, sizeof(err)), -1);
+	struct config_error e;
+	const char *err = e.msg;
+	assert_int_equal(config_load(write_conf("server = { port = 70000; };\n" ONE_LANG), &c, &e),
+			 -1);
 	assert_non_null(strstr(err, "between 0 and 65535"));
-	assert_int_equal(config_load(write_conf("limits = { time_s = 50.0; max_time_s = 10.0; };\n" ONE_LANG), &c, err,
-				     sizeof(err)), -1);
+	assert_int_equal(
+		config_load(
+			write_conf("limits = { time_s = 50.0; max_time_s = 10.0; };\n" ONE_LANG),
+			&c, &e),
+		-1);
 	assert_non_null(strstr(err, "max_time_s"));
-	assert_int_equal(config_load(write_conf("languages = ();\n"), &c, err, sizeof(err)), -1);
+	assert_int_equal(config_load(write_conf("languages = ();\n"), &c, &e), -1);
 	assert_non_null(strstr(err, "languages"));
-	assert_int_equal(config_load(write_conf("languages = ( { id = \"a\"; name = \"A\"; version = \"1\"; image = \"i\";"
-						" file = \"../x\"; run = [\"a\"]; } );\n"), &c, err, sizeof(err)), -1);
+	assert_int_equal(config_load(write_conf("languages = ( { id = \"a\"; name = \"A\"; version "
+						"= \"1\"; image = \"i\";"
+						" file = \"../x\"; run = [\"a\"]; } );\n"),
+				     &c, &e),
+			 -1);
 	assert_non_null(strstr(err, "plain file name"));
 }
 
@@ -129,8 +145,9 @@ static void test_missing_file(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600];
-	assert_int_equal(config_load("/nonexistent/executioner.conf", &c, err, sizeof(err)), -1);
+	struct config_error e;
+	const char *err = e.msg;
+	assert_int_equal(config_load("/nonexistent/executioner.conf", &c, &e), -1);
 	assert_non_null(strstr(err, "/nonexistent/executioner.conf: cannot read"));
 }
 
@@ -138,15 +155,17 @@ static void test_env_override(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600];
+	struct config_error e;
+	const char *err = e.msg;
 	setenv("EXECUTIONER_SERVER_PORT", "9191", 1);
 	setenv("EXECUTIONER_LIMITS_TIME_S", "2.5", 1);
-	assert_int_equal(config_load(write_conf("server = { port = 1234; };\n" ONE_LANG), &c, err, sizeof(err)), 0);
+	assert_int_equal(config_load(write_conf("server = { port = 1234; };\n" ONE_LANG), &c, &e),
+			 0);
 	assert_int_equal(c.port, 9191);
 	assert_true(c.time_s > 2.49 && c.time_s < 2.51);
 	config_free(&c);
 	setenv("EXECUTIONER_SERVER_PORT", "abc", 1);
-	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), -1);
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), -1);
 	assert_non_null(strstr(err, "EXECUTIONER_SERVER_PORT"));
 	unsetenv("EXECUTIONER_SERVER_PORT");
 	unsetenv("EXECUTIONER_LIMITS_TIME_S");
@@ -156,8 +175,8 @@ static void test_seccomp_default_is_next_to_the_config(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600];
-	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), 0);
+	struct config_error e;
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), 0);
 	assert_string_equal(c.seccomp_profile, "conf/seccomp.json");
 	assert_string_equal(c.seccomp_path, prof);
 	assert_non_null(c.seccomp);
@@ -170,24 +189,31 @@ static void test_seccomp_missing_or_broken_file_names_it(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600], want[300], other[160];
-	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"nope.json\"; };\n" ONE_LANG), &c, err,
-				     sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s: docker.seccomp_profile: cannot read %s/nope.json: No such file or directory",
+	struct config_error e;
+	const char *err = e.msg;
+	char want[300], other[160];
+	assert_int_equal(
+		config_load(write_conf("docker = { seccomp_profile = \"nope.json\"; };\n" ONE_LANG),
+			    &c, &e),
+		-1);
+	snprintf(want, sizeof(want),
+		 "%s: docker.seccomp_profile: cannot read %s/nope.json: No such file or directory",
 		 path, dir);
 	assert_string_equal(err, want);
 	snprintf(other, sizeof(other), "%s/other.json", dir);
-	const char *bad[] = { "{ \"defaultAction\": ", "[1, 2]", "{ \"syscalls\": [] }", "{ \"defaultAction\": \"x\", \"syscalls\": [] } x" };
-	const char *why[] = { "is not valid JSON", "is not a seccomp profile", "is not a seccomp profile", "is not valid JSON" };
+	const char *bad[] = {"{ \"defaultAction\": ", "[1, 2]", "{ \"syscalls\": [] }",
+			     "{ \"defaultAction\": \"x\", \"syscalls\": [] } x"};
+	const char *why[] = {"is not valid JSON", "is not a seccomp profile",
+			     "is not a seccomp profile", "is not valid JSON"};
 	setenv("EXECUTIONER_DOCKER_SECCOMP_PROFILE", other, 1);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_file(other, bad[i], strlen(bad[i]));
-		assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), -1);
+		assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), -1);
 		assert_non_null(strstr(err, other));
 		assert_non_null(strstr(err, why[i]));
 	}
 	write_file(other, "{\"defaultAction\":\"x\",\"syscalls\":[]}\0junk", 40);
-	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), -1);
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), -1);
 	assert_non_null(strstr(err, "is not valid JSON"));
 	unsetenv("EXECUTIONER_DOCKER_SECCOMP_PROFILE");
 }
@@ -196,20 +222,23 @@ static void test_seccomp_size_cap_and_absolute_path(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600], other[160];
+	struct config_error e;
+	const char *err = e.msg;
+	char other[160];
 	snprintf(other, sizeof(other), "%s/other.json", dir);
 	size_t n = SECCOMP_PROFILE_MAX + 1;
 	char *big = malloc(n);
 	assert_non_null(big);
 	memset(big, ' ', n);
-	memcpy(big, PROFILE, strlen(PROFILE)); /* valid JSON padded with spaces, one byte over the cap */
+	memcpy(big, PROFILE,
+	       strlen(PROFILE)); /* valid JSON padded with spaces, one byte over the cap */
 	write_file(other, big, n);
 	setenv("EXECUTIONER_DOCKER_SECCOMP_PROFILE", other, 1);
-	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), -1);
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), -1);
 	assert_non_null(strstr(err, "larger than 262144 bytes"));
 	write_file(other, big, n - 1); /* at the cap: accepted */
 	free(big);
-	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), 0);
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), 0);
 	assert_string_equal(c.seccomp_path, other);
 	assert_string_equal(c.seccomp, PROFILE_COMPACT);
 	config_free(&c);
@@ -220,14 +249,17 @@ static void test_seccomp_engine_default(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600];
-	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"default\"; };\n" ONE_LANG), &c, err,
-				     sizeof(err)), 0);
+	struct config_error e;
+	assert_int_equal(
+		config_load(write_conf("docker = { seccomp_profile = \"default\"; };\n" ONE_LANG),
+			    &c, &e),
+		0);
 	assert_null(c.seccomp);
 	assert_string_equal(c.seccomp_path, "");
 	config_free(&c);
-	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"\"; };\n" ONE_LANG), &c, err,
-				     sizeof(err)), 0);
+	assert_int_equal(
+		config_load(write_conf("docker = { seccomp_profile = \"\"; };\n" ONE_LANG), &c, &e),
+		0);
 	assert_null(c.seccomp);
 	config_free(&c);
 }
@@ -236,20 +268,23 @@ static void test_shipped_config(void **state)
 {
 	(void)state;
 	struct config c;
-	char err[600];
-	int rc = config_load("executioner.conf", &c, err, sizeof(err));
+	struct config_error e;
+	const char *err = e.msg;
+	int rc = config_load("executioner.conf", &c, &e);
 	if (rc < 0)
 		fail_msg("%s", err);
 	assert_true(c.nlangs >= 11);
 	assert_non_null(config_lang(&c, "python"));
 	assert_non_null(config_lang(&c, "java")->compile);
-	/* conf/seccomp.json: the engine's default profile without io_uring, socket only for some families */
+	/* conf/seccomp.json: the engine's default profile without io_uring, socket only for some
+	 * families */
 	assert_non_null(c.seccomp);
 	assert_string_equal(c.seccomp_path, "conf/seccomp.json");
 	assert_null(strstr(c.seccomp, "io_uring"));
 	assert_null(strstr(c.seccomp, "socketcall"));
 	assert_null(strstr(c.seccomp, "\"value\":40,")); /* no rule names AF_VSOCK */
-	assert_non_null(strstr(c.seccomp, "\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,"));
+	assert_non_null(strstr(c.seccomp, "\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\","
+					  "\"args\":[{\"index\":0,\"value\":1,"));
 	assert_non_null(strstr(c.seccomp, "\"defaultAction\":\"SCMP_ACT_ERRNO\""));
 	config_free(&c);
 }
@@ -257,9 +292,12 @@ static void test_shipped_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults_and_language), cmocka_unit_test(test_wrong_type_names_line),
-		cmocka_unit_test(test_syntax_error_line),     cmocka_unit_test(test_range_and_consistency),
-		cmocka_unit_test(test_missing_file),          cmocka_unit_test(test_env_override),
+		cmocka_unit_test(test_defaults_and_language),
+		cmocka_unit_test(test_wrong_type_names_line),
+		cmocka_unit_test(test_syntax_error_line),
+		cmocka_unit_test(test_range_and_consistency),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_env_override),
 		cmocka_unit_test(test_seccomp_default_is_next_to_the_config),
 		cmocka_unit_test(test_seccomp_missing_or_broken_file_names_it),
 		cmocka_unit_test(test_seccomp_size_cap_and_absolute_path),

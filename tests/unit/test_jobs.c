@@ -1,7 +1,7 @@
 /*
  * test_jobs.c - unit tests of master/jobs.c: the master-side deadline of a dispatched job (its
  * limits, capped by limits.max_request_s, plus the engine margin), queue order with a job put
- * back at the head, and a queued job cancelled when its client goes away.
+ * back at the head, the queue cap, and a job's end: its callback once, or freed when detached.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "master.h"
+#include "jobs.h"
 
 #define TEST(name) static void name(void **state __attribute__((unused)))
 
@@ -33,7 +33,8 @@ static cJSON *spec(double wall_ms, int ntests, int compiled)
 	cJSON *lang = cJSON_AddObjectToObject(s, "lang");
 	cJSON_AddNumberToObject(lang, "compile_time_ms", 10000);
 	if (compiled)
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(lang, "compile"), cJSON_CreateString("cc"));
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(lang, "compile"),
+				     cJSON_CreateString("cc"));
 	if (ntests) {
 		cJSON *t = cJSON_AddArrayToObject(s, "tests");
 		for (int i = 0; i < ntests; i++)
@@ -62,12 +63,12 @@ TEST(deadline_of_many_tests_is_capped_by_max_request_s)
 	cJSON_Delete(s);
 }
 
+static struct queue q;
+
 static int reset(void **state __attribute__((unused)))
 {
-	M.cfg = cfg();
-	M.queue_head = M.queue_tail = NULL;
-	M.queued = 0;
-	M.stopping = 0;
+	memset(&q, 0, sizeof(q));
+	q.next_id = 1;
 	return 0;
 }
 
@@ -75,48 +76,99 @@ static struct job *submit(const char *lang)
 {
 	int http = 0;
 	char *body = NULL;
-	struct job *j = jobs_submit(cJSON_CreateObject(), lang, NULL, &http, &body);
+	struct job *j = jobs_submit(&q, 8, cJSON_CreateObject(), lang, NULL, NULL, &http, &body);
 	assert_non_null(j);
 	return j;
 }
 
-TEST(requeued_job_goes_first_and_cancel_drops_a_queued_one)
+TEST(requeued_job_goes_first_and_dequeue_takes_a_queued_one)
 {
 	struct job *a = submit("python"), *b = submit("c");
-	jobs_unlink(NULL, a);
-	assert_int_equal(M.queued, 1);
-	jobs_requeue(a);
-	assert_ptr_equal(M.queue_head, a);
-	assert_ptr_equal(M.queue_tail, b);
-	assert_int_equal(M.queued, 2);
-	jobs_cancel(b); /* no connection: finishing frees it */
-	assert_int_equal(M.queued, 1);
-	assert_ptr_equal(M.queue_tail, a);
+	assert_int_equal(a->id, 1);
+	assert_int_equal(b->id, 2);
+	jobs_unlink(&q, NULL, a);
+	assert_int_equal(q.len, 1);
+	jobs_requeue(&q, a);
+	assert_ptr_equal(q.head, a);
+	assert_ptr_equal(q.tail, b);
+	assert_int_equal(q.len, 2);
+	assert_int_equal(jobs_dequeue(&q, b), 0);
+	assert_int_equal(jobs_dequeue(&q, b), -1); /* no longer queued */
+	assert_int_equal(q.len, 1);
+	assert_ptr_equal(q.tail, a);
 	assert_null(a->next);
-	jobs_drop_queue(503, "stop");
-	assert_int_equal(M.queued, 0);
-	assert_null(M.queue_head);
+	jobs_finish(b, 499, strdup("{}")); /* no callback: finishing frees it */
+	jobs_drop_queue(&q, 503, "stop");
+	assert_int_equal(q.len, 0);
+	assert_null(q.head);
+	assert_null(q.tail);
 }
 
-TEST(full_queue_and_stopping_refuse)
+TEST(full_queue_refuses)
 {
 	int http = 0;
 	char *body = NULL;
-	M.cfg.queue_size = 1;
-	struct job *a = submit("python");
+	submit("python");
 	cJSON *sp = cJSON_CreateObject();
-	assert_null(jobs_submit(sp, "python", NULL, &http, &body));
+	assert_null(jobs_submit(&q, 1, sp, "python", NULL, NULL, &http, &body));
 	assert_int_equal(http, 503);
+	assert_non_null(strstr(body, "queue is full"));
 	free(body);
 	cJSON_Delete(sp);
-	(void)a;
-	jobs_drop_queue(503, "stop");
-	M.stopping = 1;
-	sp = cJSON_CreateObject();
-	assert_null(jobs_submit(sp, "python", NULL, &http, &body));
-	assert_non_null(strstr(body, "shutting down"));
-	free(body);
-	cJSON_Delete(sp);
+	assert_int_equal(q.len, 1);
+	jobs_drop_queue(&q, 503, "stop");
+}
+
+static int calls;
+static struct job *seen;
+
+static void on_done(struct job *j, void *arg)
+{
+	calls++;
+	seen = j;
+	assert_ptr_equal(arg, &calls);
+}
+
+TEST(finish_calls_the_callback_once_with_the_answer)
+{
+	int http = 0;
+	char *body = NULL;
+	calls = 0;
+	struct job *j =
+		jobs_submit(&q, 8, cJSON_CreateObject(), "c", on_done, &calls, &http, &body);
+	assert_non_null(j);
+	jobs_unlink(&q, NULL, j);
+	jobs_finish(j, 200, strdup("{\"ok\":true}"));
+	assert_int_equal(calls, 1);
+	assert_ptr_equal(seen, j);
+	assert_true(j->done);
+	assert_int_equal(j->http, 200);
+	assert_string_equal(j->body, "{\"ok\":true}");
+	assert_null(j->spec); /* the request is gone once answered */
+	jobs_free(j);          /* the callback's owner frees it */
+}
+
+TEST(a_detached_job_is_freed_when_it_ends)
+{
+	int http = 0;
+	char *body = NULL;
+	calls = 0;
+	struct job *j =
+		jobs_submit(&q, 8, cJSON_CreateObject(), "c", on_done, &calls, &http, &body);
+	jobs_detach(j); /* the client went away */
+	jobs_drop_queue(&q, 503, "stop");
+	assert_int_equal(calls, 0); /* and under ASan: no leak */
+}
+
+TEST(queued_jobs_time_out_in_order)
+{
+	struct job *a = submit("python");
+	submit("c");
+	a->t_admit -= 10000;
+	jobs_expire(&q, a->t_admit + 10000, 5.0, 1); /* a is 10 s old, the other new */
+	assert_int_equal(q.len, 1);
+	assert_string_equal(q.head->lang, "c");
+	jobs_drop_queue(&q, 503, "stop");
 }
 
 int main(void)
@@ -124,8 +176,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(deadline_is_limits_plus_margin),
 		cmocka_unit_test(deadline_of_many_tests_is_capped_by_max_request_s),
-		cmocka_unit_test_setup(requeued_job_goes_first_and_cancel_drops_a_queued_one, reset),
-		cmocka_unit_test_setup(full_queue_and_stopping_refuse, reset),
+		cmocka_unit_test_setup(requeued_job_goes_first_and_dequeue_takes_a_queued_one,
+				       reset),
+		cmocka_unit_test_setup(full_queue_refuses, reset),
+		cmocka_unit_test_setup(finish_calls_the_callback_once_with_the_answer, reset),
+		cmocka_unit_test_setup(a_detached_job_is_freed_when_it_ends, reset),
+		cmocka_unit_test_setup(queued_jobs_time_out_in_order, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

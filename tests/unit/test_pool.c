@@ -11,19 +11,21 @@
 
 #include <string.h>
 
-#include "master.h"
+#include "pool.h"
+
+static struct master m;
 
 #define TEST(name) static void name(void **state __attribute__((unused)))
 
 static int reset(void **state __attribute__((unused)))
 {
-	pool_free_all();
+	pool_free_all(&m);
 	return 0;
 }
 
 static struct pool *fresh(int target)
 {
-	struct pool *p = pool_add("python");
+	struct pool *p = pool_add(&m, "python");
 	assert_non_null(p);
 	p->target = target;
 	return p;
@@ -32,9 +34,9 @@ static struct pool *fresh(int target)
 TEST(take_prefers_running_then_oldest_paused)
 {
 	struct pool *p = fresh(4);
-	pool_push(p, "a", 1, 0);
-	pool_push(p, "b", 1, 0);
-	pool_push(p, "c", 0, 0);
+	pool_push(&m, p, "a", 1, 0);
+	pool_push(&m, p, "b", 1, 0);
+	pool_push(&m, p, "c", 0, 0);
 	char id[72];
 	int paused = -1;
 	assert_int_equal(pool_take(p, id, &paused), 0);
@@ -52,19 +54,19 @@ TEST(take_prefers_running_then_oldest_paused)
 TEST(pause_due_only_after_the_idle_delay_oldest_first)
 {
 	struct pool *p = fresh(4);
-	pool_push(p, "old", 0, 0);
-	pool_push(p, "new", 0, 0);
-	pool_push(p, "frozen", 1, 0);
+	pool_push(&m, p, "old", 0, 0);
+	pool_push(&m, p, "new", 0, 0);
+	pool_push(&m, p, "frozen", 1, 0);
 	p->ready[0].since = 1000;
 	p->ready[1].since = 1400;
 	p->ready[2].since = 0;
-	assert_null(pool_pause_due(1200, 500));
-	struct ready_ct *r = pool_pause_due(1500, 500);
+	assert_null(pool_pause_due(&m, 1200, 500));
+	struct ready_ct *r = pool_pause_due(&m, 1500, 500);
 	assert_non_null(r);
 	assert_string_equal(r->id, "old");
 	assert_int_equal(r->pausing, 1);
-	assert_null(pool_pause_due(1500, 500)); /* "new" is not due yet, "old" is in flight */
-	r = pool_pause_due(1900, 500);
+	assert_null(pool_pause_due(&m, 1500, 500)); /* "new" is not due yet, "old" is in flight */
+	r = pool_pause_due(&m, 1900, 500);
 	assert_non_null(r);
 	assert_string_equal(r->id, "new");
 }
@@ -72,14 +74,14 @@ TEST(pause_due_only_after_the_idle_delay_oldest_first)
 TEST(container_being_paused_is_not_handed_out)
 {
 	struct pool *p = fresh(2);
-	pool_push(p, "x", 0, 0);
+	pool_push(&m, p, "x", 0, 0);
 	p->ready[0].since = 0;
-	assert_non_null(pool_pause_due(10000, 1));
+	assert_non_null(pool_pause_due(&m, 10000, 1));
 	assert_int_equal(pool_available(p), 0);
 	char id[72];
 	int paused;
 	assert_int_equal(pool_take(p, id, &paused), -1);
-	pool_pause_done("x", 1);
+	pool_pause_done(&m, "x", 1);
 	assert_int_equal(pool_available(p), 1);
 	assert_int_equal(pool_take(p, id, &paused), 0);
 	assert_string_equal(id, "x");
@@ -89,18 +91,18 @@ TEST(container_being_paused_is_not_handed_out)
 TEST(failed_pause_discards_the_container)
 {
 	struct pool *p = fresh(2);
-	pool_push(p, "gone", 0, 0);
-	pool_push(p, "kept", 0, 0);
+	pool_push(&m, p, "gone", 0, 0);
+	pool_push(&m, p, "kept", 0, 0);
 	p->ready[0].since = 0;
 	p->ready[1].since = 5000;
-	assert_string_equal(pool_pause_due(5000, 100)->id, "gone");
-	int chores = M.nchores;
-	pool_pause_done("gone", 0);
+	assert_string_equal(pool_pause_due(&m, 5000, 100)->id, "gone");
+	int chores = m.nchores;
+	pool_pause_done(&m, "gone", 0);
 	assert_int_equal(p->nready, 1);
 	assert_string_equal(p->ready[0].id, "kept");
-	assert_int_equal(M.nchores, chores + 1);
-	assert_string_equal(M.chores[M.nchores - 1], "gone");
-	pool_pause_done("unknown", 1); /* drained meanwhile: nothing to do */
+	assert_int_equal(m.nchores, chores + 1);
+	assert_string_equal(m.chores[m.nchores - 1], "gone");
+	pool_pause_done(&m, "unknown", 1); /* drained meanwhile: nothing to do */
 	assert_int_equal(p->nready, 1);
 }
 
@@ -110,29 +112,29 @@ TEST(surplus_and_removed_pools_go_to_chores)
 	for (int i = 0; i < 8; i++) {
 		char id[16];
 		snprintf(id, sizeof(id), "c%d", i);
-		pool_push(p, id, 1, 0);
+		pool_push(&m, p, id, 1, 0);
 	}
 	assert_int_equal(p->nready, 5); /* target + waiting + 4 */
-	assert_int_equal(M.nchores, 3);
-	pool_push(p, "w", 1, 3); /* three jobs waiting: room for more */
+	assert_int_equal(m.nchores, 3);
+	pool_push(&m, p, "w", 1, 3); /* three jobs waiting: room for more */
 	assert_int_equal(p->nready, 6);
 	p->removed = 1;
-	pool_push(p, "late", 0, 0);
+	pool_push(&m, p, "late", 0, 0);
 	assert_int_equal(p->nready, 6);
-	pool_drain(p);
+	pool_drain(&m, p);
 	assert_int_equal(p->nready, 0);
-	assert_int_equal(M.nchores, 3 + 1 + 6);
-	assert_null(pool_pause_due(1L << 40, 0));
+	assert_int_equal(m.nchores, 3 + 1 + 6);
+	assert_null(pool_pause_due(&m, 1L << 40, 0));
 }
 
 TEST(find_and_add)
 {
-	assert_null(pool_find("python"));
+	assert_null(pool_find(&m, "python"));
 	fresh(1);
-	assert_non_null(pool_add("c"));
-	assert_string_equal(pool_find("python")->lang, "python");
-	assert_string_equal(pool_find("c")->lang, "c");
-	assert_null(pool_find("cobol"));
+	assert_non_null(pool_add(&m, "c"));
+	assert_string_equal(pool_find(&m, "python")->lang, "python");
+	assert_string_equal(pool_find(&m, "c")->lang, "c");
+	assert_null(pool_find(&m, "cobol"));
 }
 
 int main(void)
@@ -146,6 +148,6 @@ int main(void)
 		cmocka_unit_test_setup(find_and_add, reset),
 	};
 	int rc = cmocka_run_group_tests_name("pool", tests, NULL, NULL);
-	pool_free_all();
+	pool_free_all(&m);
 	return rc;
 }

@@ -19,8 +19,8 @@ static struct config cfg;
 static int setup(void **state)
 {
 	(void)state;
-	char err[600];
-	return config_load("executioner.conf", &cfg, err, sizeof(err));
+	struct config_error e;
+	return config_load("executioner.conf", &cfg, &e);
 }
 
 static int teardown(void **state)
