@@ -354,7 +354,7 @@ def test_memory_bomb_outside_rss_memfd():
 
 
 def test_memory_of_a_child_never_waited_for_counts():
-    """Review [9] point 3: under a 32 MB limit a forked child touches 90 MiB, hands its answer
+    """Review [9] point 3: under a 32 MB limit a forked child touches up to 90 MiB, hands its answer
     through a pipe and exits; the parent never waits for it. The peak covers every process of
     the run, so the verdict is memory_exceeded with the child's peak reported."""
     py = ("import os\nr, w = os.pipe()\nif os.fork() == 0:\n    b = bytearray(90 << 20)\n"
@@ -366,8 +366,10 @@ def test_memory_of_a_child_never_waited_for_counts():
          "if(read(p[0],b,2)!=2)return 1;puts(b);return 0;}\n")
 
     def chk(lang, js, raw, dt):
+        # the kernel may kill the child before it has touched all 90 MiB (the limit's headroom
+        # holds the work dir's files too): its peak is over the limit, never the parent's ~8 MB
         check(js["status"] == "memory_exceeded" and js["memory_exceeded"] is True and
-              js["memory_used_kb"] >= 80 * 1024,
+              js["memory_used_kb"] >= 32 * 1024,
               f"{lang}: a child's 90 MiB under memory_limit_mb 32 gave {js['status']} "
               f"(memory_used_kb {js.get('memory_used_kb')}, stdout {js.get('stdout', '')[:20]!r})")
     hostile({"python": (py, chk, {"memory_limit_mb": 32}), "c": (c, chk, {"memory_limit_mb": 32})})
