@@ -133,7 +133,7 @@ void jobs_abort_running(const char *msg);
 int sched_init(void);
 void sched_reconfigure(void);
 void sched_kick(void);
-void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, const char *payload, size_t len);
+void sched_message(struct slot *s, uint16_t type, uint32_t id, const char *payload, size_t len);
 void sched_slot_died(struct slot *s);
 void sched_timers(void);
 int sched_pools_full(void);

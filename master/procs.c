@@ -241,7 +241,7 @@ static void slot_read(struct slot *s)
 			return;
 		}
 		if (h.gen == s->gen)
-			sched_message(s, h.type, h.flags, h.id, (const char *)payload, h.len);
+			sched_message(s, h.type, h.id, (const char *)payload, h.len);
 		else
 			log_warnx("ignoring a message of generation %u (current %u)", h.gen, s->gen);
 		buf_consume(&s->in, (size_t)n);

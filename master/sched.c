@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "version.h"
 #include "wire.h"
+#include "wire_msg.h"
 
 #define PING_INTERVAL_MS 5000
 
@@ -302,25 +303,22 @@ static void engine_state(int ok, const char *why)
 		snprintf(M.engine_error, sizeof(M.engine_error), "%s", why);
 }
 
-static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *payload, size_t len)
+static void on_result(struct slot *s, uint32_t id, const char *payload, size_t len)
 {
 	struct job *j = s->job;
 	if (!j || j->id != id) {
 		log_warnx("result for job %u that worker pid %d does not hold", id, (int)s->pid);
 		return;
 	}
-	char *body = malloc(len + 1);
-	if (body) {
-		memcpy(body, payload, len);
-		body[len] = '\0';
-	}
+	int http;
+	char *body = wire_msg_result_decode(payload, len, id, &http);
 	s->job = NULL;
 	M.running--;
 	s->container[0] = '\0'; /* the worker removes it itself */
 	long t = clock_ms();
 	metrics_observe(j->lang, PH_QUEUE, (double)(j->t_start - j->t_admit) / 1000.0);
 	metrics_observe(j->lang, PH_TOTAL, (double)(t - j->t_admit) / 1000.0);
-	jobs_finish(j, flags ? flags : 500, body ? body : json_error("out of memory", NULL));
+	jobs_finish(j, http, body ? body : json_error("out of memory", NULL));
 }
 
 static void on_ready(struct slot *s, cJSON *o)
@@ -386,10 +384,10 @@ static void on_retry(struct slot *s, uint32_t id)
 	jobs_requeue(j);
 }
 
-void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, const char *payload, size_t len)
+void sched_message(struct slot *s, uint16_t type, uint32_t id, const char *payload, size_t len)
 {
 	if (type == MSG_RESULT) {
-		on_result(s, flags, id, payload, len);
+		on_result(s, id, payload, len);
 		return;
 	}
 	if (type == MSG_RETRY) {
@@ -400,7 +398,7 @@ void sched_message(struct slot *s, uint16_t type, uint16_t flags, uint32_t id, c
 		if (s->task == TASK_CLEANUP)
 			M.cleanup_done = 1;
 		if (s->task == TASK_PAUSE)
-			pool_pause_done(s->container, !flags);
+			pool_pause_done(s->container, wire_msg_idle_decode(payload, len));
 		if (s->task == TASK_FILL) {
 			struct pool *p = pool_find(s->lang);
 			if (p && p->filling > 0)
