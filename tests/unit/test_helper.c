@@ -1,7 +1,8 @@
 /*
  * test_helper.c - runs the in-container helper (HELPER_BIN, default build/executioner-helper)
  * as a child in a fresh temp dir, speaks the wire protocol to it over pipes (or a socketpair)
- * and checks the H_STEP results: output, stdin, exits, signals, limits, caps, sessions, cleanup.
+ * and checks the H_STEP results: output, stdin, exits, signals, limits, caps, sessions, cleanup,
+ * and that a message lacking a required field (wire.h) is refused with H_FATAL.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "version.h"
 #include "wire.h"
 
 #define MSG_TIMEOUT_MS 20000
@@ -151,7 +153,24 @@ static void put_strs(struct buf *b, uint32_t tag, const char *const *v)
 		assert_int_equal(wire_put_str(b, tag, *v), 0);
 }
 
-static void send_setup(struct helper *h, const struct spec *sp)
+/* The required u64 fields of H_SETUP (ids 0: run as the helper), but the one tagged skip. */
+static void put_required(struct buf *b, const struct spec *sp, uint32_t skip)
+{
+	uint64_t wall = sp->wall_ms ? sp->wall_ms : 10000, cpu = sp->cpu_ms;
+	const uint64_t vals[][2] = {
+		{ T_RUN_UID, 0 }, { T_RUN_GID, 0 },
+		{ T_COMPILE_WALL_MS, wall }, { T_COMPILE_CPU_MS, cpu }, { T_COMPILE_MEM_KB, sp->mem_kb },
+		{ T_RUN_WALL_MS, wall }, { T_RUN_CPU_MS, cpu }, { T_RUN_MEM_KB, sp->mem_kb },
+		{ T_OUTPUT_MAX, sp->out_max ? sp->out_max : 1 << 20 }, { T_FSIZE_MAX, sp->fsize },
+		{ T_NOFILE, sp->nofile }, { T_STACK_KB, sp->stack_kb },
+	};
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		if (vals[i][0] != skip)
+			assert_int_equal(wire_put_u64(b, (uint32_t)vals[i][0], vals[i][1]), 0);
+}
+
+/* H_SETUP for sp, without the required field skip (0: complete). */
+static void send_setup_but(struct helper *h, const struct spec *sp, uint32_t skip)
 {
 	struct buf b;
 	buf_init(&b, WIRE_MAX_PAYLOAD);
@@ -163,19 +182,17 @@ static void send_setup(struct helper *h, const struct spec *sp)
 	put_strs(&b, T_COMPILE_ARG, sp->compile);
 	put_strs(&b, T_RUN_ARG, sp->run);
 	put_strs(&b, T_ENV, sp->env ? sp->env : default_env);
-	uint64_t wall = sp->wall_ms ? sp->wall_ms : 10000, cpu = sp->cpu_ms;
-	const uint64_t vals[][2] = {
-		{ T_COMPILE_WALL_MS, wall }, { T_COMPILE_CPU_MS, cpu }, { T_COMPILE_MEM_KB, sp->mem_kb },
-		{ T_RUN_WALL_MS, wall }, { T_RUN_CPU_MS, cpu }, { T_RUN_MEM_KB, sp->mem_kb },
-		{ T_OUTPUT_MAX, sp->out_max ? sp->out_max : 1 << 20 }, { T_FSIZE_MAX, sp->fsize },
-		{ T_NOFILE, sp->nofile }, { T_STACK_KB, sp->stack_kb },
-	};
-	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
-		assert_int_equal(wire_put_u64(&b, (uint32_t)vals[i][0], vals[i][1]), 0);
+	put_required(&b, sp, skip);
 	assert_int_equal(wire_end(&b, 0), 0);
 	send_buf(h, &b);
 }
 
+static void send_setup(struct helper *h, const struct spec *sp)
+{
+	send_setup_but(h, sp, 0);
+}
+
+/* H_RUN; in == NULL sends no T_STDIN (a protocol error), n == 0 an empty one. */
 static void send_run(struct helper *h, const void *in, size_t n, const char *const *extra)
 {
 	struct buf b;
@@ -225,8 +242,12 @@ static void recv_step(struct helper *h)
 	buf_init(&s->out, WIRE_MAX_PAYLOAD);
 	buf_init(&s->err, WIRE_MAX_PAYLOAD);
 	struct wire_field f;
+	struct wire_seen seen = { { 0, 0 } };
+	static const uint32_t required[] = { T_KIND, T_EXIT, T_SIGNAL, T_WALL_US, T_CPU_US,
+					     T_MAXRSS_KB, T_FLAGS, T_STDOUT, T_STDERR, 0 };
 	int r;
 	while ((r = wire_next(&p, end, &f)) == 1) {
+		assert_int_equal(wire_seen(&seen, f.tag), 0); /* each field once */
 		uint64_t *u[] = { &s->kind, &s->exit, &s->sig, &s->wall_us, &s->cpu_us, &s->rss_kb };
 		if (f.tag >= T_KIND && f.tag <= T_MAXRSS_KB)
 			*u[f.tag - T_KIND] = wire_u64(&f);
@@ -238,6 +259,7 @@ static void recv_step(struct helper *h)
 			snprintf(s->error, sizeof(s->error), "%.*s", (int)f.len, (const char *)f.data);
 	}
 	assert_int_equal(r, 0);
+	assert_int_equal(wire_missing(&seen, required), 0);
 	buf_free(&m);
 	/* never NULL, so tests can compare strings */
 	assert_int_equal(buf_append(&s->out, "", 0) | buf_append(&s->err, "", 0), 0);
@@ -265,9 +287,9 @@ static void run_once(const struct spec *sp, const void *in, size_t n)
 	struct helper h;
 	start(&h);
 	send_setup(&h, sp);
-	send_run(&h, in, n, NULL);
+	send_run(&h, in ? in : "", n, NULL);
 	recv_step(&h);
-	assert_int_equal(st.kind, 1);
+	assert_int_equal(st.kind, STEP_RUN);
 	stop(&h);
 }
 
@@ -285,7 +307,7 @@ TEST(test_hello)
 	struct helper h; /* the same over a socketpair */
 	start_argv(&h, 1, NULL);
 	send_setup(&h, &(struct spec){ .run = ARGS("echo", "via", "socket") });
-	send_run(&h, NULL, 0, NULL);
+	send_run(&h, "", 0, NULL);
 	recv_step(&h);
 	assert_string_equal(st.out.data, "via socket\n");
 	stop(&h);
@@ -307,7 +329,7 @@ TEST(test_stdin_binary)
 	assert_int_equal(st.exit, 0);
 	assert_int_equal(st.flags, 0);
 	free(in);
-	/* no T_STDIN: empty stdin */
+	/* an empty T_STDIN */
 	run_once(&(struct spec){ .run = ARGS("wc", "-c") }, NULL, 0);
 	assert_string_equal(st.out.data, "0\n");
 }
@@ -375,12 +397,12 @@ TEST(test_compile_then_runs)
 		.run = SH("cat prog.out; cat; echo \"[$0]\""),
 	});
 	recv_step(&h);
-	assert_int_equal(st.kind, 0);
+	assert_int_equal(st.kind, STEP_COMPILE);
 	assert_int_equal(st.exit, 0);
 	assert_string_equal(st.out.data, "compiled\n");
 	send_run(&h, "one\n", 4, ARGS("x"));
 	recv_step(&h);
-	assert_int_equal(st.kind, 1);
+	assert_int_equal(st.kind, STEP_RUN);
 	assert_string_equal(st.out.data, "HELLO\none\n[x]\n");
 	send_run(&h, "two\n", 4, NULL);
 	recv_step(&h);
@@ -451,6 +473,7 @@ static void expect_fatal_setup(const char *name, size_t name_len)
 	assert_int_equal(wire_put(&b, T_FILE_NAME, name, name_len), 0);
 	assert_int_equal(wire_put_str(&b, T_FILE_DATA, "x"), 0);
 	assert_int_equal(wire_put_str(&b, T_RUN_ARG, "true"), 0);
+	put_required(&b, &(struct spec){ 0 }, 0); /* complete but for the name */
 	assert_int_equal(wire_end(&b, 0), 0);
 	send_buf(&h, &b);
 	expect_fatal(&h);
@@ -491,6 +514,36 @@ TEST(test_protocol_errors)
 	close(h.to);
 	h.to = open("/dev/null", O_WRONLY);
 	expect_exit(&h, 0);
+}
+
+/* Required fields (wire.h): a message without one is refused, not given a default. */
+TEST(test_required_fields)
+{
+	static const uint32_t tags[] = { T_RUN_UID, T_RUN_GID, T_COMPILE_WALL_MS, T_RUN_CPU_MS,
+					 T_RUN_MEM_KB, T_OUTPUT_MAX, T_STACK_KB };
+	struct helper h;
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		start(&h);
+		send_setup_but(&h, &(struct spec){ .run = ARGS("true") }, tags[i]);
+		expect_fatal(&h);
+	}
+	start(&h); /* no T_RUN_ARG */
+	send_setup(&h, &(struct spec){ .compile = ARGS("true") });
+	expect_fatal(&h);
+	start(&h); /* H_RUN without T_STDIN */
+	send_setup(&h, &(struct spec){ .run = ARGS("true") });
+	send_run(&h, NULL, 0, NULL);
+	expect_fatal(&h);
+	start(&h); /* a once-only field twice */
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(wire_begin(&b, H_SETUP, 7, 1), 0);
+	assert_int_equal(wire_put_str(&b, T_RUN_ARG, "true"), 0);
+	put_required(&b, &(struct spec){ 0 }, 0);
+	assert_int_equal(wire_put_u64(&b, T_RUN_CPU_MS, 1), 0);
+	assert_int_equal(wire_end(&b, 0), 0);
+	send_buf(&h, &b);
+	expect_fatal(&h);
 }
 
 TEST(test_spawn_failed)
@@ -541,7 +594,7 @@ static int gone(const char *pid_text)
 static void check_background(struct helper *h)
 {
 	uint64_t t0 = ms_now();
-	send_run(h, NULL, 0, NULL);
+	send_run(h, "", 0, NULL);
 	recv_step(h);
 	assert_true(ms_now() - t0 < 1500);
 	assert_int_equal(st.exit, 0);
@@ -575,7 +628,7 @@ TEST(test_pid1)
 	start_argv(&h, 0, argv);
 	send_setup(&h, &(struct spec){ .run = SH("echo $PPID; setsid sleep 100 & sleep 100 &") });
 	uint64_t t0 = ms_now();
-	send_run(&h, NULL, 0, NULL);
+	send_run(&h, "", 0, NULL);
 	recv_step(&h);
 	assert_true(ms_now() - t0 < 1500);
 	assert_string_equal(st.out.data, "1\n");
@@ -584,7 +637,7 @@ TEST(test_pid1)
 	start_argv(&h, 0, argv);
 	send_setup(&h, &(struct spec){ .run = SH("(while :; do :; done) & while :; do :; done"),
 				      .cpu_ms = 400, .wall_ms = 20000 });
-	send_run(&h, NULL, 0, NULL);
+	send_run(&h, "", 0, NULL);
 	recv_step(&h);
 	assert_true(st.flags & SF_CPU_TIMEOUT);
 	stop(&h);
@@ -593,7 +646,8 @@ TEST(test_pid1)
 TEST(test_version_and_idle)
 {
 	char cmd[4200];
-	snprintf(cmd, sizeof(cmd), "'%s' --version | grep -q '^executioner-helper '", helper_bin);
+	snprintf(cmd, sizeof(cmd), "'%s' --version | grep -qx 'executioner-helper %s'", helper_bin,
+		 EXECUTIONER_VERSION); /* the service's version (version.h), not one of its own */
 	assert_int_equal(system(cmd), 0);
 	struct helper h;
 	start_argv(&h, 0, (const char *const[]){ helper_bin, "--idle", NULL });
@@ -617,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_many_runs),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_protocol_errors),
+		cmocka_unit_test(test_required_fields),
 		cmocka_unit_test(test_spawn_failed),
 		cmocka_unit_test(test_env_and_fds),
 		cmocka_unit_test(test_rlimits),
