@@ -49,11 +49,13 @@ static int put_argv(struct buf *m, uint32_t tag, const cJSON *arr, int mem_mb)
 	return 0;
 }
 
+/* The spec's required keys (wire.h, MSG_JOB) were checked by the worker before the job began:
+ * the fallbacks below (0, "") are never used for them. */
 int job_setup_msg(const cJSON *spec, struct buf *m)
 {
 	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
-	int mem = (int)json_num(spec, "memory_mb", 256);
-	int cmem = (int)json_num(lang, "compile_memory_mb", 1024);
+	int mem = (int)json_num(spec, "memory_mb", 0);
+	int cmem = (int)json_num(lang, "compile_memory_mb", 0);
 	size_t start = m->len;
 	const char *src = json_str(spec, "source", "");
 	int rc = wire_begin(m, H_SETUP, (uint32_t)json_num(spec, "id", 0), 0);
@@ -66,16 +68,16 @@ int job_setup_msg(const cJSON *spec, struct buf *m)
 	for (int i = 0; base_env[i]; i++)
 		rc |= wire_put_str(m, T_ENV, base_env[i]);
 	rc |= put_argv(m, T_ENV, cJSON_GetObjectItem(lang, "env"), mem);
-	double ct = json_num(lang, "compile_time_ms", 30000);
+	double ct = json_num(lang, "compile_time_ms", 0);
 	rc |= wire_put_u64(m, T_COMPILE_WALL_MS, (uint64_t)(ct * 2));
 	rc |= wire_put_u64(m, T_COMPILE_CPU_MS, (uint64_t)ct);
 	rc |= wire_put_u64(m, T_COMPILE_MEM_KB, (uint64_t)cmem * 1024);
-	rc |= wire_put_u64(m, T_RUN_WALL_MS, (uint64_t)json_num(spec, "wall_ms", 5000));
-	rc |= wire_put_u64(m, T_RUN_CPU_MS, (uint64_t)json_num(spec, "time_ms", 5000));
+	rc |= wire_put_u64(m, T_RUN_WALL_MS, (uint64_t)json_num(spec, "wall_ms", 0));
+	rc |= wire_put_u64(m, T_RUN_CPU_MS, (uint64_t)json_num(spec, "time_ms", 0));
 	rc |= wire_put_u64(m, T_RUN_MEM_KB, (uint64_t)mem * 1024);
-	rc |= wire_put_u64(m, T_OUTPUT_MAX, (uint64_t)json_num(spec, "output_bytes", 1 << 20));
-	rc |= wire_put_u64(m, T_FSIZE_MAX, (uint64_t)json_num(spec, "fsize_bytes", 16 << 20));
-	rc |= wire_put_u64(m, T_NOFILE, (uint64_t)json_num(spec, "nofile", 256));
+	rc |= wire_put_u64(m, T_OUTPUT_MAX, (uint64_t)json_num(spec, "output_bytes", 0));
+	rc |= wire_put_u64(m, T_FSIZE_MAX, (uint64_t)json_num(spec, "fsize_bytes", 0));
+	rc |= wire_put_u64(m, T_NOFILE, (uint64_t)json_num(spec, "nofile", 0));
 	rc |= wire_put_u64(m, T_STACK_KB, 65536);
 	rc |= wire_end(m, start);
 	return rc ? -1 : 0;
@@ -110,9 +112,9 @@ static int set_limits(struct limits_state *ls, double mb, double cpus)
 static int limits_initial(struct limits_state *ls, const cJSON *spec, int compiled)
 {
 	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
-	ls->run_mb = json_num(spec, "memory_mb", 0) + json_num(lang, "workdir_slack_mb", 48);
+	ls->run_mb = json_num(spec, "memory_mb", 0) + json_num(lang, "workdir_slack_mb", 0);
 	ls->have_mb = json_num(lang, "container_memory_mb", 0);
-	double cpus = json_num(spec, "cpus", 1), ccpus = json_num(lang, "container_cpus", 1);
+	double cpus = json_num(spec, "cpus", 0), ccpus = json_num(lang, "container_cpus", 0);
 	double want = compiled ? (ls->run_mb > ls->have_mb ? ls->run_mb : ls->have_mb) : ls->run_mb;
 	int mem = fabs(want - ls->have_mb) >= 1, cpu = fabs(cpus - ccpus) >= 1e-9;
 	if (!mem && !cpu)
@@ -151,7 +153,7 @@ static int compile_failed(const struct step *st)
 /* Bytes of each test's output echoed back, so a big judge answer stays bounded. */
 static size_t report_cap(const cJSON *spec, int ntests)
 {
-	size_t cap = (size_t)json_num(spec, "output_bytes", 1 << 20);
+	size_t cap = (size_t)json_num(spec, "output_bytes", 0);
 	size_t share = ntests > 0 ? (size_t)(16u << 20) / (size_t)ntests : cap;
 	if (share < 1024)
 		share = 1024;
@@ -170,8 +172,8 @@ static void clip(struct buf *b, size_t cap)
 static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 {
 	const cJSON *tests = cJSON_GetObjectItem(spec, "tests");
-	size_t max = (size_t)json_num(spec, "output_bytes", 1 << 20);
-	int timeout = (int)json_num(spec, "wall_ms", 5000) + SLACK_MS;
+	size_t max = (size_t)json_num(spec, "output_bytes", 0);
+	int timeout = (int)json_num(spec, "wall_ms", 0) + SLACK_MS;
 	uint64_t cpu = (uint64_t)json_num(spec, "time_ms", 0);
 	uint64_t mem = (uint64_t)json_num(spec, "memory_mb", 0) * 1024;
 	int stop = cJSON_IsTrue(cJSON_GetObjectItem(spec, "stop_on_first_failure")), failed = 0;
