@@ -256,9 +256,13 @@ static int run_task(struct wctx *w, const struct wire_hdr *h, const cJSON *o)
 				: h->type == MSG_REMOVE || h->type == MSG_PAUSE ? container_keys : NULL;
 	if (keys && wire_msg_require(o, keys, why, sizeof(why)) < 0) {
 		log_errorx("refusing message %u (job %u) from the master: %s", h->type, h->id, why);
-		if (h->type == MSG_JOB)
-			reply_result(w, h->id, 500, "{\"status\":\"internal_error\","
-				     "\"error\":\"the job reached its worker incomplete\"}");
+		if (h->type != MSG_JOB)
+			return -1;
+		reply_result(w, h->id, 500, "{\"status\":\"internal_error\","
+			     "\"error\":\"the job reached its worker incomplete\"}");
+		const char *cid = json_str(o, "container", NULL); /* the master counts on us for it */
+		if (cid)
+			count(w, "removed", container_remove(w->d, cid) == 0);
 		return -1;
 	}
 	switch (h->type) {
