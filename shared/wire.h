@@ -39,7 +39,7 @@ struct wire_hdr {
  *                "fsize_bytes". Create + start one container (+ pause). Refused: MSG_FAILED.
  *   MSG_REMOVE   required "container": remove it (e.g. one a dead worker held).
  *   MSG_PAUSE    required "container": pause a ready container left idle.
- *   MSG_CLEANUP  optional "owner" (this service's owner id), "mine_too": remove this
+ *   MSG_CLEANUP  required "owner" (this service's owner id), "mine_too": remove this
  *                instance's containers whose owner is gone (and ours when mine_too).
  *   MSG_PING     no payload: check the engine.       MSG_SHUTDOWN  no payload: exit.
  *   MSG_CANCEL   id: the job whose client is gone; no payload. Stop it and answer at once.

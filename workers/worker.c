@@ -120,6 +120,7 @@ static const char *const fill_keys[] = {
 	"lang", "image", "owner", "memory_mb", "cpus", "pids", "runtime", "pause", "transport", NULL,
 };
 static const char *const container_keys[] = { "container", NULL };
+static const char *const cleanup_keys[] = { "owner", "mine_too", NULL };
 
 /* Runs a job and answers MSG_RESULT (or MSG_RETRY); 0 when the answer went out. */
 static int do_job(struct wctx *w, uint32_t id, const cJSON *spec)
@@ -253,7 +254,8 @@ static int run_task(struct wctx *w, const struct wire_hdr *h, const cJSON *o)
 {
 	char why[96];
 	const char *const *keys = h->type == MSG_JOB ? job_keys
-				: h->type == MSG_REMOVE || h->type == MSG_PAUSE ? container_keys : NULL;
+				: h->type == MSG_REMOVE || h->type == MSG_PAUSE ? container_keys
+				: h->type == MSG_CLEANUP ? cleanup_keys : NULL;
 	if (keys && wire_msg_require(o, keys, why, sizeof(why)) < 0) {
 		log_errorx("refusing message %u (job %u) from the master: %s", h->type, h->id, why);
 		if (h->type != MSG_JOB)
