@@ -35,7 +35,7 @@ struct wire_hdr {
  *                "tests" [{"stdin","expected_output"}], "compare", "float_tolerance",
  *                "stop_on_first_failure", "max_request_ms", "queue_ms". Refused: MSG_RESULT 500.
  *   MSG_FILL     required "lang", "image", "owner", "memory_mb", "cpus", "pids", "runtime",
- *                "pause", "transport"; optional "workdir_mb", "tmp_mb", "shm_mb", "nofile",
+ *                "pause", "transport", "workdir_mb", "tmp_mb", "shm_mb", "nofile",
  *                "fsize_bytes". Create + start one container (+ pause). Refused: MSG_FAILED.
  *   MSG_REMOVE   required "container": remove it (e.g. one a dead worker held).
  *   MSG_PAUSE    required "container": pause a ready container left idle.

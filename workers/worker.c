@@ -117,7 +117,8 @@ static const char *const job_keys[] = {
 	"lang.container_memory_mb", "lang.workdir_slack_mb", "lang.container_cpus", NULL,
 };
 static const char *const fill_keys[] = {
-	"lang", "image", "owner", "memory_mb", "cpus", "pids", "runtime", "pause", "transport", NULL,
+	"lang", "image", "owner", "memory_mb", "cpus", "pids", "runtime", "pause", "transport",
+	"workdir_mb", "tmp_mb", "shm_mb", "nofile", "fsize_bytes", NULL,
 };
 static const char *const container_keys[] = { "container", NULL };
 static const char *const cleanup_keys[] = { "owner", "mine_too", NULL };
