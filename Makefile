@@ -59,7 +59,7 @@ run: prepare
 check-config: $(B)/executioner
 	$(B)/executioner -c $(CONF) --check-config
 
-$(B)/test_helper: | $(B)/executioner-helper
+$(B)/test_helper: tests/unit/helper_harness.c tests/unit/helper_harness.h | $(B)/executioner-helper
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
