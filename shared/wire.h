@@ -71,8 +71,10 @@ enum {
  * reply that does.
  *   H_SETUP (w->h, once)  id: job id. T_RUN_UID, T_RUN_GID (1; 0 = run as the helper),
  *            T_RUN_ARG (at least one), T_COMPILE_ARG (any: none = no compile step), T_ENV
- *            (any, "K=V"), T_FILE_NAME + T_FILE_DATA pairs (any), and every limit (1):
- *            T_COMPILE_WALL_MS .. T_STACK_KB (0 = no limit / as inherited).
+ *            (any, "K=V"; its PATH, else /usr/local/bin:/usr/bin:/bin, finds argv[0]),
+ *            T_FILE_NAME + T_FILE_DATA pairs (any), and every limit (1): T_COMPILE_WALL_MS ..
+ *            T_STACK_KB (0 = no limit / as inherited, but T_OUTPUT_MAX 0 = 1 MiB; it is
+ *            capped so both streams fit one H_STEP).
  *   H_RUN   (w->h)   T_STDIN (1, may be empty), T_EXTRA_ARG (any: appended to the run argv).
  *   H_END   (w->h)   no payload: kill everything and exit 0.
  *   H_STEP  (h->w)   one compile step or run: T_KIND, T_EXIT, T_SIGNAL, T_WALL_US, T_CPU_US,
