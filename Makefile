@@ -5,7 +5,8 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers
 PKGS     = libcurl libcjson libmicrohttpd libconfig
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lcjson -lmicrohttpd -lconfig) -lm
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
+	     echo -lcurl -lcjson -lmicrohttpd -lconfig) -lm
 CONF    ?= executioner.conf
 B        = build
 
@@ -13,13 +14,14 @@ SHARED_SRC = $(wildcard shared/*.c)
 MASTER_SRC = $(filter-out master/main.c,$(wildcard master/*.c))
 WORKER_SRC = $(wildcard workers/*.c)
 LIB_SRC    = $(SHARED_SRC) $(MASTER_SRC) $(WORKER_SRC)
-HELPER_SRC = workers/helper/helper.c workers/helper/step.c workers/helper/procs.c shared/wire.c shared/buf.c
+HELPER_SRC = $(wildcard workers/helper/helper_*.c) shared/wire.c shared/buf.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps engine images run test unit integration asan bench clean prepare check-config fuzz unit-bins soak
+.PHONY: all deps engine images run test unit integration asan bench clean prepare check-config \
+	fuzz unit-bins soak
 all: $(B)/executioner $(B)/executioner-helper $(UNIT_BIN)
 
 $(B)/obj/%.o: %.c $(wildcard shared/*.h master/*.h workers/*.h)
@@ -30,7 +32,8 @@ $(B)/executioner: $(B)/obj/master/main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The in-container helper: static, no libraries beyond libc, copied into every image.
-$(B)/executioner-helper: $(HELPER_SRC) shared/wire.h shared/buf.h $(wildcard workers/helper/*.h)
+$(B)/executioner-helper: $(HELPER_SRC) shared/wire.h shared/buf.h shared/clock.h shared/version.h \
+			$(wildcard workers/helper/*.h)
 	@mkdir -p $(B)
 	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -O2 -static -o $@ $(HELPER_SRC)
 
@@ -56,7 +59,7 @@ run: prepare
 check-config: $(B)/executioner
 	$(B)/executioner -c $(CONF) --check-config
 
-$(B)/test_helper: | $(B)/executioner-helper
+$(B)/test_helper: tests/unit/helper_harness.c tests/unit/helper_harness.h | $(B)/executioner-helper
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
@@ -70,15 +73,18 @@ test: prepare
 
 # Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer, in a separate build tree.
 asan:
-	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit-bins
+	@$(MAKE) --no-print-directory B=build-asan unit-bins CFLAGS="-O1 -g \
+	  -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 	@ASAN_OPTIONS=detect_leaks=1 tests/run-unit.sh $(patsubst $(B)/%,build-asan/%,$(UNIT_BIN))
 
 unit-bins: $(UNIT_BIN)
 
 # libFuzzer targets (clang): the request validator and the wire/stream decoders.
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Ishared -Imaster -Iworkers -g -O1 -fsanitize=fuzzer,address,undefined
-build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c shared/config.c shared/seccomp_profile.c shared/jsonutil.c shared/buf.c shared/log.c
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Ishared -Imaster -Iworkers -g -O1 \
+	     -fsanitize=fuzzer,address,undefined
+build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c shared/config.c \
+			 shared/seccomp_profile.c shared/jsonutil.c shared/buf.c shared/log.c
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lconfig -lm
 # no libcurl: the demultiplexer is docker_demux.c; session.c's engine calls are stubbed out
@@ -89,7 +95,8 @@ build/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c tests/fuzz/engine_stubs.c workers/s
 fuzz: build/fuzz/fuzz_request build/fuzz/fuzz_wire
 	@for t in fuzz_request fuzz_wire; do mkdir -p build/fuzz/corpus-$$t; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
-	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 build/fuzz/corpus-$$t tests/fuzz/seeds 2>&1 | tail -n 12 || exit 1; done
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    build/fuzz/corpus-$$t tests/fuzz/seeds 2>&1 | tail -n 12 || exit 1; done
 
 bench: prepare
 	@python3 bench/bench.py --binary $(B)/executioner --config $(CONF)

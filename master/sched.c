@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "scheduler.h"
 #include "wire.h"
+#include "wire_msg.h"
 
 #define PING_INTERVAL_MS 5000
 #define MAX_RETRIES 3 /* a job whose container was gone runs again at most this often */
@@ -361,25 +362,21 @@ static void engine_state(int ok, const char *why)
 
 /* ---- worker messages ---- */
 
-static void on_result(struct slot *s, uint16_t flags, uint32_t id, const char *payload,
-		      size_t len)
+static void on_result(struct slot *s, uint32_t id, const char *payload, size_t len)
 {
 	if (!s->job || s->job->id != id) {
 		log_warnx("result for job %u that worker pid %d does not hold", id,
 			  (int)procs_pid(s->index));
 		return;
 	}
-	char *body = malloc(len + 1);
-	if (body) {
-		memcpy(body, payload, len);
-		body[len] = '\0';
-	}
+	int http;
+	char *body = wire_msg_result_decode(payload, len, id, &http);
 	struct job *j = slot_release_job(s);
 	s->container[0] = '\0'; /* the worker removes it itself */
 	long t = clock_ms();
 	metrics_observe(j->lang, PH_QUEUE, (double)(j->t_start - j->t_admit) / 1000.0);
 	metrics_observe(j->lang, PH_TOTAL, (double)(t - j->t_admit) / 1000.0);
-	jobs_finish(j, flags ? flags : 500, body ? body : json_error("out of memory", NULL));
+	jobs_finish(j, http, body ? body : json_error("out of memory", NULL));
 }
 
 /* The job's container was gone before the job started (another service's cleanup, an outside
@@ -475,11 +472,11 @@ static void on_message(void *arg, int i, const struct wire_hdr *h, const char *p
 	(void)arg;
 	struct slot *s = &m->slots[i];
 	if (h->type == MSG_RESULT)
-		on_result(s, h->flags, h->id, payload, h->len);
+		on_result(s, h->id, payload, h->len);
 	else if (h->type == MSG_RETRY)
 		on_retry(s, h->id);
 	else if (h->type == MSG_IDLE)
-		slot_end_task(s, 0, !h->flags);
+		slot_end_task(s, 0, wire_msg_idle_decode(payload, h->len));
 	else
 		on_json(s, h->type, payload, h->len);
 }

@@ -87,11 +87,11 @@ int wire_pack(struct buf *b, uint16_t type, uint32_t id, uint32_t gen, const voi
 int wire_hdr_decode(const uint8_t *p, struct wire_hdr *h, uint32_t max)
 {
 	h->type = (uint16_t)(p[0] << 8 | p[1]);
-	h->flags = (uint16_t)(p[2] << 8 | p[3]);
+	h->reserved = (uint16_t)(p[2] << 8 | p[3]);
 	h->len = get32(p + 4);
 	h->id = get32(p + 8);
 	h->gen = get32(p + 12);
-	if (h->len > max || h->len > WIRE_MAX_PAYLOAD || h->type == 0)
+	if (h->len > max || h->len > WIRE_MAX_PAYLOAD || h->type == 0 || h->reserved != 0)
 		return -1;
 	return 0;
 }
@@ -128,6 +128,25 @@ char *wire_strdup(const struct wire_field *f)
 	return s;
 }
 
+int wire_seen(struct wire_seen *s, uint32_t tag)
+{
+	if (tag >= 128)
+		return 0;
+	uint64_t bit = (uint64_t)1 << (tag % 64);
+	if (s->bits[tag / 64] & bit)
+		return -1;
+	s->bits[tag / 64] |= bit;
+	return 0;
+}
+
+uint32_t wire_missing(const struct wire_seen *s, const uint32_t *required)
+{
+	for (; *required; required++)
+		if (*required < 128 && !(s->bits[*required / 64] & (uint64_t)1 << (*required % 64)))
+			return *required;
+	return 0;
+}
+
 long wire_peek(const struct buf *b, struct wire_hdr *h, const uint8_t **payload, uint32_t max)
 {
 	if (b->len < WIRE_HDR_LEN)
@@ -149,7 +168,8 @@ int wire_write_all(int fd, const void *p, size_t n)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-			poll(&pfd, 1, 1000);
+			if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+				return -1;
 			continue;
 		}
 		if (w <= 0)

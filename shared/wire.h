@@ -1,8 +1,7 @@
 /*
  * wire.h - the one framing used between master and workers and between a worker and the
- * in-container helper: a fixed 16-byte header {type, flags, len, id, gen} in network byte order,
- * then len payload bytes, with a hard cap checked on both sides (cf. OpenBSD imsg).
- * Helper payloads are TLV fields {u32 tag, u32 len, bytes}; master<->worker payloads are JSON text.
+ * in-container helper (cf. OpenBSD imsg): a 16-byte header, then len payload bytes, with a hard
+ * cap checked on both sides. Below: every message, who sends it, and each field it carries.
  */
 #ifndef EXECUTIONER_WIRE_H
 #define EXECUTIONER_WIRE_H
@@ -15,54 +14,105 @@
 #define WIRE_HDR_LEN 16
 #define WIRE_MAX_PAYLOAD (64u << 20) /* absolute ceiling; callers pass smaller caps */
 
+/* Header, network byte order. `reserved` is written 0 and a frame with anything else there is
+ * malformed: no message carries meaning in the header beyond type, id and gen. */
 struct wire_hdr {
 	uint16_t type;
-	uint16_t flags;
+	uint16_t reserved;
 	uint32_t len; /* payload bytes after the header */
-	uint32_t id;  /* job id */
-	uint32_t gen; /* sender's generation (worker slot incarnation) */
+	uint32_t id;  /* job id (0 for messages about no job) */
+	uint32_t gen; /* worker slot incarnation; the helper echoes what the worker sent */
 };
 
-/* Master <-> worker message types. */
+/*
+ * Master -> worker. Payloads are one JSON object; the worker refuses (logs, and answers as
+ * noted) a message that lacks a required key instead of assuming a value.
+ *   MSG_JOB      id: job id. The master's normalized job: required "id", "container",
+ *                "transport", "pause", "source", "stdin", "time_ms", "wall_ms", "memory_mb",
+ *                "cpus", "output_bytes", "fsize_bytes", "nofile", "lang" {"id", "file", "run",
+ *                "env", "compile_time_ms", "compile_memory_mb", "container_memory_mb",
+ *                "workdir_slack_mb", "container_cpus"}; optional "lang"."compile", "args",
+ *                "tests" [{"stdin","expected_output"}], "compare", "float_tolerance",
+ *                "stop_on_first_failure", "max_request_ms", "queue_ms". Refused: MSG_RESULT 500.
+ *   MSG_FILL     required "lang", "image", "owner", "memory_mb", "cpus", "pids", "runtime",
+ *                "pause", "transport", "workdir_mb", "tmp_mb", "shm_mb", "nofile",
+ *                "fsize_bytes". Create + start one container (+ pause). Refused: MSG_FAILED.
+ *   MSG_REMOVE   required "container": remove it (e.g. one a dead worker held).
+ *   MSG_PAUSE    required "container": pause a ready container left idle.
+ *   MSG_CLEANUP  required "owner" (this service's owner id), "mine_too": remove this
+ *                instance's containers whose owner is gone (and ours when mine_too).
+ *   MSG_PING     no payload: check the engine.       MSG_SHUTDOWN  no payload: exit.
+ *   MSG_CANCEL   id: the job whose client is gone; no payload. Stop it and answer at once.
+ *
+ * Worker -> master. MSG_RESULT and MSG_IDLE are TLV (fields below, both required); the others
+ * are one JSON object.
+ *   MSG_RESULT   id: job id. T_HTTP u64 (the client's HTTP status: 200 the program was judged,
+ *                499 cancelled, 500 internal error); T_BODY the JSON response body, passed to
+ *                the client unparsed (its "status" / "verdict" strings are the JSON edge of
+ *                enum judge_status / judge_verdict, see judge.h).
+ *   MSG_IDLE     T_OK u64: 1 when the task just done succeeded (for MSG_PAUSE: the container is
+ *                paused), 0 when it failed. The worker takes new work after it.
+ *   MSG_READY    {"lang", "container", "paused", "version" (first fill of a language only)}.
+ *   MSG_FAILED   {"lang", "error", "engine_down"}: a MSG_FILL failed.
+ *   MSG_PONG     {"engine": bool, "error" (when false)}.
+ *   MSG_STATS    counters for /metrics: {"lang", "status", "compile_s", "run_s"} after a job,
+ *                or one of {"created", "removed", "create_failed"}: n (see metrics.c).
+ *   MSG_RETRY    id: job id, no payload: its container was gone before the job began; the
+ *                master queues it again.
+ */
 enum {
-	MSG_JOB = 1,    /* m->w: {"container":..., "lang":{...}, "request":{...}} */
-	MSG_FILL,       /* m->w: {"lang":..., "image":..., limits...}: create+start one container (+pause if "pause") */
-	MSG_REMOVE,     /* m->w: {"container": id}: remove a container (e.g. one a dead worker held) */
-	MSG_CLEANUP,    /* m->w: remove every container of this instance */
-	MSG_PING,       /* m->w: check the engine */
-	MSG_SHUTDOWN,   /* m->w: exit */
-	MSG_PAUSE,      /* m->w: {"container": id}: pause a ready container left idle; IDLE flags 1 = failed */
-	MSG_CANCEL,     /* m->w: (no payload) the client of job `id` is gone: stop it, answer at once */
-	MSG_RESULT = 32, /* w->m: {"http":200,"body":{...},"status":"ok",...} */
-	MSG_READY,      /* w->m: {"lang":..., "container":...} */
-	MSG_FAILED,     /* w->m: {"lang":..., "error":...}: a FILL failed */
-	MSG_IDLE,       /* w->m: the worker finished its work and takes a new one */
-	MSG_PONG,       /* w->m: {"engine": true|false, "error":...} */
-	MSG_STATS,      /* w->m: counters for /metrics (see metrics.c) */
-	MSG_RETRY,      /* w->m: job `id` did not start: its container was gone (run it again) */
+	MSG_JOB = 1, MSG_FILL, MSG_REMOVE, MSG_CLEANUP, MSG_PING, MSG_SHUTDOWN, MSG_PAUSE, MSG_CANCEL,
+	MSG_RESULT = 32, MSG_READY, MSG_FAILED, MSG_IDLE, MSG_PONG, MSG_STATS, MSG_RETRY,
 };
 
-/* Worker <-> helper message types. */
-enum {
-	H_SETUP = 64, /* w->h: files, argv, env, limits */
-	H_RUN,        /* w->h: one run, with its stdin */
-	H_END,        /* w->h: kill everything and exit */
-	H_STEP,       /* h->w: the result of a compile step or a run */
-	H_FATAL,      /* h->w: the helper could not do what was asked; T_ERROR says why */
-};
+/*
+ * Worker <-> helper, all TLV. Required fields must be present exactly once where marked (1);
+ * the helper answers H_FATAL to a message that lacks one, the worker fails the job (500) on a
+ * reply that does.
+ *   H_SETUP (w->h, once)  id: job id. T_RUN_UID, T_RUN_GID (1; 0 = run as the helper),
+ *            T_RUN_ARG (at least one), T_COMPILE_ARG (any: none = no compile step), T_ENV
+ *            (any, "K=V"; its PATH, else /usr/local/bin:/usr/bin:/bin, finds argv[0]),
+ *            T_FILE_NAME + T_FILE_DATA pairs (any), and every limit (1): T_COMPILE_WALL_MS ..
+ *            T_STACK_KB (0 = no limit / as inherited, but T_OUTPUT_MAX 0 = 1 MiB; it is
+ *            capped so both streams fit one H_STEP).
+ *   H_RUN   (w->h)   T_STDIN (1, may be empty), T_EXTRA_ARG (any: appended to the run argv).
+ *   H_END   (w->h)   no payload: kill everything and exit 0.
+ *   H_STEP  (h->w)   one compile step or run: T_KIND, T_EXIT, T_SIGNAL, T_WALL_US, T_CPU_US,
+ *            T_MAXRSS_KB, T_FLAGS, T_STDOUT, T_STDERR (all 1); T_ERROR (optional: why the
+ *            program could not be started, with SF_SPAWN_FAILED).
+ *   H_FATAL (h->w)   T_ERROR (1): the helper could not do what was asked and exits 1.
+ */
+enum { H_SETUP = 64, H_RUN, H_END, H_STEP, H_FATAL };
 
-/* TLV tags in helper payloads. Integers are 8-byte big-endian. */
+/* TLV tags. Integers (u64) are exactly 8 bytes, big-endian; strings are bytes without NUL. */
 enum {
-	T_FILE_NAME = 1, T_FILE_DATA, T_COMPILE_ARG, T_RUN_ARG, T_ENV,
-	T_COMPILE_WALL_MS, T_COMPILE_CPU_MS, T_COMPILE_MEM_KB,
-	T_RUN_WALL_MS, T_RUN_CPU_MS, T_RUN_MEM_KB,
-	T_OUTPUT_MAX, T_FSIZE_MAX, T_NOFILE, T_STACK_KB,
-	T_STDIN = 20, T_EXTRA_ARG,
-	T_RUN_UID = 30, T_RUN_GID, /* H_SETUP: the uid/gid programs run as (the helper runs as root
+	T_FILE_NAME = 1, /* a plain file name in the work dir (no '/', not "." or "..") */
+	T_FILE_DATA,     /* the contents of the file named just before */
+	T_COMPILE_ARG,   /* one argv entry of the compile step */
+	T_RUN_ARG,       /* one argv entry of each run */
+	T_ENV,           /* one "K=V" of the programs' whole environment */
+	T_COMPILE_WALL_MS, T_COMPILE_CPU_MS, T_COMPILE_MEM_KB, /* u64 limits of the compile step */
+	T_RUN_WALL_MS, T_RUN_CPU_MS, T_RUN_MEM_KB,             /* u64 limits of each run */
+	T_OUTPUT_MAX,    /* u64 bytes kept per output stream (the step is killed past it) */
+	T_FSIZE_MAX, T_NOFILE, T_STACK_KB,                     /* u64 rlimits */
+	T_STDIN = 20,    /* the run's stdin bytes */
+	T_EXTRA_ARG,     /* one extra argv entry for this run */
+	T_RUN_UID = 30, T_RUN_GID, /* u64: the uid/gid programs run as (the helper runs as root
 	                            * with only SETUID/SETGID/KILL, so the program cannot touch it) */
-	T_KIND = 40, /* H_STEP: 0 compile, 1 run */
-	T_EXIT, T_SIGNAL, T_WALL_US, T_CPU_US, T_MAXRSS_KB, T_STDOUT, T_STDERR, T_FLAGS, T_ERROR,
+	T_KIND = 40,     /* u64 STEP_COMPILE or STEP_RUN */
+	T_EXIT,          /* u64 exit status (0 when killed by a signal) */
+	T_SIGNAL,        /* u64 the signal that ended it, 0 if none */
+	T_WALL_US, T_CPU_US, /* u64 wall-clock and CPU time of the step */
+	T_MAXRSS_KB,     /* u64 peak RSS of the largest process of the step */
+	T_STDOUT, T_STDERR, /* the captured output, at most T_OUTPUT_MAX bytes each */
+	T_FLAGS,         /* u64 SF_* bits: what the helper saw happen */
+	T_ERROR,         /* text: the helper's own problem */
+	T_HTTP = 80,     /* MSG_RESULT: u64 HTTP status */
+	T_BODY,          /* MSG_RESULT: JSON text */
+	T_OK,            /* MSG_IDLE: u64 0 or 1 */
 };
+
+enum { STEP_COMPILE = 0, STEP_RUN = 1 }; /* T_KIND values */
 
 /* H_STEP T_FLAGS bits. */
 enum {
@@ -85,13 +135,22 @@ int wire_end(struct buf *b, size_t start); /* start: b->len before wire_begin */
 /* A whole message with a raw payload (e.g. JSON text). */
 int wire_pack(struct buf *b, uint16_t type, uint32_t id, uint32_t gen, const void *p, size_t n);
 
-/* Decoding. wire_hdr_decode checks len against max; returns 0 or -1. */
+/* Decoding. wire_hdr_decode checks len against max and reserved == 0; returns 0 or -1. */
 int wire_hdr_decode(const uint8_t *p, struct wire_hdr *h, uint32_t max);
 /* Iterates fields: returns 1 with *f filled, 0 at the end, -1 on a malformed payload. */
 int wire_next(const uint8_t **p, const uint8_t *end, struct wire_field *f);
-uint64_t wire_u64(const struct wire_field *f); /* 0 unless len == 8 */
+uint64_t wire_u64(const struct wire_field *f); /* 0 unless len == 8 (check f->len first) */
 /* Copies a field into a fresh NUL-terminated string (NULL on ENOMEM). */
 char *wire_strdup(const struct wire_field *f);
+
+/* Required-field bookkeeping for a decoder: wire_seen() records f's tag (tags < 128) and
+ * returns -1 when it was seen before; wire_missing() returns the first of the 0-terminated
+ * required tags not seen, or 0 when all were. */
+struct wire_seen {
+	uint64_t bits[2];
+};
+int wire_seen(struct wire_seen *s, uint32_t tag);
+uint32_t wire_missing(const struct wire_seen *s, const uint32_t *required);
 
 /* If b starts with a complete message, sets *h and *payload and returns its total length;
  * returns 0 when more bytes are needed, -1 when the header is bad or over max. */

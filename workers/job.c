@@ -1,7 +1,8 @@
 /*
- * job.c - a job end to end (see job.h): attach before unpause (the helper is already waiting on
- * its stdin), one H_SETUP, an optional compile step, then one H_RUN per test (or one run), each
- * judged as it arrives so stop_on_first_failure can end early; the answer is built in result.c.
+ * job.c - a job end to end (see job.h): unpause, then attach (the engine refuses to attach to a
+ * paused container; the helper waits on its stdin meanwhile), one H_SETUP, an optional compile
+ * step, then one H_RUN per test (or one run), each judged as it arrives so stop_on_first_failure
+ * can end early; the answer is built in result.c.
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,7 +18,6 @@
 #include "session.h"
 #include "wire.h"
 
-#define IO_MS 10000     /* writing a message to the helper */
 #define SLACK_MS 5000   /* a step's answer may take this much longer than its wall limit */
 
 static const char *const base_env[] = {
@@ -49,11 +49,13 @@ static int put_argv(struct buf *m, uint32_t tag, const cJSON *arr, int mem_mb)
 	return 0;
 }
 
+/* The spec's required keys (wire.h, MSG_JOB) were checked by the worker before the job began:
+ * the fallbacks below (0, "") are never used for them. */
 int job_setup_msg(const cJSON *spec, struct buf *m)
 {
 	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
-	int mem = (int)json_num(spec, "memory_mb", 256);
-	int cmem = (int)json_num(lang, "compile_memory_mb", 1024);
+	int mem = (int)json_num(spec, "memory_mb", 0);
+	int cmem = (int)json_num(lang, "compile_memory_mb", 0);
 	size_t start = m->len;
 	const char *src = json_str(spec, "source", "");
 	int rc = wire_begin(m, H_SETUP, (uint32_t)json_num(spec, "id", 0), 0);
@@ -66,61 +68,18 @@ int job_setup_msg(const cJSON *spec, struct buf *m)
 	for (int i = 0; base_env[i]; i++)
 		rc |= wire_put_str(m, T_ENV, base_env[i]);
 	rc |= put_argv(m, T_ENV, cJSON_GetObjectItem(lang, "env"), mem);
-	double ct = json_num(lang, "compile_time_ms", 30000);
+	double ct = json_num(lang, "compile_time_ms", 0);
 	rc |= wire_put_u64(m, T_COMPILE_WALL_MS, (uint64_t)(ct * 2));
 	rc |= wire_put_u64(m, T_COMPILE_CPU_MS, (uint64_t)ct);
 	rc |= wire_put_u64(m, T_COMPILE_MEM_KB, (uint64_t)cmem * 1024);
-	rc |= wire_put_u64(m, T_RUN_WALL_MS, (uint64_t)json_num(spec, "wall_ms", 5000));
-	rc |= wire_put_u64(m, T_RUN_CPU_MS, (uint64_t)json_num(spec, "time_ms", 5000));
+	rc |= wire_put_u64(m, T_RUN_WALL_MS, (uint64_t)json_num(spec, "wall_ms", 0));
+	rc |= wire_put_u64(m, T_RUN_CPU_MS, (uint64_t)json_num(spec, "time_ms", 0));
 	rc |= wire_put_u64(m, T_RUN_MEM_KB, (uint64_t)mem * 1024);
-	rc |= wire_put_u64(m, T_OUTPUT_MAX, (uint64_t)json_num(spec, "output_bytes", 1 << 20));
-	rc |= wire_put_u64(m, T_FSIZE_MAX, (uint64_t)json_num(spec, "fsize_bytes", 16 << 20));
-	rc |= wire_put_u64(m, T_NOFILE, (uint64_t)json_num(spec, "nofile", 256));
+	rc |= wire_put_u64(m, T_OUTPUT_MAX, (uint64_t)json_num(spec, "output_bytes", 0));
+	rc |= wire_put_u64(m, T_FSIZE_MAX, (uint64_t)json_num(spec, "fsize_bytes", 0));
+	rc |= wire_put_u64(m, T_NOFILE, (uint64_t)json_num(spec, "nofile", 0));
 	rc |= wire_put_u64(m, T_STACK_KB, 65536);
 	rc |= wire_end(m, start);
-	return rc ? -1 : 0;
-}
-
-/* Receives one H_STEP into st. -1 with why set on anything else. */
-static int recv_step(struct session *s, struct step *st, size_t max, int timeout_ms, char *why, size_t n)
-{
-	struct wire_hdr h;
-	const uint8_t *p;
-	if (session_recv(s, &h, &p, timeout_ms) < 0) {
-		snprintf(why, n, "%s", s->error);
-		return -1;
-	}
-	if (h.type == H_FATAL) {
-		struct step tmp;
-		session_step_decode(p, h.len, &tmp, 1024);
-		snprintf(why, n, "the sandbox helper failed: %s", tmp.error);
-		buf_free(&tmp.out);
-		buf_free(&tmp.err);
-		return -1;
-	}
-	if (h.type != H_STEP || session_step_decode(p, h.len, st, max) < 0) {
-		snprintf(why, n, "the sandbox helper sent an unexpected message (%u)", h.type);
-		return -1;
-	}
-	return 0;
-}
-
-static int send_run(struct session *s, const char *in, const cJSON *args)
-{
-	struct buf m;
-	buf_init(&m, (size_t)WIRE_MAX_PAYLOAD);
-	size_t start = 0;
-	int rc = wire_begin(&m, H_RUN, 0, 0);
-	rc |= wire_put(&m, T_STDIN, in, strlen(in));
-	const cJSON *it;
-	cJSON_ArrayForEach(it, args) {
-		if (cJSON_IsString(it))
-			rc |= wire_put_str(&m, T_EXTRA_ARG, it->valuestring);
-	}
-	rc |= wire_end(&m, start);
-	if (!rc)
-		rc = session_send(s, &m, IO_MS);
-	buf_free(&m);
 	return rc ? -1 : 0;
 }
 
@@ -153,9 +112,9 @@ static int set_limits(struct limits_state *ls, double mb, double cpus)
 static int limits_initial(struct limits_state *ls, const cJSON *spec, int compiled)
 {
 	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
-	ls->run_mb = json_num(spec, "memory_mb", 0) + json_num(lang, "workdir_slack_mb", 48);
+	ls->run_mb = json_num(spec, "memory_mb", 0) + json_num(lang, "workdir_slack_mb", 0);
 	ls->have_mb = json_num(lang, "container_memory_mb", 0);
-	double cpus = json_num(spec, "cpus", 1), ccpus = json_num(lang, "container_cpus", 1);
+	double cpus = json_num(spec, "cpus", 0), ccpus = json_num(lang, "container_cpus", 0);
 	double want = compiled ? (ls->run_mb > ls->have_mb ? ls->run_mb : ls->have_mb) : ls->run_mb;
 	int mem = fabs(want - ls->have_mb) >= 1, cpu = fabs(cpus - ccpus) >= 1e-9;
 	if (!mem && !cpu)
@@ -181,18 +140,20 @@ static void engine_failed(struct job_result *r, struct docker *d, const char *wh
 	/* only before the helper got the job: a job that began is never run a second time */
 	r->gone = !r->compile_ran && r->nruns == 0 && e->kind == DOCKER_E_HTTP && e->http == 404;
 	log_warnx("job %d: %s: %s", (int)json_num(r->spec, "id", 0), what, docker_last_error(d)->msg);
-	snprintf(r->error, sizeof(r->error), "%s: the Docker engine refused it (details in the service log)", what);
+	snprintf(r->error, sizeof(r->error),
+		 "%s: the Docker engine refused it (details in the service log)", what);
 }
 
 static int compile_failed(const struct step *st)
 {
-	return st->exit_code != 0 || st->signal || (st->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT | SF_OOM | SF_SPAWN_FAILED));
+	return st->exit_code != 0 || st->signal ||
+	       (st->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT | SF_OOM | SF_SPAWN_FAILED));
 }
 
 /* Bytes of each test's output echoed back, so a big judge answer stays bounded. */
 static size_t report_cap(const cJSON *spec, int ntests)
 {
-	size_t cap = (size_t)json_num(spec, "output_bytes", 1 << 20);
+	size_t cap = (size_t)json_num(spec, "output_bytes", 0);
 	size_t share = ntests > 0 ? (size_t)(16u << 20) / (size_t)ntests : cap;
 	if (share < 1024)
 		share = 1024;
@@ -211,9 +172,10 @@ static void clip(struct buf *b, size_t cap)
 static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 {
 	const cJSON *tests = cJSON_GetObjectItem(spec, "tests");
-	size_t max = (size_t)json_num(spec, "output_bytes", 1 << 20);
-	int timeout = (int)json_num(spec, "wall_ms", 5000) + SLACK_MS;
-	uint64_t cpu = (uint64_t)json_num(spec, "time_ms", 0), mem = (uint64_t)json_num(spec, "memory_mb", 0) * 1024;
+	size_t max = (size_t)json_num(spec, "output_bytes", 0);
+	int timeout = (int)json_num(spec, "wall_ms", 0) + SLACK_MS;
+	uint64_t cpu = (uint64_t)json_num(spec, "time_ms", 0);
+	uint64_t mem = (uint64_t)json_num(spec, "memory_mb", 0) * 1024;
 	int stop = cJSON_IsTrue(cJSON_GetObjectItem(spec, "stop_on_first_failure")), failed = 0;
 	const char *mode = json_str(spec, "compare", "");
 	double tol = json_num(spec, "float_tolerance", 1e-6);
@@ -227,44 +189,51 @@ static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 			r->over_budget = 1; /* limits.max_request_s: the rest are skipped */
 			break;
 		}
-		if (send_run(s, t ? json_str(t, "stdin", "") : json_str(spec, "stdin", ""), t ? NULL : cJSON_GetObjectItem(spec, "args")) < 0 ||
-		    recv_step(s, &r->runs[i], max, timeout, r->error, sizeof(r->error)) < 0) {
-			snprintf(r->error + strlen(r->error), sizeof(r->error) - strlen(r->error), "%s",
-				 *r->error ? "" : s->error);
+		const char *in = t ? json_str(t, "stdin", "") : json_str(spec, "stdin", "");
+		if (session_send_run(s, in, t ? NULL : cJSON_GetObjectItem(spec, "args")) < 0 ||
+		    session_recv_step(s, STEP_RUN, &r->runs[i], max, timeout) < 0) {
+			snprintf(r->error, sizeof(r->error), "%s", s->error);
 			return -1;
 		}
 		r->nruns = i + 1;
 		if (!t)
 			break;
 		const char *exp = json_str(t, "expected_output", "");
-		int eq = judge_compare(mode, tol, r->runs[i].out.data ? r->runs[i].out.data : "", r->runs[i].out.len,
-				       exp, strlen(exp));
+		const struct buf *out = &r->runs[i].out;
+		int eq = judge_compare(mode, tol, out->data ? out->data : "", out->len, exp, strlen(exp));
 		r->verdicts[i] = judge_verdict(&r->runs[i], cpu, mem, eq);
-		failed |= strcmp(r->verdicts[i], "accepted") != 0;
+		failed |= r->verdicts[i] != VERDICT_ACCEPTED;
 		clip(&r->runs[i].out, cap);
 		clip(&r->runs[i].err, cap);
 	}
 	return 0;
 }
 
-static int session_steps(struct session *s, const cJSON *spec, struct job_result *r, struct limits_state *ls)
+/* The job's conversation with the helper: H_SETUP, the compile step's H_STEP (if any), then
+ * the runs. 0, or -1 with r->error set. */
+static int job_steps(struct session *s, const cJSON *spec, struct job_result *r,
+		     struct limits_state *ls)
 {
 	struct buf m;
 	buf_init(&m, (size_t)WIRE_MAX_PAYLOAD);
 	int rc = job_setup_msg(spec, &m);
 	if (rc == 0)
-		rc = session_send(s, &m, IO_MS);
+		rc = session_send(s, &m, SESSION_IO_MS);
 	buf_free(&m);
 	if (rc < 0) {
-		snprintf(r->error, sizeof(r->error), "%s", *s->error ? s->error : "cannot build the job for the sandbox");
+		snprintf(r->error, sizeof(r->error), "%s",
+			 *s->error ? s->error : "cannot build the job for the sandbox");
 		return -1;
 	}
 	long t = clock_ms();
 	if (r->has_compile) {
-		int timeout = (int)(json_num(cJSON_GetObjectItem(spec, "lang"), "compile_time_ms", 30000) * 2) + SLACK_MS;
-		if (recv_step(s, &r->compile, (size_t)json_num(spec, "output_bytes", 1 << 20), timeout, r->error,
-			      sizeof(r->error)) < 0)
+		const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
+		int timeout = (int)(json_num(lang, "compile_time_ms", 0) * 2) + SLACK_MS;
+		size_t max = (size_t)json_num(spec, "output_bytes", 0);
+		if (session_recv_step(s, STEP_COMPILE, &r->compile, max, timeout) < 0) {
+			snprintf(r->error, sizeof(r->error), "%s", s->error);
 			return -1;
+		}
 		r->compile_ran = 1;
 		r->ms_compile = clock_ms() - t;
 		if (r->compile.flags & SF_SPAWN_FAILED) {
@@ -310,7 +279,8 @@ static int open_helper(struct session *s, struct docker *d, const char *id, cons
 	}
 }
 
-int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body, struct job_stats *st)
+int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body,
+	    struct job_stats *st)
 {
 	struct job_result r;
 	struct session s;
@@ -320,7 +290,8 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 	const cJSON *tests = cJSON_GetObjectItem(spec, "tests");
 	r.judge = cJSON_IsArray(tests);
 	r.ntests = r.judge ? cJSON_GetArraySize(tests) : 1;
-	r.has_compile = cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "compile")) > 0;
+	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
+	r.has_compile = cJSON_GetArraySize(cJSON_GetObjectItem(lang, "compile")) > 0;
 	r.runs = calloc((size_t)r.ntests, sizeof(*r.runs));
 	r.verdicts = calloc((size_t)r.ntests, sizeof(*r.verdicts));
 	long t0 = clock_ms();
@@ -343,7 +314,7 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 		} else {
 			r.ms_attach = clock_ms() - t0 - r.ms_unpause;
 			s.watch = watch;
-			session_steps(&s, spec, &r, &ls);
+			job_steps(&s, spec, &r, &ls);
 			r.cancelled = s.cancelled;
 			struct buf end;
 			buf_init(&end, 64);

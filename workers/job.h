@@ -1,7 +1,7 @@
 /*
- * job.h - one execution end to end inside a worker: take the paused container, attach, unpause,
- * hand the helper the files, commands and limits, collect compile and run results (one run per
- * judge test), and build the JSON answer the master returns.
+ * job.h - one execution end to end inside a worker: take the paused container, unpause it,
+ * attach to its helper, hand the helper the files, commands and limits, collect compile and run
+ * results (one run per judge test), and build the JSON answer the master returns.
  */
 #ifndef EXECUTIONER_JOB_H
 #define EXECUTIONER_JOB_H
@@ -22,7 +22,8 @@ struct job_stats {
 	int ended;               /* the helper was told to end: an attach-mode container removes itself */
 	int gone;                /* the container did not exist: nothing ran, the job may run again */
 };
-int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body, struct job_stats *st);
+int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body,
+	    struct job_stats *st);
 
 /* The H_SETUP message for spec into msg (exposed for unit tests). 0 or -1. */
 int job_setup_msg(const cJSON *spec, struct buf *msg);

@@ -22,31 +22,57 @@ static int over_time(const struct step *s, uint64_t cpu_ms)
 	return (s->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT)) || (cpu_ms && s->cpu_us > cpu_ms * 1000);
 }
 
-const char *judge_status(const struct step *s, uint64_t cpu_ms, uint64_t mem_kb)
+const char *judge_status_name(enum judge_status st)
 {
-	if (s->flags & SF_SPAWN_FAILED)
-		return "internal_error";
-	if (over_memory(s, mem_kb))
-		return "memory_exceeded";
-	if (over_time(s, cpu_ms))
-		return "timeout";
-	if (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP))
-		return "output_limit_exceeded";
-	if (s->signal || s->exit_code != 0)
-		return "runtime_error";
-	return "ok";
+	static const char *const names[] = {
+		[STATUS_OK] = "ok", [STATUS_RUNTIME_ERROR] = "runtime_error",
+		[STATUS_TIMEOUT] = "timeout", [STATUS_MEMORY_EXCEEDED] = "memory_exceeded",
+		[STATUS_OUTPUT_LIMIT] = "output_limit_exceeded",
+		[STATUS_INTERNAL_ERROR] = "internal_error", [STATUS_COMPILE_ERROR] = "compile_error",
+		[STATUS_CANCELLED] = "cancelled",
+	};
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "internal_error";
 }
 
-const char *judge_verdict(const struct step *s, uint64_t cpu_ms, uint64_t mem_kb, int matches)
+const char *judge_verdict_name(enum judge_verdict v)
 {
-	const char *st = judge_status(s, cpu_ms, mem_kb);
-	if (!strcmp(st, "memory_exceeded"))
-		return "memory_limit_exceeded";
-	if (!strcmp(st, "timeout"))
-		return "time_limit_exceeded";
-	if (!strcmp(st, "ok"))
-		return matches ? "accepted" : "wrong_answer";
-	return st; /* runtime_error, output_limit_exceeded, internal_error */
+	static const char *const names[] = {
+		[VERDICT_SKIPPED] = "skipped", [VERDICT_ACCEPTED] = "accepted",
+		[VERDICT_WRONG_ANSWER] = "wrong_answer", [VERDICT_TIME_LIMIT] = "time_limit_exceeded",
+		[VERDICT_MEMORY_LIMIT] = "memory_limit_exceeded",
+		[VERDICT_RUNTIME_ERROR] = "runtime_error",
+		[VERDICT_OUTPUT_LIMIT] = "output_limit_exceeded",
+		[VERDICT_INTERNAL_ERROR] = "internal_error", [VERDICT_COMPILE_ERROR] = "compile_error",
+	};
+	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "internal_error";
+}
+
+enum judge_status judge_status(const struct step *s, uint64_t cpu_ms, uint64_t mem_kb)
+{
+	if (s->flags & SF_SPAWN_FAILED)
+		return STATUS_INTERNAL_ERROR;
+	if (over_memory(s, mem_kb))
+		return STATUS_MEMORY_EXCEEDED;
+	if (over_time(s, cpu_ms))
+		return STATUS_TIMEOUT;
+	if (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP))
+		return STATUS_OUTPUT_LIMIT;
+	if (s->signal || s->exit_code != 0)
+		return STATUS_RUNTIME_ERROR;
+	return STATUS_OK;
+}
+
+enum judge_verdict judge_verdict(const struct step *s, uint64_t cpu_ms, uint64_t mem_kb,
+				 int matches)
+{
+	switch (judge_status(s, cpu_ms, mem_kb)) {
+	case STATUS_OK: return matches ? VERDICT_ACCEPTED : VERDICT_WRONG_ANSWER;
+	case STATUS_MEMORY_EXCEEDED: return VERDICT_MEMORY_LIMIT;
+	case STATUS_TIMEOUT: return VERDICT_TIME_LIMIT;
+	case STATUS_OUTPUT_LIMIT: return VERDICT_OUTPUT_LIMIT;
+	case STATUS_RUNTIME_ERROR: return VERDICT_RUNTIME_ERROR;
+	default: return VERDICT_INTERNAL_ERROR;
+	}
 }
 
 /* Next line of [*p, end): sets [*ls, *le) without trailing blanks; returns 0 at the end. */
@@ -121,7 +147,8 @@ static int tokens_equal(const char *x, size_t xn, const char *y, size_t yn, int 
 	return d <= tol || d <= tol * fabs(b);
 }
 
-static int compare_tokens(const char *a, size_t alen, const char *b, size_t blen, int fl, double tol)
+static int compare_tokens(const char *a, size_t alen, const char *b, size_t blen, int fl,
+			  double tol)
 {
 	const char *ae = a + alen, *be = b + blen, *x, *y;
 	for (;;) {
@@ -133,7 +160,8 @@ static int compare_tokens(const char *a, size_t alen, const char *b, size_t blen
 	}
 }
 
-int judge_compare(const char *mode, double tol, const char *got, size_t glen, const char *exp, size_t elen)
+int judge_compare(const char *mode, double tol, const char *got, size_t glen, const char *exp,
+		  size_t elen)
 {
 	if (!mode || !strcmp(mode, "lines"))
 		return compare_lines(got, glen, exp, elen);

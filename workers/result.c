@@ -70,8 +70,8 @@ static void add_compile(cJSON *o, const struct job_result *r)
 	if (!r->has_compile)
 		return;
 	char *out = r->compile_ran ? compile_output(&r->compile) : NULL;
-	cJSON_AddItemToObject(o, "compile_output", json_bytes_capped(out ? out : "", out ? strlen(out) : 0,
-								      field_share(r), NULL));
+	cJSON_AddItemToObject(o, "compile_output",
+			      json_bytes_capped(out ? out : "", out ? strlen(out) : 0, field_share(r), NULL));
 	free(out);
 	cJSON_AddNumberToObject(o, "compile_time_ms", ms(r->compile.wall_us));
 }
@@ -87,67 +87,84 @@ static void add_timing(cJSON *o, const struct job_result *r)
 	cJSON_AddNumberToObject(t, "worker_total_ms", (double)r->ms_total);
 }
 
+/* The fields of a plain-mode answer whose compile step failed: nothing ran. */
+static void compile_error_body(cJSON *o, struct job_result *r)
+{
+	r->status = judge_status_name(STATUS_COMPILE_ERROR);
+	cJSON_AddStringToObject(o, "status", r->status);
+	cJSON_AddStringToObject(o, "stdout", "");
+	cJSON_AddStringToObject(o, "stderr", "");
+	cJSON_AddNullToObject(o, "exit_code");
+	cJSON_AddNullToObject(o, "signal");
+	cJSON_AddBoolToObject(o, "timeout", 0);
+	cJSON_AddBoolToObject(o, "memory_exceeded", 0);
+	cJSON_AddBoolToObject(o, "output_truncated", 0);
+	add_compile(o, r);
+}
+
 static void plain_body(cJSON *o, struct job_result *r)
 {
 	const struct step *s = &r->runs[0];
-	uint64_t cpu = (uint64_t)json_num(r->spec, "time_ms", 0), mem = (uint64_t)json_num(r->spec, "memory_mb", 0) * 1024;
+	uint64_t cpu = (uint64_t)json_num(r->spec, "time_ms", 0);
+	uint64_t mem = (uint64_t)json_num(r->spec, "memory_mb", 0) * 1024;
 	if (r->compile_failed) {
-		r->status = "compile_error";
-		cJSON_AddStringToObject(o, "status", "compile_error");
-		cJSON_AddStringToObject(o, "stdout", "");
-		cJSON_AddStringToObject(o, "stderr", "");
-		cJSON_AddNullToObject(o, "exit_code");
-		cJSON_AddNullToObject(o, "signal");
-		cJSON_AddBoolToObject(o, "timeout", 0);
-		cJSON_AddBoolToObject(o, "memory_exceeded", 0);
-		cJSON_AddBoolToObject(o, "output_truncated", 0);
-		add_compile(o, r);
+		compile_error_body(o, r);
 		return;
 	}
-	const char *st = judge_status(s, cpu, mem);
-	r->status = st;
-	cJSON_AddStringToObject(o, "status", st);
+	enum judge_status st = judge_status(s, cpu, mem);
+	r->status = judge_status_name(st);
+	cJSON_AddStringToObject(o, "status", r->status);
 	size_t share = field_share(r);
 	int cut = add_bytes(o, "stdout", &s->out, share) | add_bytes(o, "stderr", &s->err, share);
 	add_measures(o, s);
-	cJSON_AddBoolToObject(o, "timeout", !strcmp(st, "timeout"));
-	cJSON_AddBoolToObject(o, "memory_exceeded", !strcmp(st, "memory_exceeded"));
-	cJSON_AddBoolToObject(o, "output_truncated", cut || (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
+	cJSON_AddBoolToObject(o, "timeout", st == STATUS_TIMEOUT);
+	cJSON_AddBoolToObject(o, "memory_exceeded", st == STATUS_MEMORY_EXCEEDED);
+	cJSON_AddBoolToObject(o, "output_truncated",
+			      cut || (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
 	if (s->error[0])
 		cJSON_AddStringToObject(o, "error", s->error);
 	add_compile(o, r);
 }
 
+/* One entry of "tests"; a test that did not run has only its index and "skipped". */
+static cJSON *test_json(const struct job_result *r, int i, size_t share)
+{
+	cJSON *t = cJSON_CreateObject();
+	cJSON_AddNumberToObject(t, "index", i);
+	enum judge_verdict v = r->compile_failed || i >= r->nruns ? VERDICT_SKIPPED : r->verdicts[i];
+	cJSON_AddStringToObject(t, "verdict", judge_verdict_name(v));
+	if (v == VERDICT_SKIPPED)
+		return t;
+	const struct step *s = &r->runs[i];
+	add_measures(t, s);
+	int cut = add_bytes(t, "stdout", &s->out, share) | add_bytes(t, "stderr", &s->err, share);
+	cJSON_AddBoolToObject(t, "output_truncated",
+			      cut || (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
+	return t;
+}
+
+/* The overall verdict is the first test's that is neither accepted nor skipped. */
 static void judge_body(cJSON *o, struct job_result *r)
 {
-	const char *overall = "accepted";
+	enum judge_verdict overall = VERDICT_ACCEPTED;
 	int passed = 0;
 	size_t share = field_share(r);
 	cJSON *arr = cJSON_CreateArray();
 	for (int i = 0; i < r->ntests; i++) {
-		cJSON *t = cJSON_CreateObject();
-		cJSON_AddNumberToObject(t, "index", i);
-		if (r->compile_failed || i >= r->nruns || !r->verdicts[i]) {
-			cJSON_AddStringToObject(t, "verdict", "skipped");
-			cJSON_AddItemToArray(arr, t);
-			continue;
-		}
-		const struct step *s = &r->runs[i];
-		cJSON_AddStringToObject(t, "verdict", r->verdicts[i]);
-		add_measures(t, s);
-		int cut = add_bytes(t, "stdout", &s->out, share) | add_bytes(t, "stderr", &s->err, share);
-		cJSON_AddBoolToObject(t, "output_truncated", cut || (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
-		cJSON_AddItemToArray(arr, t);
-		if (!strcmp(r->verdicts[i], "accepted"))
+		cJSON_AddItemToArray(arr, test_json(r, i, share));
+		enum judge_verdict v = r->compile_failed || i >= r->nruns ? VERDICT_SKIPPED
+									 : r->verdicts[i];
+		if (v == VERDICT_ACCEPTED)
 			passed++;
-		else if (!strcmp(overall, "accepted"))
-			overall = r->verdicts[i];
+		else if (v != VERDICT_SKIPPED && overall == VERDICT_ACCEPTED)
+			overall = v;
 	}
 	if (r->compile_failed)
-		overall = "compile_error";
-	cJSON_AddStringToObject(o, "status", r->compile_failed ? "compile_error" : "ok");
-	cJSON_AddStringToObject(o, "verdict", overall);
-	r->status = overall;
+		overall = VERDICT_COMPILE_ERROR;
+	enum judge_status st = r->compile_failed ? STATUS_COMPILE_ERROR : STATUS_OK;
+	cJSON_AddStringToObject(o, "status", judge_status_name(st));
+	cJSON_AddStringToObject(o, "verdict", judge_verdict_name(overall));
+	r->status = judge_verdict_name(overall);
 	cJSON_AddNumberToObject(o, "passed", passed);
 	cJSON_AddNumberToObject(o, "total", r->ntests);
 	cJSON_AddNumberToObject(o, "compile_count", r->compile_ran);
@@ -160,15 +177,16 @@ char *result_json(struct job_result *r, int *http)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", json_num(r->spec, "id", 0));
-	cJSON_AddStringToObject(o, "language", json_str(cJSON_GetObjectItem(r->spec, "lang"), "id", ""));
+	cJSON_AddStringToObject(o, "language",
+				json_str(cJSON_GetObjectItem(r->spec, "lang"), "id", ""));
 	if (r->cancelled) {
 		*http = 499;
-		r->status = "cancelled";
-		cJSON_AddStringToObject(o, "status", "cancelled");
+		r->status = judge_status_name(STATUS_CANCELLED);
+		cJSON_AddStringToObject(o, "status", r->status);
 	} else if (r->error[0]) {
 		*http = 500;
-		r->status = "internal_error";
-		cJSON_AddStringToObject(o, "status", "internal_error");
+		r->status = judge_status_name(STATUS_INTERNAL_ERROR);
+		cJSON_AddStringToObject(o, "status", r->status);
 		cJSON_AddStringToObject(o, "error", r->error);
 	} else {
 		*http = 200;

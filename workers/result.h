@@ -22,19 +22,21 @@ struct job_result {
 	struct step compile;
 	int judge;                 /* tests were given */
 	struct step *runs;         /* one per test, or one */
-	const char **verdicts;     /* judge mode: per run; NULL entries are skipped tests */
+	enum judge_verdict *verdicts; /* judge mode: per test; VERDICT_SKIPPED: did not run */
 	int nruns;                 /* runs that happened */
 	int ntests;
 	char error[700];           /* internal error, "" if none */
 	int cancelled;             /* the client went away (MSG_CANCEL) */
-	int gone;                  /* its container did not exist (the engine said 404 before the job began) */
+	int gone;                  /* its container did not exist (the engine said 404 before the
+	                            * job began) */
 	int over_budget;           /* limits.max_request_s ended the tests early */
 	long ms_attach, ms_unpause, ms_compile, ms_run, ms_total;
-	const char *status;        /* set by result_json: status, or the overall verdict in judge mode */
+	const char *status;        /* set by result_json for the metrics: the status's name, or in
+	                            * judge mode the overall verdict's */
 };
 
-/* Builds the body; sets *http (200 when the program ran, 500 for internal errors). */
+/* Builds the body; sets *http (200 when the program ran, 499 when cancelled, 500 for internal
+ * errors). NULL on ENOMEM. */
 char *result_json(struct job_result *r, int *http);
-
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * worker.c - the worker process loop: one message from the master at a time (JOB, FILL, REMOVE,
- * CLEANUP, PING, PAUSE, SHUTDOWN), all Docker calls through this process's own client handle, and an
- * IDLE message when it can take more work. A job's result goes back before its container is
+ * CLEANUP, PING, PAUSE, SHUTDOWN; their fields are listed in wire.h and checked here), all Docker
+ * calls through this process's own client handle, and an IDLE message with the task's outcome
+ * when it can take more work. A job's result goes back before its container is
  * removed, so removal never sits on the request's path.
  */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "orphans.h"
 #include "wire.h"
+#include "wire_msg.h"
 #include "worker.h"
 
 struct wctx {
@@ -49,19 +51,38 @@ static int master_says_stop(void *arg)
 	return 0;
 }
 
-static int reply(struct wctx *w, uint16_t type, uint16_t flags, uint32_t id, const char *payload)
+/* Writes the message in w->out; the master being gone ends the worker. */
+static void send_out(struct wctx *w)
 {
-	size_t start = 0;
+	if (wire_write_all(w->fd, w->out.data, w->out.len) < 0)
+		fatal("cannot write to the master");
+}
+
+/* A message with a JSON payload (or none). -1 when it does not fit the wire. */
+static int reply(struct wctx *w, uint16_t type, uint32_t id, const char *payload)
+{
 	buf_reset(&w->out);
 	if (wire_pack(&w->out, type, id, w->gen, payload, payload ? strlen(payload) : 0) < 0)
 		return -1;
-	w->out.data[start + 2] = (char)(flags >> 8);
-	w->out.data[start + 3] = (char)flags;
-	if (wire_write_all(w->fd, w->out.data, w->out.len) < 0) {
-		log_errorx("cannot write to the master: %s", strerror(errno));
-		exit(1);
-	}
+	send_out(w);
 	return 0;
+}
+
+static int reply_result(struct wctx *w, uint32_t id, int http, const char *body)
+{
+	buf_reset(&w->out);
+	if (wire_msg_result(&w->out, id, w->gen, http, body) < 0)
+		return -1;
+	send_out(w);
+	return 0;
+}
+
+static void reply_idle(struct wctx *w, int ok)
+{
+	buf_reset(&w->out);
+	if (wire_msg_idle(&w->out, w->gen, ok) < 0)
+		fatalx("cannot build MSG_IDLE (out of memory)");
+	send_out(w);
 }
 
 static int engine_down(const struct docker_error *e)
@@ -69,12 +90,13 @@ static int engine_down(const struct docker_error *e)
 	return e->kind == DOCKER_E_TRANSPORT;
 }
 
-/* Counters for the master's /metrics: {"lang","status","compile_s","run_s","created","removed",...}. */
+/* Counters for the master's /metrics: {"lang", "status", "compile_s", "run_s"} or {"created": n}
+ * etc. (MSG_STATS in wire.h). */
 static void stats(struct wctx *w, cJSON *o)
 {
 	char *txt = cJSON_PrintUnformatted(o);
 	if (txt)
-		reply(w, MSG_STATS, 0, 0, txt);
+		reply(w, MSG_STATS, 0, txt);
 	free(txt);
 	cJSON_Delete(o);
 }
@@ -88,7 +110,22 @@ static void count(struct wctx *w, const char *what, int n)
 	stats(w, o);
 }
 
-static void do_job(struct wctx *w, uint32_t id, const cJSON *spec)
+/* Keys the worker needs in the master's messages (wire.h): a message without one is refused. */
+static const char *const job_keys[] = {
+	"id", "container", "transport", "pause", "source", "stdin", "time_ms", "wall_ms",
+	"memory_mb", "cpus", "output_bytes", "fsize_bytes", "nofile", "lang.id", "lang.file",
+	"lang.run", "lang.env", "lang.compile_time_ms", "lang.compile_memory_mb",
+	"lang.container_memory_mb", "lang.workdir_slack_mb", "lang.container_cpus", NULL,
+};
+static const char *const fill_keys[] = {
+	"lang", "image", "owner", "memory_mb", "cpus", "pids", "runtime", "pause", "transport",
+	"workdir_mb", "tmp_mb", "shm_mb", "nofile", "fsize_bytes", NULL,
+};
+static const char *const container_keys[] = { "container", NULL };
+static const char *const cleanup_keys[] = { "owner", "mine_too", NULL };
+
+/* Runs a job and answers MSG_RESULT (or MSG_RETRY); 0 when the answer went out. */
+static int do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 {
 	char *body = NULL;
 	struct job_stats st;
@@ -96,139 +133,186 @@ static void do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 	w->job = id;
 	int http = job_run(w->d, spec, &watch, &body, &st);
 	w->job = 0;
+	if (st.gone) {
+		free(body);
+		reply(w, MSG_RETRY, id, NULL);
+		return 0;
+	}
 	if (!body)
 		body = json_error("out of memory", NULL);
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "lang", cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id")));
+	cJSON_AddStringToObject(o, "lang", json_str(cJSON_GetObjectItem(spec, "lang"), "id", ""));
 	cJSON_AddStringToObject(o, "status", st.status);
 	cJSON_AddNumberToObject(o, "compile_s", st.compile_s);
 	cJSON_AddNumberToObject(o, "run_s", st.run_s);
-	if (st.gone) {
-		cJSON_Delete(o);
-		reply(w, MSG_RETRY, 0, id, NULL);
-		return;
-	}
 	stats(w, o); /* before the result, so a scrape right after the answer sees it */
-	if (reply(w, MSG_RESULT, (uint16_t)http, id, body) < 0) {
+	int rc = reply_result(w, id, http, body);
+	if (rc < 0) {
 		/* over the wire cap (result.c budgets against it): the client still gets an answer */
 		log_errorx("job %u: the result (%zu bytes) cannot be sent", id, strlen(body));
-		reply(w, MSG_RESULT, 500, id, "{\"status\":\"internal_error\",\"error\":\"the result is too large to send\"}");
+		reply_result(w, id, 500, "{\"status\":\"internal_error\","
+			     "\"error\":\"the result is too large to send\"}");
 	}
 	free(body);
 	/* An attach-mode container whose helper was told to end exits and is removed by the engine
 	 * (AutoRemove); any other is removed here. */
-	const char *cid = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "container"));
+	const char *cid = json_str(spec, "container", NULL);
 	if (cid)
 		count(w, "removed", st.ended || container_remove(w->d, cid) == 0);
+	return rc;
 }
 
-static void do_fill(struct wctx *w, const cJSON *fill)
+/* The sentence MSG_FAILED carries for a failed create: what to do about it, when known. */
+static void fill_error(struct wctx *w, const cJSON *fill, const struct docker_error *e,
+		       char *msg, size_t n)
+{
+	if (e->kind == DOCKER_E_HTTP && e->http == 404)
+		snprintf(msg, n, "image %s is missing (run `make images`): %s",
+			 json_str(fill, "image", "?"), e->msg);
+	else if (strcasestr(e->msg, "runtime"))
+		snprintf(msg, n, "%s (docker.runtime = \"%s\": the engine must list it under Runtimes "
+			 "in `docker info`; conf/setup.sh engine registers crun, or set \"runc\")",
+			 e->msg, w->cfg->runtime);
+	else
+		snprintf(msg, n, "%s", e->msg);
+}
+
+static void reply_json(struct wctx *w, uint16_t type, cJSON *o)
+{
+	char *txt = cJSON_PrintUnformatted(o);
+	if (!txt || reply(w, type, 0, txt) < 0)
+		log_errorx("cannot send message %u to the master (out of memory)", type);
+	free(txt);
+	cJSON_Delete(o);
+}
+
+/* Creates a container and answers MSG_READY, or MSG_FAILED; 0 when it was made. */
+static int do_fill(struct wctx *w, const cJSON *fill)
 {
 	static char seen[64][CONF_ID_MAX];
 	static int nseen;
-	char id[65], ver[64] = "";
-	const char *lang = cJSON_GetStringValue(cJSON_GetObjectItem(fill, "lang"));
+	char id[65], ver[64] = "", msg[700];
+	const char *lang = json_str(fill, "lang", "");
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "lang", lang ? lang : "");
-	if (container_fill(w->d, fill, w->cfg->instance, w->cfg->seccomp, id) < 0) {
-		const struct docker_error *e = docker_last_error(w->d);
-		char msg[700];
-		if (e->kind == DOCKER_E_HTTP && e->http == 404)
-			snprintf(msg, sizeof(msg), "image %s is missing (run `make images`): %s",
-				 cJSON_GetStringValue(cJSON_GetObjectItem(fill, "image")), e->msg);
-		else if (strcasestr(e->msg, "runtime"))
-			snprintf(msg, sizeof(msg), "%s (docker.runtime = \"%s\": the engine must list it under Runtimes in "
-				 "`docker info`; conf/setup.sh engine registers crun, or set \"runc\")", e->msg, w->cfg->runtime);
+	cJSON_AddStringToObject(o, "lang", lang);
+	if (wire_msg_require(fill, fill_keys, msg, sizeof(msg)) < 0 ||
+	    container_fill(w->d, fill, w->cfg->instance, w->cfg->seccomp, id) < 0) {
+		int refused = msg[0] != '\0';
+		if (refused)
+			log_errorx("refusing a MSG_FILL: %s", msg);
 		else
-			snprintf(msg, sizeof(msg), "%s", e->msg);
+			fill_error(w, fill, docker_last_error(w->d), msg, sizeof(msg));
 		cJSON_AddStringToObject(o, "error", msg);
-		cJSON_AddBoolToObject(o, "engine_down", engine_down(e));
-		char *txt = cJSON_PrintUnformatted(o);
-		reply(w, MSG_FAILED, 0, 0, txt);
-		free(txt);
-		cJSON_Delete(o);
+		cJSON_AddBoolToObject(o, "engine_down", !refused && engine_down(docker_last_error(w->d)));
+		reply_json(w, MSG_FAILED, o);
 		count(w, "create_failed", 1);
-		return;
+		return -1;
 	}
 	count(w, "created", 1);
 	int known = 0;
-	for (int i = 0; lang && i < nseen; i++)
+	for (int i = 0; i < nseen; i++)
 		known |= !strcmp(seen[i], lang);
-	if (lang && !known) {
-		container_image_version(w->d, cJSON_GetStringValue(cJSON_GetObjectItem(fill, "image")), ver, sizeof(ver));
+	if (!known) {
+		container_image_version(w->d, json_str(fill, "image", ""), ver, sizeof(ver));
 		if (nseen < 64)
 			snprintf(seen[nseen++], CONF_ID_MAX, "%s", lang);
 		cJSON_AddStringToObject(o, "version", ver);
 	}
 	cJSON_AddStringToObject(o, "container", id);
 	cJSON_AddBoolToObject(o, "paused", cJSON_IsTrue(cJSON_GetObjectItem(fill, "pause")));
-	char *txt = cJSON_PrintUnformatted(o);
-	reply(w, MSG_READY, 0, 0, txt);
-	free(txt);
-	cJSON_Delete(o);
+	reply_json(w, MSG_READY, o);
+	return 0;
 }
 
-static void do_ping(struct wctx *w)
+static int do_ping(struct wctx *w)
 {
 	cJSON *o = cJSON_CreateObject();
 	int ok = docker_ping(w->d) == 0;
 	cJSON_AddBoolToObject(o, "engine", ok);
 	if (!ok)
 		cJSON_AddStringToObject(o, "error", docker_last_error(w->d)->msg);
-	char *txt = cJSON_PrintUnformatted(o);
-	reply(w, MSG_PONG, 0, 0, txt);
-	free(txt);
-	cJSON_Delete(o);
+	reply_json(w, MSG_PONG, o);
+	return ok ? 0 : -1;
 }
 
+/* MSG_REMOVE (pause 0) or MSG_PAUSE (1) of o's "container". */
+static int do_container(struct wctx *w, const cJSON *o, int pause)
+{
+	const char *id = json_str(o, "container", "");
+	if (!pause) {
+		int ok = container_remove(w->d, id) == 0;
+		count(w, "removed", ok);
+		return ok ? 0 : -1;
+	}
+	if (docker_pause(w->d, id) < 0) {
+		log_warnx("pause %.12s: %s", id, docker_last_error(w->d)->msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs one task; 0 when it succeeded. A message without a key it needs is refused here. */
+static int run_task(struct wctx *w, const struct wire_hdr *h, const cJSON *o)
+{
+	char why[96];
+	const char *const *keys = h->type == MSG_JOB ? job_keys
+				: h->type == MSG_REMOVE || h->type == MSG_PAUSE ? container_keys
+				: h->type == MSG_CLEANUP ? cleanup_keys : NULL;
+	if (keys && wire_msg_require(o, keys, why, sizeof(why)) < 0) {
+		log_errorx("refusing message %u (job %u) from the master: %s", h->type, h->id, why);
+		if (h->type != MSG_JOB)
+			return -1;
+		reply_result(w, h->id, 500, "{\"status\":\"internal_error\","
+			     "\"error\":\"the job reached its worker incomplete\"}");
+		const char *cid = json_str(o, "container", NULL); /* the master counts on us for it */
+		if (cid)
+			count(w, "removed", container_remove(w->d, cid) == 0);
+		return -1;
+	}
+	switch (h->type) {
+	case MSG_JOB: return do_job(w, h->id, o);
+	case MSG_FILL: return do_fill(w, o);
+	case MSG_REMOVE: return do_container(w, o, 0);
+	case MSG_PAUSE: return do_container(w, o, 1);
+	case MSG_PING: return do_ping(w);
+	case MSG_CLEANUP: {
+		int n = container_cleanup(w->d, w->cfg, json_str(o, "owner", NULL),
+					  cJSON_IsTrue(cJSON_GetObjectItem(o, "mine_too")));
+		count(w, "removed", n);
+		orphans_reap(w->d, w->cfg, json_str(o, "owner", NULL));
+		return n < 0 ? -1 : 0;
+	}
+	default:
+		log_warnx("unknown message type %u from the master", h->type);
+		return -1;
+	}
+}
+
+/* One task from the master, then MSG_IDLE with its outcome. */
 static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload)
 {
 	cJSON *o = h->len ? cJSON_ParseWithLength(payload, h->len) : NULL;
-	uint16_t flags = 0;
-	switch (h->type) {
-	case MSG_JOB:
-		if (o)
-			do_job(w, h->id, o);
-		else
-			reply(w, MSG_RESULT, 500, h->id, "{\"status\":\"internal_error\",\"error\":\"bad job message\"}");
-		break;
-	case MSG_FILL:
-		if (o)
-			do_fill(w, o);
-		break;
-	case MSG_REMOVE: {
-		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
-		if (id)
-			count(w, "removed", container_remove(w->d, id) == 0);
-		break;
-	}
-	case MSG_CLEANUP:
-		count(w, "removed", container_cleanup(w->d, w->cfg, json_str(o, "owner", NULL),
-							cJSON_IsTrue(cJSON_GetObjectItem(o, "mine_too"))));
-		orphans_reap(w->d, w->cfg, json_str(o, "owner", NULL));
-		break;
-	case MSG_PAUSE: {
-		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
-		if (!id || docker_pause(w->d, id) < 0) {
-			log_warnx("pause %.12s: %s", id ? id : "?", id ? docker_last_error(w->d)->msg : "no container");
-			flags = 1;
-		}
-		break;
-	}
-	case MSG_PING:
-		do_ping(w);
-		break;
-	default:
-		log_warnx("unknown message type %u from the master", h->type);
+	int ok;
+	if (h->len && !o) {
+		log_errorx("refusing message %u (job %u): its payload is not JSON", h->type, h->id);
+		if (h->type == MSG_JOB)
+			reply_result(w, h->id, 500, "{\"status\":\"internal_error\","
+				     "\"error\":\"bad job message\"}");
+		ok = 0;
+	} else {
+		ok = run_task(w, h, o) == 0;
 	}
 	cJSON_Delete(o);
-	reply(w, MSG_IDLE, flags, 0, NULL);
+	reply_idle(w, ok);
 }
 
 int worker_main(int fd, uint32_t gen, const struct config *c)
 {
 	struct wctx w = { .fd = fd, .gen = gen, .cfg = c };
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+		log_error("prctl(PR_SET_PDEATHSIG)");
+		return 1;
+	}
 	if (getppid() == 1)
 		return 1;
 	w.d = docker_open(c->docker_socket, c->docker_api, c->docker_timeout_ms);

@@ -262,8 +262,10 @@ static struct step mk(int64_t exit_code, int sig, uint64_t cpu_us, uint64_t rss_
 	return s;
 }
 
-#define ST(s, cpu, mem, want) assert_string_equal(judge_status(&(s), cpu, mem), want)
-#define VD(s, cpu, mem, m, want) assert_string_equal(judge_verdict(&(s), cpu, mem, m), want)
+#define ST(s, cpu, mem, want) \
+	assert_string_equal(judge_status_name(judge_status(&(s), cpu, mem)), want)
+#define VD(s, cpu, mem, m, want) \
+	assert_string_equal(judge_verdict_name(judge_verdict(&(s), cpu, mem, m)), want)
 
 TEST(status_ok_and_basic)
 {

@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "pool.h"
 #include "scheduler.h"
+#include "wire_msg.h"
 
 #define TEST(name) static void name(void **state __attribute__((unused)))
 
@@ -155,11 +156,22 @@ TEST(backoff_doubles_up_to_32_s_and_pause_policy)
 
 /* ---- worker events through the callback table ---- */
 
-static void deliver(int slot, uint16_t type, uint16_t flags, uint32_t id, const char *json)
+/* A message as a worker sends it: MSG_RESULT and MSG_IDLE typed (wire_msg.c), the others JSON;
+ * http is the result's status, or for MSG_IDLE the task's outcome (0: failed). */
+static void deliver(int slot, uint16_t type, int http, uint32_t id, const char *json)
 {
-	struct wire_hdr h = { .type = type, .flags = flags, .id = id,
-			      .len = json ? (uint32_t)strlen(json) : 0 };
-	sched_procs_cb.message(NULL, slot, &h, json ? json : "");
+	struct buf b;
+	struct wire_hdr h;
+	buf_init(&b, 1 << 20);
+	if (type == MSG_RESULT)
+		assert_int_equal(wire_msg_result(&b, id, 0, http, json), 0);
+	else if (type == MSG_IDLE)
+		assert_int_equal(wire_msg_idle(&b, 0, http), 0);
+	else
+		assert_int_equal(wire_pack(&b, type, id, 0, json, json ? strlen(json) : 0), 0);
+	assert_int_equal(wire_hdr_decode((const uint8_t *)b.data, &h, 1 << 20), 0);
+	sched_procs_cb.message(NULL, slot, &h, b.data + WIRE_HDR_LEN);
+	buf_free(&b);
 }
 
 static struct slot *filling_slot(int i, const char *lang)
@@ -181,7 +193,7 @@ TEST(a_fill_is_uncounted_once_ready_then_idle)
 	assert_int_equal(p->filling, 0);
 	assert_int_equal(p->nready, 1);
 	assert_true(p->ready[0].paused);
-	deliver(0, MSG_IDLE, 0, 0, NULL);
+	deliver(0, MSG_IDLE, 1, 0, NULL);
 	assert_int_equal(p->filling, 0); /* not twice */
 	assert_int_equal(s->state, SLOT_IDLE);
 	assert_int_equal(s->task, TASK_NONE);
@@ -228,7 +240,7 @@ TEST(a_result_answers_the_job_once_and_frees_the_slot)
 	assert_int_equal(answers, 1);
 	assert_int_equal(answer_http, 200);
 	assert_int_equal(m.running, 0);
-	deliver(1, MSG_IDLE, 0, 0, NULL);
+	deliver(1, MSG_IDLE, 1, 0, NULL);
 	assert_int_equal(answers, 1);
 	assert_int_equal(m.slots[1].state, SLOT_IDLE);
 	assert_int_equal(m.nchores, 0); /* the worker removes the used container itself */
@@ -297,7 +309,7 @@ TEST(a_cleanup_is_done_on_idle_and_pending_again_on_death)
 	sched_procs_cb.started(NULL, 0, 1);
 	s->state = SLOT_BUSY;
 	s->task = TASK_CLEANUP;
-	deliver(0, MSG_IDLE, 0, 0, NULL);
+	deliver(0, MSG_IDLE, 1, 0, NULL);
 	assert_int_equal(m.cleanup_done, 1);
 }
 

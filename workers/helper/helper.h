@@ -1,7 +1,8 @@
 /*
  * helper.h - internals of executioner-helper, the in-container main process that runs the
- * compile step and the runs of one job for the worker: helper.c speaks the protocol, step.c
- * runs one step, procs.c kills/reaps processes and reads the CPU and OOM counters.
+ * compile step and the runs of one job for the worker: helper_main.c speaks the protocol,
+ * helper_step.c runs one step, helper_procs.c kills/reaps processes and reads the CPU and OOM
+ * counters, helper_diag.c writes diagnostics. Everything it exports is prefixed helper_.
  */
 #ifndef EXECUTIONER_HELPER_H
 #define EXECUTIONER_HELPER_H
@@ -43,32 +44,37 @@ struct step_res {
 	char error[512];   /* T_ERROR when non-empty */
 };
 
-/* step.c */
-void step_res_init(struct step_res *rs, size_t out_max);
-void step_res_free(struct step_res *rs);
-void step_run(const struct step_req *rq, struct step_res *rs);
+/* helper_step.c */
+void helper_step_init(struct step_res *rs, size_t out_max);
+void helper_step_free(struct step_res *rs);
+void helper_step_run(const struct step_req *rq, struct step_res *rs);
 
-/* procs.c */
+/* helper_procs.c */
 struct cpu_meter {
 	int cg;         /* measuring the container's cgroup */
 	int64_t cg0;
 	uint64_t self0, ch0;
 };
 
-void procs_init(void);          /* finds the cgroup counters; call once at start */
-int is_init(void);              /* getpid() == 1 at start */
-uint64_t now_us(void);          /* CLOCK_MONOTONIC */
-uint64_t rusage_us(int who);    /* utime + stime of RUSAGE_SELF or RUSAGE_CHILDREN */
-void kill_step(pid_t pgid);     /* SIGKILL the group (while pinned) and, as PID 1, everything */
-void kill_rest(void);           /* SIGKILL everything else: kill(-1) as PID 1, else our children */
-void kill_all(void);            /* kill_rest and reap until no child is left (bounded) */
-int reap_others(pid_t main_pid); /* reaps zombies but main_pid; 1 when main_pid has exited */
-pid_t reap_main(pid_t pid, int *st); /* blocking reap of pid */
-void reap_rss_reset(void);      /* forget the peak RSS of what was reaped so far */
-uint64_t reap_rss_max_kb(void); /* largest peak RSS of every process reaped since the reset */
-void cpu_meter_start(struct cpu_meter *m);
-uint64_t cpu_meter_us(const struct cpu_meter *m, pid_t pid); /* CPU used by the step so far */
-int64_t oom_count(void);        /* the cgroup's oom_kill count, -1 if unknown */
-void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void helper_procs_init(void);       /* finds the cgroup counters; call once at start */
+int helper_is_pid1(void);           /* getpid() == 1 at start */
+uint64_t helper_rusage_us(int who); /* utime + stime of RUSAGE_SELF or RUSAGE_CHILDREN */
+void helper_kill_step(pid_t pgid);  /* SIGKILL the group (while pinned) and, as PID 1, all */
+void helper_kill_rest(void);        /* SIGKILL the rest: kill(-1) as PID 1, else our children */
+void helper_kill_all(void);         /* helper_kill_rest, reap until no child is left (bounded) */
+int helper_reap_others(pid_t main_pid);     /* reaps zombies but main_pid; 1 when it exited */
+pid_t helper_reap_main(pid_t pid, int *st); /* blocking reap of pid */
+void helper_rss_reset(void);        /* forget the peak RSS of what was reaped so far */
+uint64_t helper_rss_max_kb(void);   /* largest peak RSS of what was reaped since the reset */
+void helper_cpu_start(struct cpu_meter *m);
+uint64_t helper_cpu_us(const struct cpu_meter *m, pid_t pid); /* CPU used by the step so far */
+int64_t helper_oom_count(void);     /* the cgroup's oom_kill count, -1 if unknown */
+
+/* helper_diag.c: the helper's error convention, as log.h's for the service. A function that
+ * can fail returns 0 / a pointer, or -1 / NULL having said why with helper_warn (appends
+ * ": strerror(errno)") or helper_warnx (does not); what must stop the helper goes through
+ * fatal_reply() in helper_main.c, which answers H_FATAL with the reason and exits 1. */
+void helper_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void helper_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

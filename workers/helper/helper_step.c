@@ -1,7 +1,8 @@
 /*
- * step.c - one compile step or run: fork/exec the program in its own process group with pipes
- * on its 0/1/2 and rlimits set, feed its stdin and collect capped output through poll(), enforce
- * the wall and CPU limits, then kill and reap everything the step started and account for it.
+ * helper_step.c - one compile step or run: fork/exec the program in its own process group with
+ * pipes on its 0/1/2 and rlimits set, feed its stdin and collect capped output through poll(),
+ * enforce the wall and CPU limits, then kill and reap everything the step started and account
+ * for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "helper.h"
 #include "wire.h"
 
@@ -43,18 +45,18 @@ struct child_err {
 	int which; /* CE_LIMIT: index in limit_names */
 };
 
-enum { CE_DUP = 1, CE_LIMIT, CE_EXEC, CE_IDS };
+enum { CE_DUP = 1, CE_LIMIT, CE_EXEC, CE_IDS, CE_SETUP };
 static const char *const limit_names[] = { "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_FSIZE",
 					   "RLIMIT_NOFILE", "RLIMIT_STACK" };
 
-void step_res_init(struct step_res *rs, size_t out_max)
+void helper_step_init(struct step_res *rs, size_t out_max)
 {
 	memset(rs, 0, sizeof(*rs));
 	buf_init(&rs->out, out_max);
 	buf_init(&rs->err, out_max);
 }
 
-void step_res_free(struct step_res *rs)
+void helper_step_free(struct step_res *rs)
 {
 	buf_free(&rs->out);
 	buf_free(&rs->err);
@@ -77,16 +79,19 @@ static __attribute__((noreturn)) void child_fail(int ep, int stage, int err, int
 	_exit(127);
 }
 
-static void reset_signals(void)
+/* Every signal to its default, none blocked. -1 when that fails (EINVAL, for SIGKILL, SIGSTOP
+ * and the real-time signals the C library keeps for itself, is expected and ignored). */
+static int reset_signals(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (int s = 1; s < NSIG; s++)
-		sigaction(s, &sa, NULL);
+		if (sigaction(s, &sa, NULL) < 0 && errno != EINVAL)
+			return -1;
 	sigset_t none;
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	return sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 /* Closes every fd from 3 up except keep. */
@@ -144,11 +149,13 @@ static int set_rlimits(const struct step_req *rq)
 static __attribute__((noreturn)) void child_main(const struct step_req *rq, const int fds[3],
 						 int ep, pid_t parent)
 {
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* setpgid may fail with EACCES once the parent's own setpgid won (same result) */
+	if (setpgid(0, 0) < 0 && errno != EACCES)
+		child_fail(ep, CE_SETUP, errno, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || reset_signals() < 0)
+		child_fail(ep, CE_SETUP, errno, 0);
 	if (getppid() != parent)
 		_exit(127);
-	reset_signals();
 	if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0)
 		child_fail(ep, CE_DUP, errno, 0);
 	close_fds(ep);
@@ -198,14 +205,17 @@ static void child_failed(const struct step_req *rq, struct run *r, struct step_r
 			 const struct child_err *ce)
 {
 	int st;
-	reap_main(r->pid, &st);
-	rs->wall_us = now_us() - r->t0;
+	helper_reap_main(r->pid, &st);
+	rs->wall_us = clock_us() - r->t0;
 	if (ce->stage == CE_EXEC)
 		spawn_failed(rs, "cannot run %s: %s", rq->argv[0], ce->err);
 	else if (ce->stage == CE_LIMIT && ce->which >= 0 && ce->which < 5)
 		spawn_failed(rs, "cannot set %s: %s", limit_names[ce->which], ce->err);
 	else if (ce->stage == CE_IDS)
 		spawn_failed(rs, "cannot switch to the %s: %s", "program's uid/gid", ce->err);
+	else if (ce->stage == CE_SETUP)
+		spawn_failed(rs, "cannot set up the %s: %s", "child's process group or signals",
+			     ce->err);
 	else
 		spawn_failed(rs, "cannot set up the %s: %s", "child's fds", ce->err);
 }
@@ -233,7 +243,7 @@ static int spawn(const struct step_req *rq, struct run *r, struct step_res *rs)
 		return -1;
 	}
 	pid_t parent = getpid();
-	r->t0 = now_us();
+	r->t0 = clock_us();
 	pid_t pid = fork();
 	if (pid == 0) {
 		int fds[3] = { in[0], out[1], err[1] };
@@ -252,7 +262,9 @@ static int spawn(const struct step_req *rq, struct run *r, struct step_res *rs)
 		close_fd(&ep[0]);
 		return -1;
 	}
-	setpgid(pid, pid); /* also in the child: whichever runs first */
+	/* also in the child, whichever runs first; EACCES once the child has exec'd (it did it) */
+	if (setpgid(pid, pid) < 0 && errno != EACCES && errno != ESRCH)
+		helper_warn("setpgid(%d)", (int)pid);
 	r->pid = pid;
 	struct child_err ce;
 	ssize_t n;
@@ -263,10 +275,16 @@ static int spawn(const struct step_req *rq, struct run *r, struct step_res *rs)
 		child_failed(rq, r, rs, &ce);
 		return -1;
 	}
-	fcntl(r->in_fd, F_SETFL, O_NONBLOCK);
-	fcntl(r->out_fd, F_SETFL, O_NONBLOCK);
-	fcntl(r->err_fd, F_SETFL, O_NONBLOCK);
-	r->pidfd = open_pidfd(pid);
+	/* blocking pipes would stall the whole supervision loop on one slow reader */
+	if (fcntl(r->in_fd, F_SETFL, O_NONBLOCK) < 0 || fcntl(r->out_fd, F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(r->err_fd, F_SETFL, O_NONBLOCK) < 0) {
+		spawn_failed(rs, "cannot set up the %s: %s", "program's pipes", errno);
+		helper_kill_step(pid);
+		int st;
+		helper_reap_main(pid, &st);
+		return -1;
+	}
+	r->pidfd = open_pidfd(pid); /* -1 (old kernel): the loop polls on a tick instead */
 	if (rq->in_len == 0)
 		close_fd(&r->in_fd);
 	return 0;
@@ -277,22 +295,22 @@ static void step_kill(struct run *r)
 {
 	r->killed = 1;
 	if (!r->exited)
-		kill_step(r->pid);
+		helper_kill_step(r->pid);
 }
 
 /* The main process is a zombie: kill what is left of the step, reap it, start draining. */
 static void on_main_exit(struct run *r, struct step_res *rs)
 {
 	int st = 0;
-	rs->wall_us = now_us() - r->t0;
-	kill_step(r->pid);
-	reap_main(r->pid, &st);
+	rs->wall_us = clock_us() - r->t0;
+	helper_kill_step(r->pid);
+	helper_reap_main(r->pid, &st);
 	r->exited = 1;
 	set_status(rs, st);
-	kill_rest();
+	helper_kill_rest();
 	close_fd(&r->pidfd);
 	close_fd(&r->in_fd);
-	r->drain_end = now_us() + DRAIN_US;
+	r->drain_end = clock_us() + DRAIN_US;
 }
 
 static void pump_out(struct run *r, int *fd, struct buf *b, uint32_t cap_flag,
@@ -329,13 +347,13 @@ static void pump_in(struct run *r, const struct step_req *rq)
 
 static void check_limits(const struct step_req *rq, struct run *r, struct step_res *rs)
 {
-	uint64_t now = now_us();
+	uint64_t now = clock_us();
 	if (r->wall_end && now >= r->wall_end) {
 		rs->flags |= SF_WALL_TIMEOUT;
 		step_kill(r);
 	} else if (rq->lim.cpu_ms && rq->lim.cpu_ms < LIMIT_CEIL && now >= r->next_cpu) {
 		r->next_cpu = now + CPU_EVERY_US;
-		if (cpu_meter_us(&r->cm, r->pid) > rq->lim.cpu_ms * 1000) {
+		if (helper_cpu_us(&r->cm, r->pid) > rq->lim.cpu_ms * 1000) {
 			rs->flags |= SF_CPU_TIMEOUT;
 			step_kill(r);
 		}
@@ -347,7 +365,7 @@ static int tick_ms(const struct run *r)
 {
 	if (r->killed && !r->exited)
 		return r->pidfd >= 0 ? TICK_MS : 1;
-	uint64_t end = r->exited ? r->drain_end : r->wall_end, now = now_us();
+	uint64_t end = r->exited ? r->drain_end : r->wall_end, now = clock_us();
 	if (!end)
 		return TICK_MS;
 	if (end <= now)
@@ -361,9 +379,9 @@ static void supervise(const struct step_req *rq, struct run *r, struct step_res 
 	if (rq->lim.wall_ms && rq->lim.wall_ms < LIMIT_CEIL)
 		r->wall_end = r->t0 + rq->lim.wall_ms * 1000;
 	for (;;) {
-		if (!r->exited && reap_others(r->pid))
+		if (!r->exited && helper_reap_others(r->pid))
 			on_main_exit(r, rs);
-		if (r->exited && ((r->out_fd < 0 && r->err_fd < 0) || now_us() >= r->drain_end))
+		if (r->exited && ((r->out_fd < 0 && r->err_fd < 0) || clock_us() >= r->drain_end))
 			break;
 		struct pollfd p[4];
 		int n = 0, io = -1, iout = -1, ierr = -1;
@@ -375,7 +393,10 @@ static void supervise(const struct step_req *rq, struct run *r, struct step_res 
 			p[io = n++] = (struct pollfd){ .fd = r->in_fd, .events = POLLOUT };
 		if (r->pidfd >= 0)
 			p[n++] = (struct pollfd){ .fd = r->pidfd, .events = POLLIN };
-		if (poll(p, (nfds_t)n, tick_ms(r)) > 0) {
+		int ready = poll(p, (nfds_t)n, tick_ms(r));
+		if (ready < 0 && errno != EINTR)
+			helper_warn("poll"); /* the limits below still end the step */
+		if (ready > 0) {
 			if (iout >= 0 && p[iout].revents)
 				pump_out(r, &r->out_fd, &rs->out, SF_STDOUT_CAP, rs);
 			if (ierr >= 0 && p[ierr].revents)
@@ -391,23 +412,23 @@ static void supervise(const struct step_req *rq, struct run *r, struct step_res 
 	close_fd(&r->err_fd);
 }
 
-void step_run(const struct step_req *rq, struct step_res *rs)
+void helper_step_run(const struct step_req *rq, struct step_res *rs)
 {
 	struct run r = { .pid = -1, .pidfd = -1, .in_fd = -1, .out_fd = -1, .err_fd = -1 };
-	kill_all(); /* nothing from before survives into this step */
-	reap_rss_reset();
-	int64_t oom0 = oom_count();
-	uint64_t ch0 = rusage_us(RUSAGE_CHILDREN);
-	cpu_meter_start(&r.cm);
+	helper_kill_all(); /* nothing from before survives into this step */
+	helper_rss_reset();
+	int64_t oom0 = helper_oom_count();
+	uint64_t ch0 = helper_rusage_us(RUSAGE_CHILDREN);
+	helper_cpu_start(&r.cm);
 	if (spawn(rq, &r, rs) == 0)
 		supervise(rq, &r, rs);
 	close_fd(&r.in_fd);
 	close_fd(&r.out_fd);
 	close_fd(&r.err_fd);
-	kill_all();
-	rs->cpu_us = rusage_us(RUSAGE_CHILDREN) - ch0;
-	rs->maxrss_kb = reap_rss_max_kb(); /* the peak of every process of the step, waited for or not */
-	int64_t oom1 = oom_count();
+	helper_kill_all();
+	rs->cpu_us = helper_rusage_us(RUSAGE_CHILDREN) - ch0;
+	rs->maxrss_kb = helper_rss_max_kb(); /* the peak of every process of the step, waited for or not */
+	int64_t oom1 = helper_oom_count();
 	if (oom0 >= 0 && oom1 > oom0)
 		rs->flags |= SF_OOM;
 	if (rq->lim.mem_kb && rs->maxrss_kb > rq->lim.mem_kb)

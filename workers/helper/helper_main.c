@@ -1,7 +1,8 @@
 /*
- * helper.c - executioner-helper, the main process of every job container: reads H_SETUP (files,
- * argv, env, limits) from the worker on fd 0, writes the files, runs the compile step and each
- * H_RUN (step.c), and replies H_STEP or H_FATAL on fd 1; diagnostics go to fd 2.
+ * helper_main.c - executioner-helper, the main process of every job container: reads H_SETUP
+ * (files, argv, env, limits; fields in wire.h) from the worker on fd 0, writes the files, runs
+ * the compile step and each H_RUN (helper_step.c), and replies H_STEP or H_FATAL on fd 1;
+ * diagnostics go to fd 2. A message that lacks a required field is answered with H_FATAL.
  * Also `--idle` (a PID 1 that only reaps, for an exec-based transport) and `--version`.
  */
 #include <errno.h>
@@ -18,9 +19,9 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "version.h"
 #include "wire.h"
 
-#define HELPER_VERSION "1.0"
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 #define DEFAULT_OUTPUT_MAX (1u << 20)
 #define OUTPUT_MAX_CEIL ((WIRE_MAX_PAYLOAD - (1u << 16)) / 2) /* both streams fit in one reply */
@@ -33,7 +34,15 @@ struct strv {
 	size_t n, cap;
 };
 
-struct session {
+/* The H_SETUP fields every job must give (T_RUN_UID/GID are checked first, in setup_ids). */
+static const uint32_t setup_required[] = {
+	T_COMPILE_WALL_MS, T_COMPILE_CPU_MS, T_COMPILE_MEM_KB, T_RUN_WALL_MS, T_RUN_CPU_MS,
+	T_RUN_MEM_KB, T_OUTPUT_MAX, T_FSIZE_MAX, T_NOFILE, T_STACK_KB, 0,
+};
+
+/* One job's setup, as H_SETUP gave it. */
+struct helper_job {
+	struct wire_seen seen; /* the once-only fields seen */
 	struct strv compile, run, env;
 	struct limits cl, rl;
 	struct rlims r;
@@ -85,8 +94,8 @@ static int strv_push(struct strv *s, const void *p, size_t n)
 static void write_or_die(const struct buf *b)
 {
 	if (wire_write_all(1, b->data, b->len) < 0) {
-		diag("cannot write to the worker: %s", strerror(errno));
-		kill_all();
+		helper_warn("cannot write to the worker");
+		helper_kill_all();
 		exit(1);
 	}
 }
@@ -102,14 +111,14 @@ static void fatal_reply(const struct wire_hdr *h, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	diag("fatal: %s", msg);
+	helper_warnx("fatal: %s", msg);
 	struct buf b;
 	buf_init(&b, 4096);
 	if (wire_begin(&b, H_FATAL, h ? h->id : 0, h ? h->gen : 0) == 0 &&
 	    wire_put_str(&b, T_ERROR, msg) == 0 && wire_end(&b, 0) == 0)
 		wire_write_all(1, b.data, b.len);
 	buf_free(&b);
-	kill_all();
+	helper_kill_all();
 	exit(1);
 }
 
@@ -143,7 +152,7 @@ static int put_u64(const struct wire_field *f, uint64_t *dst)
 	return 0;
 }
 
-static uint64_t *limit_slot(struct session *s, uint32_t tag, uint64_t *out_max)
+static uint64_t *limit_slot(struct helper_job *s, uint32_t tag, uint64_t *out_max)
 {
 	switch (tag) {
 	case T_COMPILE_WALL_MS: return &s->cl.wall_ms;
@@ -161,13 +170,15 @@ static uint64_t *limit_slot(struct session *s, uint32_t tag, uint64_t *out_max)
 }
 
 /* One H_SETUP field; *name holds a pending T_FILE_NAME. */
-static void setup_field(struct session *s, const struct wire_hdr *h, int wd,
+static void setup_field(struct helper_job *s, const struct wire_hdr *h, int wd,
 			const struct wire_field *f, char **name, uint64_t *out_max)
 {
 	uint64_t *slot = limit_slot(s, f->tag, out_max);
 	if (slot) {
 		if (put_u64(f, slot) < 0)
 			fatal_reply(h, "bad setup: field %u is not a u64", (unsigned)f->tag);
+		if (wire_seen(&s->seen, f->tag) < 0)
+			fatal_reply(h, "bad setup: field %u given twice", (unsigned)f->tag);
 		return;
 	}
 	switch (f->tag) {
@@ -208,23 +219,30 @@ static void setup_field(struct session *s, const struct wire_hdr *h, int wd,
 	}
 }
 
-/* T_RUN_UID / T_RUN_GID, looked up before anything else: files are written as that user. */
-static void setup_ids(struct session *s, const struct wire_hdr *h, const uint8_t *p)
+/* T_RUN_UID / T_RUN_GID (required), looked up before anything else: files are written as
+ * that user. */
+static void setup_ids(struct helper_job *s, const struct wire_hdr *h, const uint8_t *p)
 {
 	const uint8_t *end = p + h->len;
 	struct wire_field f;
 	while (wire_next(&p, end, &f) == 1) {
-		if (f.tag == T_RUN_UID && f.len == 8)
+		if (f.tag != T_RUN_UID && f.tag != T_RUN_GID)
+			continue;
+		if (f.len != 8 || wire_seen(&s->seen, f.tag) < 0)
+			fatal_reply(h, "bad setup: T_RUN_UID/T_RUN_GID not one u64");
+		if (f.tag == T_RUN_UID)
 			s->uid = (uid_t)wire_u64(&f);
-		if (f.tag == T_RUN_GID && f.len == 8)
+		else
 			s->gid = (gid_t)wire_u64(&f);
 	}
+	if (wire_missing(&s->seen, (const uint32_t[]){ T_RUN_UID, T_RUN_GID, 0 }))
+		fatal_reply(h, "bad setup: no T_RUN_UID or T_RUN_GID");
 	if ((s->uid || s->gid) && geteuid() != 0)
 		fatal_reply(h, "bad setup: T_RUN_UID needs the helper to run as root");
 }
 
 /* Switches the effective ids to the program's (become = 1) or back to root (0). */
-static void as_program(const struct session *s, const struct wire_hdr *h, int become)
+static void as_program(const struct helper_job *s, const struct wire_hdr *h, int become)
 {
 	if (!s->uid && !s->gid)
 		return;
@@ -233,7 +251,7 @@ static void as_program(const struct session *s, const struct wire_hdr *h, int be
 		fatal_reply(h, "cannot switch effective ids: %s", strerror(errno));
 }
 
-static void setup(struct session *s, const struct wire_hdr *h, const uint8_t *p)
+static void setup(struct helper_job *s, const struct wire_hdr *h, const uint8_t *p)
 {
 	if (strv_init(&s->compile) < 0 || strv_init(&s->run) < 0 || strv_init(&s->env) < 0)
 		fatal_reply(h, "out of memory");
@@ -253,7 +271,13 @@ static void setup(struct session *s, const struct wire_hdr *h, const uint8_t *p)
 		fatal_reply(h, "bad setup: malformed fields");
 	if (name)
 		fatal_reply(h, "bad setup: file %s has no T_FILE_DATA", name);
-	close(wd);
+	uint32_t miss = wire_missing(&s->seen, setup_required);
+	if (miss)
+		fatal_reply(h, "bad setup: required field %u is missing", (unsigned)miss);
+	if (s->run.n == 0)
+		fatal_reply(h, "bad setup: no T_RUN_ARG");
+	if (close(wd) < 0)
+		helper_warn("close of the work dir");
 	as_program(s, h, 0);
 	s->out_max = out_max == 0 ? DEFAULT_OUTPUT_MAX
 		   : out_max > OUTPUT_MAX_CEIL ? OUTPUT_MAX_CEIL : (size_t)out_max;
@@ -267,7 +291,8 @@ static void setup(struct session *s, const struct wire_hdr *h, const uint8_t *p)
 
 static int put_result(struct buf *b, int kind, const struct step_res *rs)
 {
-	return wire_put_u64(b, T_KIND, (uint64_t)kind) || wire_put_u64(b, T_EXIT, (uint64_t)rs->exit_code) ||
+	return wire_put_u64(b, T_KIND, (uint64_t)kind) ||
+	       wire_put_u64(b, T_EXIT, (uint64_t)rs->exit_code) ||
 	       wire_put_u64(b, T_SIGNAL, (uint64_t)rs->sig) || wire_put_u64(b, T_WALL_US, rs->wall_us) ||
 	       wire_put_u64(b, T_CPU_US, rs->cpu_us) || wire_put_u64(b, T_MAXRSS_KB, rs->maxrss_kb) ||
 	       wire_put(b, T_STDOUT, rs->out.data ? rs->out.data : "", rs->out.len) ||
@@ -287,29 +312,29 @@ static void send_step(const struct wire_hdr *h, int kind, const struct step_res 
 	buf_free(&b);
 }
 
-/* Runs one step (kind 0 compile, 1 run) and replies H_STEP. */
-static void do_step(const struct session *s, const struct wire_hdr *h, int kind,
+/* Runs one step (kind STEP_COMPILE or STEP_RUN) and replies H_STEP. */
+static void do_step(const struct helper_job *s, const struct wire_hdr *h, int kind,
 		    char *const *argv, const uint8_t *in, size_t in_len)
 {
 	struct step_req rq = {
 		.argv = argv, .env = s->env.v, .path = s->path,
-		.lim = kind ? s->rl : s->cl, .rl = s->r, .out_max = s->out_max,
+		.lim = kind == STEP_RUN ? s->rl : s->cl, .rl = s->r, .out_max = s->out_max,
 		.in = in, .in_len = in_len, .uid = s->uid, .gid = s->gid,
 	};
 	struct step_res rs;
-	step_res_init(&rs, s->out_max);
+	helper_step_init(&rs, s->out_max);
 	if (argv[0])
-		step_run(&rq, &rs);
+		helper_step_run(&rq, &rs);
 	else {
 		rs.flags = SF_SPAWN_FAILED;
 		rs.exit_code = 127;
 		snprintf(rs.error, sizeof(rs.error), "no command to run");
 	}
 	send_step(h, kind, &rs);
-	step_res_free(&rs);
+	helper_step_free(&rs);
 }
 
-static void handle_run(const struct session *s, const struct wire_hdr *h, const uint8_t *p)
+static void handle_run(const struct helper_job *s, const struct wire_hdr *h, const uint8_t *p)
 {
 	struct strv argv;
 	if (strv_init(&argv) < 0)
@@ -323,6 +348,8 @@ static void handle_run(const struct session *s, const struct wire_hdr *h, const 
 	int r;
 	while ((r = wire_next(&p, end, &f)) == 1) {
 		if (f.tag == T_STDIN) {
+			if (in)
+				fatal_reply(h, "bad run: two T_STDIN");
 			in = f.data;
 			in_len = f.len;
 		} else if (f.tag == T_EXTRA_ARG && strv_push(&argv, f.data, f.len) < 0) {
@@ -331,7 +358,9 @@ static void handle_run(const struct session *s, const struct wire_hdr *h, const 
 	}
 	if (r < 0)
 		fatal_reply(h, "bad run: malformed fields");
-	do_step(s, h, 1, argv.v, in, in_len);
+	if (!in)
+		fatal_reply(h, "bad run: no T_STDIN");
+	do_step(s, h, STEP_RUN, argv.v, in, in_len);
 	strv_free(&argv);
 }
 
@@ -340,34 +369,59 @@ static void handle_run(const struct session *s, const struct wire_hdr *h, const 
 static void read_msg(struct buf *m, struct wire_hdr *h)
 {
 	struct pollfd p = { .fd = 0, .events = POLLIN };
-	while (poll(&p, 1, 1000) == 0 || (p.revents == 0 && errno == EINTR))
+	for (;;) {
+		int r = poll(&p, 1, 1000);
+		if (r > 0)
+			break;
+		if (r < 0 && errno != EINTR)
+			fatal_reply(NULL, "poll on fd 0: %s", strerror(errno));
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
+	}
 	if (wire_read_msg(0, m, h, WIRE_MAX_PAYLOAD, -1) == 0)
 		return;
 	if (errno == EPIPE) {
-		kill_all();
+		helper_kill_all();
 		exit(0);
 	}
 	fatal_reply(NULL, "cannot read a message: %s", strerror(errno));
 }
 
-/* fds 0-2 open (so pipes never land there), signals sane, no ptrace/proc access to us. */
+/* Sets sig's disposition; -1 (said why) on failure. */
+static int set_signal(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) < 0) {
+		helper_warn("sigaction(%d)", sig);
+		return -1;
+	}
+	return 0;
+}
+
+/* fds 0-2 open (so pipes never land there), signals sane, no ptrace/proc access to us, no
+ * privilege gained by exec. Anything that fails here stops the helper with H_FATAL. */
 static void helper_init(void)
 {
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			_exit(1);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would auto-reap and break wait4 */
+			_exit(1); /* no fd 1 to answer on, or not the one we need */
 	sigset_t none;
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	procs_init();
-	if (!is_init())
-		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* orphans come to us to be killed */
+	/* SIGCHLD: an inherited SIG_IGN would auto-reap and break wait4 */
+	if (set_signal(SIGPIPE, SIG_IGN) < 0 || set_signal(SIGCHLD, SIG_DFL) < 0 ||
+	    sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		fatal_reply(NULL, "cannot set up signals: %s", strerror(errno));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fatal_reply(NULL, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fatal_reply(NULL, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+	helper_procs_init();
+	/* orphans come to us to be killed */
+	if (!helper_is_pid1() && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		fatal_reply(NULL, "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 }
 
 /* --idle: a PID 1 that reaps whatever is reparented to it, until SIGTERM/SIGINT. */
@@ -378,11 +432,12 @@ static int idle(void)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	signal(SIGCHLD, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &set, NULL);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (getpid() != 1)
-		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (set_signal(SIGCHLD, SIG_DFL) < 0 || sigprocmask(SIG_SETMASK, &set, NULL) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)) {
+		helper_warn("--idle: cannot set up");
+		return 1;
+	}
 	for (;;) {
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
@@ -396,17 +451,17 @@ static int idle(void)
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("executioner-helper %s\n", HELPER_VERSION);
+		printf("executioner-helper %s\n", EXECUTIONER_VERSION);
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "--idle") == 0)
 		return idle();
 	if (argc != 1) {
-		diag("usage: executioner-helper [--idle | --version]");
+		helper_warnx("usage: executioner-helper [--idle | --version]");
 		return 2;
 	}
 	helper_init();
-	struct session s;
+	struct helper_job s;
 	memset(&s, 0, sizeof(s));
 	struct buf m;
 	buf_init(&m, MSG_MAX);
@@ -416,7 +471,7 @@ int main(int argc, char **argv)
 		fatal_reply(&h, "expected H_SETUP, got message type %u", (unsigned)h.type);
 	setup(&s, &h, (const uint8_t *)m.data + WIRE_HDR_LEN);
 	if (s.compile.n)
-		do_step(&s, &h, 0, s.compile.v, NULL, 0);
+		do_step(&s, &h, STEP_COMPILE, s.compile.v, NULL, 0);
 	for (;;) {
 		read_msg(&m, &h);
 		if (h.type == H_RUN)
@@ -426,7 +481,7 @@ int main(int argc, char **argv)
 		else
 			fatal_reply(&h, "unexpected message type %u", (unsigned)h.type);
 	}
-	kill_all();
+	helper_kill_all();
 	buf_free(&m);
 	strv_free(&s.compile);
 	strv_free(&s.run);

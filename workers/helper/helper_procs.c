@@ -1,12 +1,11 @@
 /*
- * procs.c - process control and accounting for the helper: killing and reaping everything a
- * step started (kill(-1) only when PID 1; otherwise the process group and the orphans the helper
- * subreaps), CPU and OOM counters of the container's cgroup (v1 or v2, /proc fallback), clocks.
+ * helper_procs.c - process control and accounting for the helper: killing and reaping everything
+ * a step started (kill(-1) only when PID 1; otherwise the process group and the orphans the
+ * helper subreaps), CPU and OOM counters of the container's cgroup (v1 or v2, /proc fallback).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "helper.h"
 
-#define KILL_WAIT_US 2000000 /* how long kill_all waits for killed processes to be reapable */
+#define KILL_WAIT_US 2000000 /* how long helper_kill_all waits for the killed to be reapable */
 #define PATH_LEN 512
 
 static int g_init;
@@ -38,17 +38,17 @@ static pid_t reap(pid_t pid, int *st, int flags)
 	return r;
 }
 
-void reap_rss_reset(void)
+void helper_rss_reset(void)
 {
 	g_reaped_rss = 0;
 }
 
-uint64_t reap_rss_max_kb(void)
+uint64_t helper_rss_max_kb(void)
 {
 	return g_reaped_rss;
 }
 
-pid_t reap_main(pid_t pid, int *st)
+pid_t helper_reap_main(pid_t pid, int *st)
 {
 	pid_t r;
 	while ((r = reap(pid, st, 0)) < 0 && errno == EINTR)
@@ -56,33 +56,12 @@ pid_t reap_main(pid_t pid, int *st)
 	return r;
 }
 
-void diag(const char *fmt, ...)
-{
-	char line[256];
-	int n = snprintf(line, sizeof(line), "executioner-helper: ");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	size_t len = strlen(line);
-	line[len++] = '\n';
-	ssize_t w = write(2, line, len);
-	(void)w;
-}
-
-int is_init(void)
+int helper_is_pid1(void)
 {
 	return g_init;
 }
 
-uint64_t now_us(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
-}
-
-uint64_t rusage_us(int who)
+uint64_t helper_rusage_us(int who)
 {
 	struct rusage ru;
 	if (getrusage(who, &ru) < 0)
@@ -212,7 +191,7 @@ static int cg_file(const char *ctrl, const char *file, char *out)
 	return 0;
 }
 
-void procs_init(void)
+void helper_procs_init(void)
 {
 	g_init = getpid() == 1;
 	if (cg_file("cpuacct", "cpuacct.usage", g_cpu) == 0)
@@ -223,7 +202,7 @@ void procs_init(void)
 		cg_file(NULL, "memory.events", g_oom);
 }
 
-void kill_step(pid_t pgid)
+void helper_kill_step(pid_t pgid)
 {
 	if (pgid > 0)
 		kill(-pgid, SIGKILL);
@@ -248,7 +227,7 @@ static int kill_children(void)
 	return 0;
 }
 
-void kill_rest(void)
+void helper_kill_rest(void)
 {
 	if (g_init)
 		kill(-1, SIGKILL);
@@ -256,9 +235,9 @@ void kill_rest(void)
 		kill_children();
 }
 
-void kill_all(void)
+void helper_kill_all(void)
 {
-	uint64_t end = now_us() + KILL_WAIT_US;
+	uint64_t end = clock_us() + KILL_WAIT_US;
 	for (;;) {
 		int listed = g_init ? (kill(-1, SIGKILL), 0) : kill_children();
 		pid_t r;
@@ -269,8 +248,8 @@ void kill_all(void)
 			return; /* ECHILD: nothing left */
 		if (listed < 0)
 			return; /* cannot find them: what is left is reaped next time */
-		if (now_us() >= end) {
-			diag("processes survive SIGKILL; going on");
+		if (clock_us() >= end) {
+			helper_warnx("processes survive SIGKILL; going on");
 			return;
 		}
 		struct timespec ms = { 0, 1000000 };
@@ -278,7 +257,7 @@ void kill_all(void)
 	}
 }
 
-int reap_others(pid_t main_pid)
+int helper_reap_others(pid_t main_pid)
 {
 	for (int i = 0; i < 4096; i++) {
 		siginfo_t si;
@@ -319,27 +298,27 @@ static uint64_t proc_cpu_us(pid_t pid)
 	return (uint64_t)(ticks * 1000000ull / (unsigned long long)(hz > 0 ? hz : 100));
 }
 
-void cpu_meter_start(struct cpu_meter *m)
+void helper_cpu_start(struct cpu_meter *m)
 {
 	m->cg0 = cg_cpu_us();
 	m->cg = m->cg0 >= 0;
-	m->self0 = rusage_us(RUSAGE_SELF);
-	m->ch0 = rusage_us(RUSAGE_CHILDREN);
+	m->self0 = helper_rusage_us(RUSAGE_SELF);
+	m->ch0 = helper_rusage_us(RUSAGE_CHILDREN);
 }
 
-uint64_t cpu_meter_us(const struct cpu_meter *m, pid_t pid)
+uint64_t helper_cpu_us(const struct cpu_meter *m, pid_t pid)
 {
 	if (m->cg) {
 		int64_t now = cg_cpu_us();
 		if (now >= 0) { /* the cgroup's usage minus the helper's own */
-			int64_t d = now - m->cg0 - (int64_t)(rusage_us(RUSAGE_SELF) - m->self0);
+			int64_t d = now - m->cg0 - (int64_t)(helper_rusage_us(RUSAGE_SELF) - m->self0);
 			return d > 0 ? (uint64_t)d : 0;
 		}
 	}
-	return rusage_us(RUSAGE_CHILDREN) - m->ch0 + proc_cpu_us(pid);
+	return helper_rusage_us(RUSAGE_CHILDREN) - m->ch0 + proc_cpu_us(pid);
 }
 
-int64_t oom_count(void)
+int64_t helper_oom_count(void)
 {
 	return g_oom[0] ? read_key(g_oom, "oom_kill") : -1;
 }
