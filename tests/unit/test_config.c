@@ -1,7 +1,7 @@
 /*
  * test_config.c - unit tests of shared/config.c: defaults, the language table, type and range
- * errors with file and line, environment overrides, the seccomp profile file (docker.seccomp_profile)
- * and the shipped executioner.conf.
+ * errors with file and line, environment overrides, the seccomp profile file
+ * (docker.seccomp_profile) and the shipped executioner.conf.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,8 +20,12 @@
 /* Configs are written into dir, which has conf/seccomp.json like the repository (the default
  * docker.seccomp_profile is taken from the config file's directory). */
 static char dir[64], path[128], prof[128];
-#define PROFILE "{ \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [ { \"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\" } ] }\n"
-#define PROFILE_COMPACT "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
+#define PROFILE                                                                                 \
+	"{ \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [ { \"names\": [\"read\"], " \
+	"\"action\": \"SCMP_ACT_ALLOW\" } ] }\n"
+#define PROFILE_COMPACT                                                                         \
+	"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":" \
+	"\"SCMP_ACT_ALLOW\"}]}"
 
 static void write_file(const char *p, const char *text, size_t n)
 {
@@ -65,8 +69,9 @@ static int remove_dir(void **state)
 	return 0;
 }
 
-#define ONE_LANG "languages = ( { id = \"py\"; name = \"Python\"; version = \"3\"; image = \"img:1\";" \
-		 " file = \"main.py\"; run = [\"python3\", \"main.py\"]; } );\n"
+#define ONE_LANG                                                                              \
+	"languages = ( { id = \"py\"; name = \"Python\"; version = \"3\"; image = \"img:1\";" \
+	" file = \"main.py\"; run = [\"python3\", \"main.py\"]; } );\n"
 
 static void test_defaults_and_language(void **state)
 {
@@ -93,7 +98,9 @@ static void test_wrong_type_names_line(void **state)
 	(void)state;
 	struct config c;
 	char err[600];
-	assert_int_equal(config_load(write_conf("server = {\n  port = \"x\";\n};\n" ONE_LANG), &c, err, sizeof(err)), -1);
+	assert_int_equal(config_load(write_conf("server = {\n  port = \"x\";\n};\n" ONE_LANG), &c,
+				     err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, ":2: server.port must be an integer"));
 	assert_non_null(strstr(err, path));
 }
@@ -103,7 +110,8 @@ static void test_syntax_error_line(void **state)
 	(void)state;
 	struct config c;
 	char err[600];
-	assert_int_equal(config_load(write_conf("server = {\n port = ;\n};\n"), &c, err, sizeof(err)), -1);
+	assert_int_equal(
+		config_load(write_conf("server = {\n port = ;\n};\n"), &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, ":2: syntax error"));
 	assert_non_null(strstr(err, path));
 }
@@ -113,15 +121,23 @@ static void test_range_and_consistency(void **state)
 	(void)state;
 	struct config c;
 	char err[600];
-	assert_int_equal(config_load(write_conf("server = { port = 70000; };\n" ONE_LANG), &c, err, sizeof(err)), -1);
+	assert_int_equal(config_load(write_conf("server = { port = 70000; };\n" ONE_LANG), &c, err,
+				     sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "between 0 and 65535"));
-	assert_int_equal(config_load(write_conf("limits = { time_s = 50.0; max_time_s = 10.0; };\n" ONE_LANG), &c, err,
-				     sizeof(err)), -1);
+	assert_int_equal(
+		config_load(
+			write_conf("limits = { time_s = 50.0; max_time_s = 10.0; };\n" ONE_LANG),
+			&c, err, sizeof(err)),
+		-1);
 	assert_non_null(strstr(err, "max_time_s"));
 	assert_int_equal(config_load(write_conf("languages = ();\n"), &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "languages"));
-	assert_int_equal(config_load(write_conf("languages = ( { id = \"a\"; name = \"A\"; version = \"1\"; image = \"i\";"
-						" file = \"../x\"; run = [\"a\"]; } );\n"), &c, err, sizeof(err)), -1);
+	assert_int_equal(config_load(write_conf("languages = ( { id = \"a\"; name = \"A\"; "
+						"version = \"1\"; image = \"i\"; file = \"../x\"; "
+						"run = [\"a\"]; } );\n"),
+				     &c, err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "plain file name"));
 }
 
@@ -141,7 +157,9 @@ static void test_env_override(void **state)
 	char err[600];
 	setenv("EXECUTIONER_SERVER_PORT", "9191", 1);
 	setenv("EXECUTIONER_LIMITS_TIME_S", "2.5", 1);
-	assert_int_equal(config_load(write_conf("server = { port = 1234; };\n" ONE_LANG), &c, err, sizeof(err)), 0);
+	assert_int_equal(config_load(write_conf("server = { port = 1234; };\n" ONE_LANG), &c, err,
+				     sizeof(err)),
+			 0);
 	assert_int_equal(c.port, 9191);
 	assert_true(c.time_s > 2.49 && c.time_s < 2.51);
 	config_free(&c);
@@ -171,14 +189,19 @@ static void test_seccomp_missing_or_broken_file_names_it(void **state)
 	(void)state;
 	struct config c;
 	char err[600], want[300], other[160];
-	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"nope.json\"; };\n" ONE_LANG), &c, err,
-				     sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s: docker.seccomp_profile: cannot read %s/nope.json: No such file or directory",
+	assert_int_equal(
+		config_load(write_conf("docker = { seccomp_profile = \"nope.json\"; };\n" ONE_LANG),
+			    &c, err, sizeof(err)),
+		-1);
+	snprintf(want, sizeof(want),
+		 "%s: docker.seccomp_profile: cannot read %s/nope.json: No such file or directory",
 		 path, dir);
 	assert_string_equal(err, want);
 	snprintf(other, sizeof(other), "%s/other.json", dir);
-	const char *bad[] = { "{ \"defaultAction\": ", "[1, 2]", "{ \"syscalls\": [] }", "{ \"defaultAction\": \"x\", \"syscalls\": [] } x" };
-	const char *why[] = { "is not valid JSON", "is not a seccomp profile", "is not a seccomp profile", "is not valid JSON" };
+	const char *bad[] = { "{ \"defaultAction\": ", "[1, 2]", "{ \"syscalls\": [] }",
+			      "{ \"defaultAction\": \"x\", \"syscalls\": [] } x" };
+	const char *why[] = { "is not valid JSON", "is not a seccomp profile",
+			      "is not a seccomp profile", "is not valid JSON" };
 	setenv("EXECUTIONER_DOCKER_SECCOMP_PROFILE", other, 1);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_file(other, bad[i], strlen(bad[i]));
@@ -202,7 +225,8 @@ static void test_seccomp_size_cap_and_absolute_path(void **state)
 	char *big = malloc(n);
 	assert_non_null(big);
 	memset(big, ' ', n);
-	memcpy(big, PROFILE, strlen(PROFILE)); /* valid JSON padded with spaces, one byte over the cap */
+	/* valid JSON padded with spaces, one byte over the cap */
+	memcpy(big, PROFILE, strlen(PROFILE));
 	write_file(other, big, n);
 	setenv("EXECUTIONER_DOCKER_SECCOMP_PROFILE", other, 1);
 	assert_int_equal(config_load(write_conf(ONE_LANG), &c, err, sizeof(err)), -1);
@@ -221,13 +245,16 @@ static void test_seccomp_engine_default(void **state)
 	(void)state;
 	struct config c;
 	char err[600];
-	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"default\"; };\n" ONE_LANG), &c, err,
-				     sizeof(err)), 0);
+	assert_int_equal(
+		config_load(write_conf("docker = { seccomp_profile = \"default\"; };\n" ONE_LANG),
+			    &c, err, sizeof(err)),
+		0);
 	assert_null(c.seccomp);
 	assert_string_equal(c.seccomp_path, "");
 	config_free(&c);
-	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"\"; };\n" ONE_LANG), &c, err,
-				     sizeof(err)), 0);
+	assert_int_equal(config_load(write_conf("docker = { seccomp_profile = \"\"; };\n" ONE_LANG),
+				     &c, err, sizeof(err)),
+			 0);
 	assert_null(c.seccomp);
 	config_free(&c);
 }
@@ -243,13 +270,15 @@ static void test_shipped_config(void **state)
 	assert_true(c.nlangs >= 11);
 	assert_non_null(config_lang(&c, "python"));
 	assert_non_null(config_lang(&c, "java")->compile);
-	/* conf/seccomp.json: the engine's default profile without io_uring, socket only for some families */
+	/* conf/seccomp.json: the engine's default profile without io_uring, socket only for some
+	 * families */
 	assert_non_null(c.seccomp);
 	assert_string_equal(c.seccomp_path, "conf/seccomp.json");
 	assert_null(strstr(c.seccomp, "io_uring"));
 	assert_null(strstr(c.seccomp, "socketcall"));
 	assert_null(strstr(c.seccomp, "\"value\":40,")); /* no rule names AF_VSOCK */
-	assert_non_null(strstr(c.seccomp, "\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,"));
+	assert_non_null(strstr(c.seccomp, "\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\","
+					  "\"args\":[{\"index\":0,\"value\":1,"));
 	assert_non_null(strstr(c.seccomp, "\"defaultAction\":\"SCMP_ACT_ERRNO\""));
 	config_free(&c);
 }
@@ -257,9 +286,12 @@ static void test_shipped_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults_and_language), cmocka_unit_test(test_wrong_type_names_line),
-		cmocka_unit_test(test_syntax_error_line),     cmocka_unit_test(test_range_and_consistency),
-		cmocka_unit_test(test_missing_file),          cmocka_unit_test(test_env_override),
+		cmocka_unit_test(test_defaults_and_language),
+		cmocka_unit_test(test_wrong_type_names_line),
+		cmocka_unit_test(test_syntax_error_line),
+		cmocka_unit_test(test_range_and_consistency),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_env_override),
 		cmocka_unit_test(test_seccomp_default_is_next_to_the_config),
 		cmocka_unit_test(test_seccomp_missing_or_broken_file_names_it),
 		cmocka_unit_test(test_seccomp_size_cap_and_absolute_path),

@@ -67,7 +67,8 @@ static int group_setup(void **state)
 	if (!bin || !*bin)
 		bin = "build/executioner-helper";
 	if (!realpath(bin, helper_bin) || access(helper_bin, X_OK) < 0) {
-		fprintf(stderr, "test_helper: no helper at %s (make build/executioner-helper)\n", bin);
+		fprintf(stderr, "test_helper: no helper at %s (make build/executioner-helper)\n",
+			bin);
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -165,10 +166,16 @@ static void send_setup(struct helper *h, const struct spec *sp)
 	put_strs(&b, T_ENV, sp->env ? sp->env : default_env);
 	uint64_t wall = sp->wall_ms ? sp->wall_ms : 10000, cpu = sp->cpu_ms;
 	const uint64_t vals[][2] = {
-		{ T_COMPILE_WALL_MS, wall }, { T_COMPILE_CPU_MS, cpu }, { T_COMPILE_MEM_KB, sp->mem_kb },
-		{ T_RUN_WALL_MS, wall }, { T_RUN_CPU_MS, cpu }, { T_RUN_MEM_KB, sp->mem_kb },
-		{ T_OUTPUT_MAX, sp->out_max ? sp->out_max : 1 << 20 }, { T_FSIZE_MAX, sp->fsize },
-		{ T_NOFILE, sp->nofile }, { T_STACK_KB, sp->stack_kb },
+		{ T_COMPILE_WALL_MS, wall },
+		{ T_COMPILE_CPU_MS, cpu },
+		{ T_COMPILE_MEM_KB, sp->mem_kb },
+		{ T_RUN_WALL_MS, wall },
+		{ T_RUN_CPU_MS, cpu },
+		{ T_RUN_MEM_KB, sp->mem_kb },
+		{ T_OUTPUT_MAX, sp->out_max ? sp->out_max : 1 << 20 },
+		{ T_FSIZE_MAX, sp->fsize },
+		{ T_NOFILE, sp->nofile },
+		{ T_STACK_KB, sp->stack_kb },
 	};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
 		assert_int_equal(wire_put_u64(&b, (uint32_t)vals[i][0], vals[i][1]), 0);
@@ -227,15 +234,20 @@ static void recv_step(struct helper *h)
 	struct wire_field f;
 	int r;
 	while ((r = wire_next(&p, end, &f)) == 1) {
-		uint64_t *u[] = { &s->kind, &s->exit, &s->sig, &s->wall_us, &s->cpu_us, &s->rss_kb };
+		uint64_t *u[] = {
+			&s->kind, &s->exit, &s->sig, &s->wall_us, &s->cpu_us, &s->rss_kb
+		};
 		if (f.tag >= T_KIND && f.tag <= T_MAXRSS_KB)
 			*u[f.tag - T_KIND] = wire_u64(&f);
 		else if (f.tag == T_FLAGS)
 			s->flags = wire_u64(&f);
 		else if (f.tag == T_STDOUT || f.tag == T_STDERR)
-			assert_int_equal(buf_append(f.tag == T_STDOUT ? &s->out : &s->err, f.data, f.len), 0);
+			assert_int_equal(
+				buf_append(f.tag == T_STDOUT ? &s->out : &s->err, f.data, f.len),
+				0);
 		else if (f.tag == T_ERROR)
-			snprintf(s->error, sizeof(s->error), "%.*s", (int)f.len, (const char *)f.data);
+			snprintf(s->error, sizeof(s->error), "%.*s", (int)f.len,
+				 (const char *)f.data);
 	}
 	assert_int_equal(r, 0);
 	buf_free(&m);
@@ -337,8 +349,9 @@ TEST(test_wall_timeout)
 TEST(test_cpu_timeout)
 {
 	uint64_t t0 = ms_now();
-	run_once(&(struct spec){ .run = SH("while :; do :; done"), .cpu_ms = 300, .wall_ms = 20000 },
-		 NULL, 0);
+	run_once(
+		&(struct spec){ .run = SH("while :; do :; done"), .cpu_ms = 300, .wall_ms = 20000 },
+		NULL, 0);
 	assert_true(st.flags & SF_CPU_TIMEOUT);
 	assert_false(st.flags & SF_WALL_TIMEOUT);
 	assert_int_equal(st.sig, SIGKILL);
@@ -510,7 +523,8 @@ TEST(test_spawn_failed)
 
 TEST(test_env_and_fds)
 {
-	run_once(&(struct spec){ .run = ARGS("/usr/bin/env"), .env = ARGS("A=1", "PATH=/usr/bin:/bin") },
+	run_once(&(struct spec){ .run = ARGS("/usr/bin/env"),
+				 .env = ARGS("A=1", "PATH=/usr/bin:/bin") },
 		 NULL, 0);
 	assert_string_equal(st.out.data, "A=1\nPATH=/usr/bin:/bin\n");
 	/* the program holds 0, 1, 2 only (3 is ls's own directory fd) */
@@ -523,8 +537,9 @@ TEST(test_rlimits)
 	run_once(&(struct spec){ .run = SH("ulimit -n; ulimit -s; ulimit -c"), .nofile = 64,
 				 .stack_kb = 4096 }, NULL, 0);
 	assert_string_equal(st.out.data, "64\n4096\n0\n");
-	run_once(&(struct spec){ .run = SH("head -c 5000 /dev/zero > big; echo $?"), .fsize = 1000 },
-		 NULL, 0);
+	run_once(
+		&(struct spec){ .run = SH("head -c 5000 /dev/zero > big; echo $?"), .fsize = 1000 },
+		NULL, 0);
 	assert_string_equal(st.out.data, "153\n"); /* 128 + SIGXFSZ */
 	run_once(&(struct spec){ .run = ARGS("true"), .mem_kb = 1 }, NULL, 0);
 	assert_true(st.flags & SF_MEM_OVER);
@@ -569,8 +584,8 @@ TEST(test_pid1)
 {
 	if (geteuid() != 0 || system("unshare --pid --fork --mount-proc true >/dev/null 2>&1") != 0)
 		skip();
-	const char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-			       helper_bin, NULL };
+	const char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc",
+			       "--kill-child", helper_bin, NULL };
 	struct helper h;
 	start_argv(&h, 0, argv);
 	send_setup(&h, &(struct spec){ .run = SH("echo $PPID; setsid sleep 100 & sleep 100 &") });

@@ -33,7 +33,8 @@ static cJSON *spec(double wall_ms, int ntests, int compiled)
 	cJSON *lang = cJSON_AddObjectToObject(s, "lang");
 	cJSON_AddNumberToObject(lang, "compile_time_ms", 10000);
 	if (compiled)
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(lang, "compile"), cJSON_CreateString("cc"));
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(lang, "compile"),
+				     cJSON_CreateString("cc"));
 	if (ntests) {
 		cJSON *t = cJSON_AddArrayToObject(s, "tests");
 		for (int i = 0; i < ntests; i++)
@@ -124,7 +125,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(deadline_is_limits_plus_margin),
 		cmocka_unit_test(deadline_of_many_tests_is_capped_by_max_request_s),
-		cmocka_unit_test_setup(requeued_job_goes_first_and_cancel_drops_a_queued_one, reset),
+		cmocka_unit_test_setup(requeued_job_goes_first_and_cancel_drops_a_queued_one,
+				       reset),
 		cmocka_unit_test_setup(full_queue_and_stopping_refuse, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
