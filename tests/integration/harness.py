@@ -5,7 +5,6 @@ event, not a sleep), make HTTP calls, and list this instance's containers for le
 Also the two things a test file can declare for the runner (run.py): @retry(n, reason=...) on a test
 that may be re-run, and a module-level teardown() run after that file's last test."""
 import atexit
-import sys
 import json
 import os
 import re
@@ -13,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
