@@ -20,8 +20,8 @@ UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps engine images run test unit integration asan bench clean prepare check-config \
-	fuzz unit-bins soak
+.PHONY: all deps engine images run test unit integration lint asan bench clean prepare \
+	check-config fuzz unit-bins soak
 all: $(B)/executioner $(B)/executioner-helper $(UNIT_BIN)
 
 $(B)/obj/%.o: %.c $(wildcard shared/*.h master/*.h workers/*.h)
@@ -64,12 +64,18 @@ $(B)/test_helper: tests/unit/helper_harness.c tests/unit/helper_harness.h | $(B)
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
+# INTEGRATION_ARGS: more tests/integration/run.py options, e.g. "-k test_api --shuffle 7"
 integration: all
-	@python3 tests/integration/run.py --binary $(B)/executioner --config $(CONF)
+	@python3 tests/integration/run.py --binary $(B)/executioner --config $(CONF) $(INTEGRATION_ARGS)
 
-# The whole suite: preparation, unit tests, then the integration tests against the real engine.
+# No line of the C sources wider than 100 columns (tabs 8 wide; see .clang-format).
+lint:
+	@tests/lint.sh
+
+# The whole suite: preparation, unit tests, the line-length lint, a fuzz smoke run (clang), then
+# the integration tests against the real engine; the last line is "Summary: N passed, N failed".
 test: prepare
-	@tests/run-all.sh $(B)/executioner $(CONF) $(UNIT_BIN)
+	@INTEGRATION_ARGS="$(INTEGRATION_ARGS)" tests/run-all.sh $(B)/executioner $(CONF) $(UNIT_BIN)
 
 # Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer, in a separate build tree.
 asan:

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Idempotent preparation of a Debian 12 host: installs the Debian packages Executioner needs and
-# makes sure a Docker engine answers on its socket (starting dockerd in the background if not).
-# registers crun (the C OCI runtime the service uses by default) with it. A no-op when everything
-# is present. Usage: conf/setup.sh [deps|engine|all]
+# makes sure a Docker engine answers on its socket (starting dockerd in the background if not), and
+# registers crun with it (the C OCI runtime the shipped executioner.conf selects; the built-in
+# default of docker.runtime, when the file does not set it, is runc). clang and libclang-rt-14-dev
+# are for the libFuzzer targets (make fuzz, and the smoke run in make test). A no-op when
+# everything is present. Usage: conf/setup.sh [deps|engine|all]
 set -euo pipefail
 
 SOCK="${DOCKER_SOCK:-/var/run/docker.sock}"

@@ -1,13 +1,18 @@
 """harness.py - integration-test plumbing: start the real executioner binary against the real
 Docker engine on a free port with its own instance label, wait for its "ready" log line (an
-event, not a sleep), make HTTP calls, and list this instance's containers for leak checks."""
+event, not a sleep), make HTTP calls, and list this instance's containers for leak checks.
+
+Also the two things a test file can declare for the runner (run.py): @retry(n, reason=...) on a test
+that may be re-run, and a module-level teardown() run after that file's last test."""
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -23,6 +28,28 @@ DOCKER_SOCK = "/var/run/docker.sock"
 
 class TestFailure(AssertionError):
     pass
+
+
+def retry(times, reason):
+    """Opts a test in to being re-run up to `times` more times when it fails; the reason is
+    required and printed with every retry. Tests are not retried unless they say so, and the
+    runner reports a pass on retry separately from a pass."""
+    if not reason or times < 1:
+        raise ValueError("@retry needs a positive count and a reason")
+
+    def deco(fn):
+        fn.retry = (times, reason)
+        return fn
+    return deco
+
+
+NOTES = {}  # topic -> measured figures and observations, printed by the runner before its summary
+
+
+def note(topic, msg):
+    """Records (and prints) a figure a test measured; the runner lists them all at the end."""
+    NOTES.setdefault(topic, []).append(msg)
+    print(f"    [{topic}] {msg}", flush=True)
 
 
 def check(cond, msg="check failed"):
@@ -124,6 +151,25 @@ def temp_config_dir():
     return _conf_dir
 
 
+def conf_set(text, section, key, value):
+    """Sets section.key = value (libconfig syntax, e.g. '2.0' or '"x"') in the text of a config
+    like executioner.conf, where settings left at their default are commented out: replaces the
+    key's line, commented out or not, inside `section = {`, or adds one. Returns (text, the
+    1-based number of the line that now holds the setting)."""
+    lines = text.split("\n")
+    start = next((i for i, ln in enumerate(lines) if re.match(rf"^{section}\s*=\s*\{{", ln)), None)
+    if start is None:
+        lines += [f"{section} = {{", f"  {key} = {value};", "};"]
+        return "\n".join(lines), len(lines) - 1
+    end = next(i for i in range(start + 1, len(lines)) if re.match(r"^\s*\}\s*;", lines[i]))
+    for i in range(start + 1, end):
+        if re.match(rf"^\s*#?\s*{key}\s*=", lines[i]):
+            lines[i] = f"  {key} = {value};"
+            return "\n".join(lines), i + 1
+    lines.insert(start + 1, f"  {key} = {value};")
+    return "\n".join(lines), start + 2
+
+
 def containers(instance, all_states=True):
     filt = urllib.parse.quote(json.dumps({"label": [f"executioner.instance={instance}"]}))
     st, body = docker_api("GET", f"/containers/json?all={1 if all_states else 0}&filters={filt}")
@@ -213,7 +259,13 @@ class Server:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def stop(self, timeout=60):
+    def stop(self, timeout=60, failing=False):
+        """SIGTERM (if still running), wait, then force-remove whatever containers of this instance
+        are left, so that no test leaves any behind. Before that removal the leftovers are
+        counted: a service that exited 0 (a graceful stop, whoever sent the signal) must have
+        removed its own containers, so any left then is a TestFailure (raised after the cleanup,
+        unless another exception is already on its way out, which it would hide). Returns the
+        exit status."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -222,16 +274,24 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.reader.join(5)
-        # whatever the test did, leave no container of this instance behind
-        for c in containers(self.instance):
+        left = containers(self.instance)
+        self.leftovers = [(c.get("Names") or [c["Id"][:12]])[0] for c in left]
+        for c in left:
             docker_api("DELETE", f"/containers/{c['Id']}?force=1")
-        return self.proc.returncode
+        rc = self.proc.returncode
+        if rc == 0 and left:
+            msg = (f"{len(left)} containers of instance {self.instance} left after a graceful stop "
+                   f"(exit 0): {self.leftovers}; log: {self.log_path}")
+            if not failing and sys.exc_info()[0] is None:
+                raise TestFailure(msg)
+            print(f"    [harness] {msg}", flush=True)
+        return rc
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, *_):
+        self.stop(failing=exc_type is not None)
 
 
 def _json(text):
@@ -247,13 +307,24 @@ _shared = None
 def shared_server():
     """One server reused by the tests that do not change its state (started on first use)."""
     global _shared
-    if _shared is None or _shared.proc.poll() is not None:
+    if _shared is not None and _shared.proc.poll() is not None:
+        # an earlier test left it dead: say so, clean up after it and start a fresh one
+        print(f"    [harness] the shared server exited {_shared.proc.returncode}; log: {_shared.log_path}; "
+              "starting another", flush=True)
+        _shared.stop()
+        _shared = None
+    if _shared is None:
         _shared = Server(workers=4).wait_ready()
     return _shared
 
 
 def stop_shared():
+    """Stops the shared server, if one was started: returns True if there was one (it must exit
+    0 and leave no container; TestFailure otherwise)."""
     global _shared
-    if _shared is not None:
-        _shared.stop()
-        _shared = None
+    if _shared is None:
+        return False
+    s, _shared = _shared, None
+    rc = s.stop()
+    check(rc == 0, f"the shared server exited {rc} on SIGTERM; log: {s.log_path}")
+    return True

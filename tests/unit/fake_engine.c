@@ -120,7 +120,8 @@ static int do_step(struct fake_engine *fe, struct conn *c, const struct fake_ste
 	case FAKE_REPLY:
 		snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d Scripted\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-			 st->status, (blen && strchr("{[", st->body[0])) ? "application/json" : "text/plain",
+			 st->status,
+			 (blen && strchr("{[", st->body[0])) ? "application/json" : "text/plain",
 			 blen);
 		if (send_all(c->fd, head, strlen(head)) < 0 || send_all(c->fd, st->body, blen) < 0)
 			return -1;
@@ -225,7 +226,8 @@ static void *run(void *arg)
 		for (int i = 0; i < MAXCONN; i++)
 			if (fe->conns[i].fd >= 0) {
 				map[n] = i;
-				pf[n++] = (struct pollfd){ .fd = fe->conns[i].fd, .events = POLLIN };
+				pf[n++] =
+					(struct pollfd){ .fd = fe->conns[i].fd, .events = POLLIN };
 			}
 		if (poll(pf, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)

@@ -10,7 +10,8 @@
 
 enum fake_kind {
 	FAKE_REPLY,  /* status + body with Content-Length; the connection stays open */
-	FAKE_RAW,    /* raw bytes; then if hijack: read the client's bytes until EOF, send raw2; close */
+	FAKE_RAW,    /* raw bytes; then if hijack: read the client's bytes until EOF, send raw2,
+		      * close */
 	FAKE_SILENT, /* never answers; closed once the client closes */
 	FAKE_CLOSE,  /* closes the connection without a word */
 };

@@ -50,7 +50,8 @@ TEST(test_no_profile_leaves_the_engine_default)
 
 TEST(test_readonly_paths_are_the_defaults_plus_cgroup)
 {
-	const char *want[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/sys/fs/cgroup" };
+	const char *want[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+			       "/proc/sysrq-trigger", "/sys/fs/cgroup" };
 	cJSON *spec, *h = host(NULL, &spec);
 	cJSON *ro = cJSON_GetObjectItem(h, "ReadonlyPaths");
 	assert_int_equal(cJSON_GetArraySize(ro), 6);

@@ -63,7 +63,9 @@ static void test_version_and_keepalive(void **state)
 {
 	(void)state;
 	struct fake_step s[] = {
-		{ .kind = FAKE_REPLY, .status = 200, .body = "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}" },
+		{ .kind = FAKE_REPLY,
+		  .status = 200,
+		  .body = "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}" },
 		{ .kind = FAKE_REPLY, .status = 200, .body = "OK" },
 	};
 	struct docker *d = open_fake(s, N(s));
@@ -91,7 +93,9 @@ static void test_http_error_json(void **state)
 {
 	(void)state;
 	struct fake_step s[] = {
-		{ .kind = FAKE_REPLY, .status = 404, .body = "{\"message\":\"No such container: x\"}" },
+		{ .kind = FAKE_REPLY,
+		  .status = 404,
+		  .body = "{\"message\":\"No such container: x\"}" },
 		{ .kind = FAKE_REPLY, .status = 200, .body = "OK" },
 	};
 	struct docker *d = open_fake(s, N(s));
@@ -100,7 +104,8 @@ static void test_http_error_json(void **state)
 	assert_int_equal(e->kind, DOCKER_E_HTTP);
 	assert_int_equal(e->http, 404);
 	assert_string_equal(e->msg, "No such container: x");
-	assert_non_null(strstr(fake_engine_head(fe, 0), "DELETE /v1.41/containers/x?force=1&v=1 HTTP/1.1"));
+	assert_non_null(
+		strstr(fake_engine_head(fe, 0), "DELETE /v1.41/containers/x?force=1&v=1 HTTP/1.1"));
 	/* the next call starts from a clean error */
 	assert_int_equal(docker_ping(d), 0);
 	assert_int_equal(e->kind, DOCKER_OK);
@@ -112,7 +117,9 @@ static void test_http_error_not_json(void **state)
 {
 	(void)state;
 	struct fake_step s[] = {
-		{ .kind = FAKE_REPLY, .status = 500, .body = "  \n Internal trouble: disk on fire\r\n\n" },
+		{ .kind = FAKE_REPLY,
+		  .status = 500,
+		  .body = "  \n Internal trouble: disk on fire\r\n\n" },
 		{ .kind = FAKE_REPLY, .status = 409, .body = "" },
 	};
 	struct docker *d = open_fake(s, N(s));
@@ -136,8 +143,10 @@ static void test_not_modified_is_success(void **state)
 	struct docker *d = open_fake(s, N(s));
 	assert_int_equal(docker_start(d, "abc"), 0);
 	assert_int_equal(docker_kill(d, "abc", "SIGKILL"), 0);
-	assert_non_null(strstr(fake_engine_head(fe, 0), "POST /v1.41/containers/abc/start HTTP/1.1"));
-	assert_non_null(strstr(fake_engine_head(fe, 1), "POST /v1.41/containers/abc/kill?signal=SIGKILL "));
+	assert_non_null(
+		strstr(fake_engine_head(fe, 0), "POST /v1.41/containers/abc/start HTTP/1.1"));
+	assert_non_null(
+		strstr(fake_engine_head(fe, 1), "POST /v1.41/containers/abc/kill?signal=SIGKILL "));
 	done(d);
 }
 
@@ -175,7 +184,9 @@ static void test_engine_down(void **state)
 	assert_int_equal(docker_ping(d), -1);
 	const struct docker_error *e = docker_last_error(d);
 	assert_int_equal(e->kind, DOCKER_E_TRANSPORT);
-	assert_non_null(strstr(e->msg, "cannot reach the Docker engine at /nonexistent-executioner-dir/docker.sock"));
+	assert_non_null(strstr(
+		e->msg,
+		"cannot reach the Docker engine at /nonexistent-executioner-dir/docker.sock"));
 	assert_non_null(strstr(e->msg, "connect"));
 	struct docker_stream st;
 	assert_int_equal(docker_attach(d, "abc", &st), -1);
@@ -213,9 +224,13 @@ static void test_create_returns_id(void **state)
 {
 	(void)state;
 	struct fake_step s[] = {
-		{ .kind = FAKE_REPLY, .status = 201, .body = "{\"Id\":\"4fa6e0f0c678\",\"Warnings\":[]}" },
-		{ .kind = FAKE_REPLY, .status = 200, .body = "{\"Id\":\"" /* 65 chars: too long */
-		  "0123456789012345678901234567890123456789012345678901234567890123x\"}" },
+		{ .kind = FAKE_REPLY,
+		  .status = 201,
+		  .body = "{\"Id\":\"4fa6e0f0c678\",\"Warnings\":[]}" },
+		{ .kind = FAKE_REPLY,
+		  .status = 200,
+		  .body = "{\"Id\":\"" /* 65 chars: too long */
+			  "0123456789012345678901234567890123456789012345678901234567890123x\"}" },
 	};
 	struct docker *d = open_fake(s, N(s));
 	cJSON *spec = cJSON_CreateObject();
@@ -238,8 +253,10 @@ static void test_list_ids(void **state)
 {
 	(void)state;
 	struct fake_step s[] = {
-		{ .kind = FAKE_REPLY, .status = 200,
-		  .body = "[{\"Id\":\"aaa\",\"Names\":[\"/x\"]},{\"Id\":\"bbb\",\"State\":\"exited\"}]" },
+		{ .kind = FAKE_REPLY,
+		  .status = 200,
+		  .body = "[{\"Id\":\"aaa\",\"Names\":[\"/x\"]},"
+			  "{\"Id\":\"bbb\",\"State\":\"exited\"}]" },
 		{ .kind = FAKE_REPLY, .status = 200, .body = "[]" },
 	};
 	struct docker *d = open_fake(s, N(s));
@@ -263,20 +280,27 @@ static void test_pull(void **state)
 {
 	(void)state;
 	struct fake_step s[] = {
-		{ .kind = FAKE_REPLY, .status = 200,
+		{ .kind = FAKE_REPLY,
+		  .status = 200,
 		  .body = "{\"status\":\"Pulling from library/python\",\"id\":\"3.11\"}\r\n"
 			  "{\"status\":\"Downloading\",\"progress\":\"[=>  ]\",\"id\":\"a1\"}\r\n"
 			  "{\"status\":\"Status: Downloaded newer image\"}" },
-		{ .kind = FAKE_REPLY, .status = 200,
-		  .body = "{\"status\":\"Pulling\"}\n{\"errorDetail\":{\"message\":\"net down\"},\"error\":\"net down\"}\n" },
-		{ .kind = FAKE_REPLY, .status = 404, .body = "{\"message\":\"pull access denied for nope\"}" },
+		{ .kind = FAKE_REPLY,
+		  .status = 200,
+		  .body = "{\"status\":\"Pulling\"}\n"
+			  "{\"errorDetail\":{\"message\":\"net down\"},\"error\":\"net down\"}\n" },
+		{ .kind = FAKE_REPLY,
+		  .status = 404,
+		  .body = "{\"message\":\"pull access denied for nope\"}" },
 	};
 	struct docker *d = open_fake(s, N(s));
 	assert_int_equal(docker_image_pull(d, "library/python:3.11", 0), 0);
-	assert_non_null(strstr(fake_engine_head(fe, 0),
-			       "POST /v1.41/images/create?fromImage=library%2Fpython&tag=3.11 HTTP/1.1"));
+	assert_non_null(
+		strstr(fake_engine_head(fe, 0),
+		       "POST /v1.41/images/create?fromImage=library%2Fpython&tag=3.11 HTTP/1.1"));
 	assert_int_equal(docker_image_pull(d, "localhost:5000/img", 0), -1);
-	assert_non_null(strstr(fake_engine_head(fe, 1), "fromImage=localhost%3A5000%2Fimg&tag=latest "));
+	assert_non_null(
+		strstr(fake_engine_head(fe, 1), "fromImage=localhost%3A5000%2Fimg&tag=latest "));
 	assert_int_equal(docker_last_error(d)->kind, DOCKER_E_HTTP);
 	assert_string_equal(docker_last_error(d)->msg, "net down");
 	assert_int_equal(docker_image_pull(d, "nope", 0), -1);
@@ -289,9 +313,13 @@ static void test_inspect_and_exec_inspect(void **state)
 {
 	(void)state;
 	struct fake_step s[] = {
-		{ .kind = FAKE_REPLY, .status = 200, .body = "{\"Id\":\"abc\",\"State\":{\"Running\":true}}" },
+		{ .kind = FAKE_REPLY,
+		  .status = 200,
+		  .body = "{\"Id\":\"abc\",\"State\":{\"Running\":true}}" },
 		{ .kind = FAKE_REPLY, .status = 200, .body = "{\"ExitCode\":3,\"Running\":false}" },
-		{ .kind = FAKE_REPLY, .status = 200, .body = "{\"ExitCode\":null,\"Running\":true}" },
+		{ .kind = FAKE_REPLY,
+		  .status = 200,
+		  .body = "{\"ExitCode\":null,\"Running\":true}" },
 		{ .kind = FAKE_REPLY, .status = 200, .body = "{\"Id\":\"sha256:1\"}" },
 	};
 	struct docker *d = open_fake(s, N(s));
@@ -308,7 +336,8 @@ static void test_inspect_and_exec_inspect(void **state)
 	assert_int_equal(running, 1);
 	assert_non_null(strstr(fake_engine_head(fe, 1), "GET /v1.41/exec/e1/json HTTP/1.1"));
 	assert_int_equal(docker_image_inspect(d, "python:3.11", NULL), 0);
-	assert_non_null(strstr(fake_engine_head(fe, 3), "GET /v1.41/images/python%3A3.11/json HTTP/1.1"));
+	assert_non_null(
+		strstr(fake_engine_head(fe, 3), "GET /v1.41/images/python%3A3.11/json HTTP/1.1"));
 	done(d);
 }
 
@@ -346,8 +375,9 @@ static void test_attach_stream(void **state)
 {
 	(void)state;
 	static uint8_t raw1[512], raw2[512];
-	const char *head = "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
-			   "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
+	const char *head =
+		"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+		"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
 	size_t n1 = strlen(head), n2 = 0;
 	memcpy(raw1, head, n1);
 	n1 += frame(raw1 + n1, 1, "hello ", 6);
@@ -378,7 +408,9 @@ static void test_attach_stream(void **state)
 	assert_int_equal(inl, 11);
 	assert_memory_equal(in, "input\n\0more", 11);
 	const char *h = fake_engine_head(fe, 0);
-	assert_non_null(strstr(h, "POST /v1.41/containers/cid/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\n"));
+	assert_non_null(
+		strstr(h, "POST /v1.41/containers/cid/attach?stream=1&stdin=1&stdout=1&stderr=1 "
+			  "HTTP/1.1\r\n"));
 	assert_non_null(strstr(h, "Connection: Upgrade\r\n"));
 	assert_non_null(strstr(h, "Upgrade: tcp\r\n"));
 	docker_stream_close(&st);
@@ -393,7 +425,9 @@ static void test_attach_404(void **state)
 {
 	(void)state;
 	struct fake_step s[] = {
-		{ .kind = FAKE_REPLY, .status = 404, .body = "{\"message\":\"No such container: nope\"}" },
+		{ .kind = FAKE_REPLY,
+		  .status = 404,
+		  .body = "{\"message\":\"No such container: nope\"}" },
 	};
 	struct docker *d = open_fake(s, N(s));
 	struct docker_stream st;
@@ -411,7 +445,8 @@ static void test_exec_start_stream(void **state)
 {
 	(void)state;
 	static uint8_t raw[512];
-	const char *head = "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n";
+	const char *head =
+		"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n";
 	size_t n = strlen(head);
 	memcpy(raw, head, n);
 	n += frame(raw + n, 1, "42\n", 3);
@@ -449,7 +484,9 @@ static void test_stream_read_timeout(void **state)
 {
 	(void)state;
 	static const char head[] = "HTTP/1.1 101 UPGRADED\r\n\r\n";
-	struct fake_step s[] = { { .kind = FAKE_RAW, .raw = head, .raw_len = sizeof(head) - 1, .hijack = 1 } };
+	struct fake_step s[] = {
+		{ .kind = FAKE_RAW, .raw = head, .raw_len = sizeof(head) - 1, .hijack = 1 }
+	};
 	struct docker *d = open_fake(s, N(s));
 	struct docker_stream st;
 	assert_int_equal(docker_attach(d, "cid", &st), 0);

@@ -300,7 +300,8 @@ TEST(test_spawn_failed)
 
 TEST(test_env_and_fds)
 {
-	run_once(&(struct spec){ .run = ARGS("/usr/bin/env"), .env = ARGS("A=1", "PATH=/usr/bin:/bin") },
+	run_once(&(struct spec){ .run = ARGS("/usr/bin/env"),
+				 .env = ARGS("A=1", "PATH=/usr/bin:/bin") },
 		 NULL, 0);
 	assert_string_equal(last.out.data, "A=1\nPATH=/usr/bin:/bin\n");
 	/* the program holds 0, 1, 2 only (3 is ls's own directory fd) */
@@ -359,8 +360,8 @@ TEST(test_pid1)
 {
 	if (geteuid() != 0 || system("unshare --pid --fork --mount-proc true >/dev/null 2>&1") != 0)
 		skip();
-	const char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-			       helper_bin, NULL };
+	const char *argv[] = { "/usr/bin/unshare", "--pid", "--fork", "--mount-proc",
+			       "--kill-child", helper_bin, NULL };
 	struct helper h;
 	start_argv(&h, 0, argv);
 	send_setup(&h, &(struct spec){ .run = SH("echo $PPID; setsid sleep 100 & sleep 100 &") });

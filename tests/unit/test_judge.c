@@ -163,7 +163,8 @@ TEST(float_absolute_tolerance)
 	NE2("float", 1e-6, "0.3333", "0.3333333333");
 	EQ2("float", 0.01, "2.005", "2");
 	NE2("float", 0.01, "2.05", "2");
-	EQ("float", 0.01, "2.015", "2"); /* |d| = 0.015 <= 0.01 * 2: the relative rule applies too */
+	/* |d| = 0.015 <= 0.01 * 2: the relative rule applies too */
+	EQ("float", 0.01, "2.015", "2");
 	EQ2("float", 1e-6, "1.0", "1");
 	EQ2("float", 1e-6, "-0", "0");
 	EQ2("float", 1e-6, "+1", "1");
@@ -343,7 +344,8 @@ TEST(status_output_limit)
 
 TEST(precedence)
 {
-	uint64_t all = SF_WALL_TIMEOUT | SF_CPU_TIMEOUT | SF_OOM | SF_STDOUT_CAP | SF_STDERR_CAP | SF_MEM_OVER;
+	uint64_t all = SF_WALL_TIMEOUT | SF_CPU_TIMEOUT | SF_OOM | SF_STDOUT_CAP | SF_STDERR_CAP |
+		       SF_MEM_OVER;
 	/* spawn failure beats everything */
 	struct step s = mk(127, 0, 0, 0, all | SF_SPAWN_FAILED);
 	ST(s, 1000, 65536, "internal_error");

@@ -60,7 +60,8 @@ static void test_defaults(void **state)
 {
 	(void)state;
 	cJSON *j = ok("{\"language\":\"python\",\"source_code\":\"print(1)\"}");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "lang"), "id")->valuestring, "python");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "lang"), "id")->valuestring,
+			    "python");
 	assert_true(num(j, "time_ms") == cfg.time_s * 1000);
 	assert_true(num(j, "wall_ms") == cfg.time_s * 1000); /* plain runs: wall = time limit */
 	assert_true(num(j, "memory_mb") == 256);
@@ -71,8 +72,9 @@ static void test_defaults(void **state)
 static void test_aliases_and_limits(void **state)
 {
 	(void)state;
-	cJSON *j = ok("{\"language\":\"python\",\"code\":\"x\",\"input\":\"in\",\"timeout_seconds\":2,"
-		      "\"memory_limit_mb\":128,\"cpu_limit\":0.5,\"args\":[\"a\",\"b\"]}");
+	cJSON *j =
+		ok("{\"language\":\"python\",\"code\":\"x\",\"input\":\"in\",\"timeout_seconds\":2,"
+		   "\"memory_limit_mb\":128,\"cpu_limit\":0.5,\"args\":[\"a\",\"b\"]}");
 	assert_string_equal(cJSON_GetObjectItem(j, "source")->valuestring, "x");
 	assert_string_equal(cJSON_GetObjectItem(j, "stdin")->valuestring, "in");
 	assert_true(num(j, "time_ms") == 2000);
@@ -96,22 +98,37 @@ static void test_bad_inputs(void **state)
 	bad("{\"language\":\"python\",\"source_code\":\"x\",\"stdin\":3}", 400, "stdin", "string");
 	bad("{\"language\":\"python\",\"source_code\":\"x\",\"args\":\"a\"}", 400, "args", "array");
 	bad("{\"language\":\"python\",\"source_code\":\"x\",\"args\":[1]}", 400, "args", "strings");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":0}", 400, "time_limit", "positive");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":-1}", 400, "time_limit", "positive");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":1000}", 400, "time_limit", "at most");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":\"1\"}", 400, "time_limit", "number");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"memory_limit_mb\":99999}", 400, "memory_limit_mb", "at most");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"memory_limit_mb\":1}", 400, "memory_limit_mb", "at least");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"cpu_limit\":64}", 400, "cpu_limit", "at most");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[]}", 400, "tests", "non-empty");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[1]}", 400, "tests", "object");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[{\"stdin\":1}]}", 400, "tests[].stdin", "string");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[{}],\"compare\":\"fuzzy\"}", 400, "compare", "one of");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"stop_on_first_failure\":1}", 400, "stop_on_first_failure",
-	    "true or false");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"stdin\":\"a\\u0000b\"}", 400, "", "NUL");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"float_tolerance\":-1}", 400, "float_tolerance", "0 to");
-	cJSON_Delete(ok("{\"language\":\"python\",\"source_code\":\"x\",\"stdin\":\"a\\\\u0000b\"}")); /* escaped backslash */
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":0}", 400, "time_limit",
+	    "positive");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":-1}", 400, "time_limit",
+	    "positive");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":1000}", 400,
+	    "time_limit", "at most");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":\"1\"}", 400,
+	    "time_limit", "number");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"memory_limit_mb\":99999}", 400,
+	    "memory_limit_mb", "at most");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"memory_limit_mb\":1}", 400,
+	    "memory_limit_mb", "at least");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"cpu_limit\":64}", 400, "cpu_limit",
+	    "at most");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[]}", 400, "tests",
+	    "non-empty");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[1]}", 400, "tests",
+	    "object");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[{\"stdin\":1}]}", 400,
+	    "tests[].stdin", "string");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[{}],\"compare\":\"fuzzy\"}",
+	    400, "compare", "one of");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"stop_on_first_failure\":1}", 400,
+	    "stop_on_first_failure", "true or false");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"stdin\":\"a\\u0000b\"}", 400, "",
+	    "NUL");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"float_tolerance\":-1}", 400,
+	    "float_tolerance", "0 to");
+	/* an escaped backslash before u0000: no NUL */
+	cJSON_Delete(ok("{\"language\":\"python\",\"source_code\":\"x\","
+			"\"stdin\":\"a\\\\u0000b\"}"));
 	cJSON_Delete(ok("{\"language\":\"python\",\"source_code\":\"x\",\"float_tolerance\":0}"));
 }
 
@@ -143,12 +160,15 @@ static void test_deep_nesting_is_rejected(void **state)
 static void test_trailing_bytes_are_rejected(void **state)
 {
 	(void)state;
-	bad("{\"language\":\"python\",\"source_code\":\"print(1)\"} garbage", 400, "", "after the JSON");
-	bad("{\"language\":\"python\",\"source_code\":\"x\"}{\"language\":\"c\",\"source_code\":\"y\"}", 400, "",
+	bad("{\"language\":\"python\",\"source_code\":\"print(1)\"} garbage", 400, "",
 	    "after the JSON");
+	bad("{\"language\":\"python\",\"source_code\":\"x\"}"
+	    "{\"language\":\"c\",\"source_code\":\"y\"}",
+	    400, "", "after the JSON");
 	bad("{\"language\":\"python\",\"source_code\":\"x\"}\n,", 400, "", "after the JSON");
 	cJSON_Delete(ok("{\"language\":\"python\",\"source_code\":\"x\"} \r\n\t \n"));
-	/* a NUL after the object is a trailing byte too (the length, not strlen, bounds the body) */
+	/* a NUL after the object is a trailing byte too (the length, not strlen, bounds the
+	 * body) */
 	static const char nul_tail[] = "{\"language\":\"python\",\"source_code\":\"x\"}\0";
 	cJSON *j;
 	struct req_error e;
@@ -161,16 +181,20 @@ static void test_trailing_bytes_are_rejected(void **state)
 static void test_duplicate_keys_are_rejected(void **state)
 {
 	(void)state;
-	bad("{\"language\":\"python\",\"language\":\"c\",\"source_code\":\"x\"}", 400, "language", "more than once");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":1,\"time_limit\":2}", 400, "time_limit",
+	bad("{\"language\":\"python\",\"language\":\"c\",\"source_code\":\"x\"}", 400, "language",
 	    "more than once");
+	bad("{\"language\":\"python\",\"source_code\":\"x\",\"time_limit\":1,\"time_limit\":2}",
+	    400, "time_limit", "more than once");
 	bad("{\"language\":\"python\",\"source_code\":\"x\",\"tests\":[{\"stdin\":\"1\"},"
-	    "{\"stdin\":\"1\",\"expected_output\":\"a\",\"stdin\":\"2\"}]}", 400, "tests[].stdin", "more than once");
-	bad("{\"language\":\"python\",\"source_code\":\"x\",\"junk\":{\"a\":[{\"b\":{\"c\":1,\"c\":2}}]}}", 400,
-	    "junk.a[].b.c", "more than once");
+	    "{\"stdin\":\"1\",\"expected_output\":\"a\",\"stdin\":\"2\"}]}",
+	    400, "tests[].stdin", "more than once");
+	bad("{\"language\":\"python\",\"source_code\":\"x\","
+	    "\"junk\":{\"a\":[{\"b\":{\"c\":1,\"c\":2}}]}}",
+	    400, "junk.a[].b.c", "more than once");
 	/* the same key in different objects, or differing only in case, is fine */
-	cJSON_Delete(ok("{\"language\":\"python\",\"source_code\":\"x\",\"stdin\":\"s\",\"Stdin\":\"t\","
-			"\"tests\":[{\"stdin\":\"1\"},{\"stdin\":\"2\"}]}"));
+	cJSON_Delete(
+		ok("{\"language\":\"python\",\"source_code\":\"x\",\"stdin\":\"s\",\"Stdin\":\"t\","
+		   "\"tests\":[{\"stdin\":\"1\"},{\"stdin\":\"2\"}]}"));
 }
 
 /* Many keys in one object: accepted when distinct, refused on one duplicate (sorted, not n^2). */
@@ -192,8 +216,9 @@ static void test_duplicate_key_among_many(void **state)
 static void test_judge_fields(void **state)
 {
 	(void)state;
-	cJSON *j = ok("{\"language\":\"cpp\",\"source_code\":\"x\",\"time_limit\":1,\"tests\":[{\"stdin\":\"1 2\","
-		      "\"expected_output\":\"3\"},{\"input\":\"\",\"expected\":\"\"}],\"compare\":\"float\","
+	cJSON *j = ok("{\"language\":\"cpp\",\"source_code\":\"x\",\"time_limit\":1,"
+		      "\"tests\":[{\"stdin\":\"1 2\",\"expected_output\":\"3\"},"
+		      "{\"input\":\"\",\"expected\":\"\"}],\"compare\":\"float\","
 		      "\"float_tolerance\":0.01,\"stop_on_first_failure\":true}");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "tests")), 2);
 	assert_true(num(j, "wall_ms") == 1000 * cfg.wall_factor); /* judges: CPU limit + wall net */
@@ -205,10 +230,14 @@ static void test_judge_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_aliases_and_limits),
-		cmocka_unit_test(test_bad_inputs),     cmocka_unit_test(test_source_cap),
-		cmocka_unit_test(test_deep_nesting_is_rejected), cmocka_unit_test(test_judge_fields),
-		cmocka_unit_test(test_trailing_bytes_are_rejected), cmocka_unit_test(test_duplicate_keys_are_rejected),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_aliases_and_limits),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_source_cap),
+		cmocka_unit_test(test_deep_nesting_is_rejected),
+		cmocka_unit_test(test_judge_fields),
+		cmocka_unit_test(test_trailing_bytes_are_rejected),
+		cmocka_unit_test(test_duplicate_keys_are_rejected),
 		cmocka_unit_test(test_duplicate_key_among_many),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -170,7 +170,8 @@ static void test_utf8_sanitize(void **state)
 	(void)state;
 	size_t n;
 	char *s = utf8_sanitize("ok\xff\0\xc3\xa9\xed\xa0\x80", 9, &n);
-	assert_string_equal(s, "ok\xEF\xBF\xBD\xEF\xBF\xBD\xc3\xa9\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+	assert_string_equal(
+		s, "ok\xEF\xBF\xBD\xEF\xBF\xBD\xc3\xa9\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
 	free(s);
 	s = utf8_sanitize("\xf0\x9f\x98\x80", 4, &n); /* a valid 4-byte sequence stays */
 	assert_int_equal(n, 4);
@@ -360,9 +361,12 @@ static void test_require_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_fields), cmocka_unit_test(test_every_prefix_is_incomplete),
-		cmocka_unit_test(test_caps_and_malformed), cmocka_unit_test(test_read_msg_socketpair),
-		cmocka_unit_test(test_read_msg_timeout), cmocka_unit_test(test_utf8_sanitize),
+		cmocka_unit_test(test_roundtrip_fields),
+		cmocka_unit_test(test_every_prefix_is_incomplete),
+		cmocka_unit_test(test_caps_and_malformed),
+		cmocka_unit_test(test_read_msg_socketpair),
+		cmocka_unit_test(test_read_msg_timeout),
+		cmocka_unit_test(test_utf8_sanitize),
 		cmocka_unit_test(test_json_bytes_capped_counts_escapes),
 		cmocka_unit_test(test_reserved_must_be_zero), cmocka_unit_test(test_seen_and_missing),
 		cmocka_unit_test(test_result_roundtrip), cmocka_unit_test(test_result_refused),
