@@ -165,6 +165,7 @@ def test_web_page_in_chromium():
         opts = d.execute_script("return [...document.querySelectorAll('#language option')]"
                                 ".map(o => [o.value, o.textContent])")
         check(len(opts) == len(langs), f"{len(opts)} languages on the page, {len(langs)} served")
+        check(not _el(d, "keybox").is_displayed(), "the API key field shows though no key is needed")
         for (value, label), l in zip(opts, langs):
             check(value == l["id"] and l["version"] in label, f"option {value} {label!r} vs {l}")
 

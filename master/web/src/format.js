@@ -57,8 +57,10 @@ export function ending(r) {
 
 // "exit code 0 · 15 ms wall · 12 ms CPU · 7.5 MB"
 export function runStats(r) {
-  const parts = [ending(r), ms(r.execution_time_ms) + " wall", ms(r.cpu_time_ms) + " CPU",
-    mem(r.memory_used_kb) + " peak"];
+  const has = (v) => v !== null && v !== undefined;
+  const parts = [ending(r), has(r.execution_time_ms) ? ms(r.execution_time_ms) + " wall" : "",
+    has(r.cpu_time_ms) ? ms(r.cpu_time_ms) + " CPU" : "",
+    has(r.memory_used_kb) ? mem(r.memory_used_kb) + " peak" : ""];
   if (r.compile_time_ms)
     parts.push("compile " + ms(r.compile_time_ms));
   return parts.filter(Boolean).join(" · ");

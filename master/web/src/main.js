@@ -160,6 +160,7 @@ function showRun(r) {
   paint($("status"), r.status, false);
   $("stats").textContent = runStats(r);
   $("stdout").textContent = r.stdout || "";
+  $("stdout-box").hidden = r.status === "compile_error" && !r.stdout;
   $("stderr").textContent = r.stderr || "";
   $("stderr-box").hidden = !r.stderr;
   $("compile").textContent = r.compile_output || "";
