@@ -103,10 +103,10 @@ def _type_code(d, code):
     return ed
 
 
-def _run_and_wait(d, start, what):
+def _run_and_wait(d, start, what, timeout=90):
     n = _runs(d)
     start()
-    _wait(d, lambda: _runs(d) > n, what)
+    _wait(d, lambda: _runs(d) > n, what, timeout)
     msg = _el(d, "message")
     check(not msg.is_displayed(), f"the page shows an error: {msg.text}")
 
@@ -234,3 +234,91 @@ def test_web_page_in_chromium():
         _shot(d, "dark")
     finally:
         d.quit()
+
+
+def test_web_every_language_template():
+    """Each language's hello-world template runs from the page (Template button, then Run)."""
+    s = shared_server()
+    _, langs, _ = s.request("GET", "/languages")
+    d = _browser()
+    try:
+        d.get(s.url("/"))
+        _wait(d, lambda: len(d.find_elements("css selector", "#language option")) == len(langs),
+              "the language list")
+        for l in langs:
+            _pick(d, l["id"])
+            _el(d, "template").click()
+            _run_and_wait(d, lambda: _el(d, "run").click(), f"the {l['id']} result", timeout=120)
+            out, status = _text(d, "stdout"), _el(d, "status").get_attribute("data-status")
+            check(status == "ok" and "Hello, world!" in out,
+                  f"{l['id']}: {status} {out!r} {_text(d, 'compile')!r} {_text(d, 'stderr')!r}")
+    finally:
+        d.quit()
+
+
+def test_web_share_link_and_storage():
+    """The share link carries language and code; code is kept per language across reloads."""
+    s = shared_server()
+    d = _browser()
+    try:
+        d.get(s.url("/"))
+        ready = lambda: d.execute_script(  # noqa: E731
+            "return document.querySelectorAll('#language option').length > 1")
+        _wait(d, ready, "the language list")
+        d.execute_script("localStorage.clear()")
+        _pick(d, "ruby")
+        _type_code(d, 'puts "shared ünïcode"')
+        _pick(d, "go")
+        _pick(d, "ruby")
+        code = lambda: d.execute_script(  # noqa: E731
+            "return document.querySelector('#editor .cm-content').innerText").strip()
+        check(code() == 'puts "shared ünïcode"', f"ruby code after switching back: {code()!r}")
+        _el(d, "share").click()
+        _wait(d, lambda: _el(d, "sharelink").get_attribute("value"), "the share link")
+        link = _el(d, "sharelink").get_attribute("value")
+        check("#lang=ruby&code=" in link, f"share link {link}")
+        d.execute_script("localStorage.clear()")
+        d.get("about:blank")
+        d.get(link)
+        _wait(d, ready, "the language list (shared link)")
+        check(_el(d, "language").get_attribute("value") == "ruby", "the link's language")
+        check(code() == 'puts "shared ünïcode"', f"the link's code: {code()!r}")
+        d.get(s.url("/"))
+        _wait(d, ready, "the language list (reload)")
+        check(_el(d, "language").get_attribute("value") == "ruby" and "ünïcode" in code(),
+              "the last language and its code are kept after a reload")
+    finally:
+        d.quit()
+
+
+def test_web_api_key_and_refusals():
+    """With auth.keys set the page still loads, says a key is needed (401) and shows the key
+    field; with the key it lists languages; a refused request (400) is explained in words."""
+    with harness.Server(env={"EXECUTIONER_AUTH_KEYS": "web-key-1"}) as s:
+        s.wait_log("listening on", 60)
+        st, h, _ = _get(s, "/")
+        check(st == 200, f"GET / without a key -> {st} (the page must load to ask for one)")
+        d = _browser()
+        try:
+            d.get(s.url("/"))
+            _wait(d, lambda: _el(d, "message").is_displayed() and _el(d, "keybox").is_displayed(),
+                  "the API key request")
+            check("API key" in _el(d, "message").text, f"message: {_el(d, 'message').text!r}")
+            _el(d, "apikey").send_keys("web-key-1")
+            _el(d, "stdin").click()  # leaving the field commits it ("change")
+            _wait(d, lambda: len(d.find_elements("css selector", "#language option")) > 1,
+                  "the language list with the key")
+            _shot(d, "api-key")
+            _el(d, "time").send_keys("100000")
+            _run_and_wait_refused(d)
+            msg = _el(d, "message").text
+            check("refused" in msg and "time_limit" in msg, f"400 message: {msg!r}")
+        finally:
+            d.quit()
+
+
+def _run_and_wait_refused(d):
+    n = _runs(d)
+    _el(d, "run").click()
+    _wait(d, lambda: _runs(d) > n, "the answer to a refused request")
+    check(_el(d, "message").is_displayed(), "no message for a refused request")
