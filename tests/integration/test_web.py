@@ -131,7 +131,8 @@ def test_web_assets_http():
     st, hz, bz = _get(s, "/", {"Accept-Encoding": "br, gzip;q=0.8"})
     check(st == 200 and hz.get("content-encoding") == "gzip", f"gzip not used: {hz}")
     check(gzip.decompress(bz) == body, "the gzip copy differs from the page")
-    check(hz.get("etag") != etag and "accept-encoding" in hz.get("vary", "").lower(), f"gzip ETag/Vary: {hz}")
+    check(hz.get("etag") != etag and "accept-encoding" in hz.get("vary", "").lower(),
+          f"gzip ETag/Vary: {hz}")
     st, h0, _ = _get(s, "/", {"Accept-Encoding": "gzip;q=0, identity"})
     check(st == 200 and "content-encoding" not in h0, "gzip;q=0 must get the identity body")
     for path, ctype in (("/app.js", "text/javascript"), ("/app.css", "text/css")):
@@ -146,7 +147,8 @@ def test_web_assets_http():
         st, hn, _ = _get(s, path)
         check(st == 200 and hn.get("cache-control") == "no-cache", f"{path} without ?v: {hn}")
     st, hh, bh = _get(s, "/", method="HEAD")
-    check(st == 200 and bh == b"" and hh.get("content-type", "").startswith("text/html"), f"HEAD / {st}")
+    check(st == 200 and bh == b"" and hh.get("content-type", "").startswith("text/html"),
+          f"HEAD / {st}")
     st, hp, _ = _get(s, "/", method="POST")
     check(st == 405 and "GET" in hp.get("allow", ""), f"POST / -> {st} {hp}")
     st, _, _ = _get(s, "/app.jsx")
@@ -165,7 +167,8 @@ def test_web_page_in_chromium():
         opts = d.execute_script("return [...document.querySelectorAll('#language option')]"
                                 ".map(o => [o.value, o.textContent])")
         check(len(opts) == len(langs), f"{len(opts)} languages on the page, {len(langs)} served")
-        check(not _el(d, "keybox").is_displayed(), "the API key field shows though no key is needed")
+        check(not _el(d, "keybox").is_displayed(),
+              "the API key field shows though no key is needed")
         for (value, label), l in zip(opts, langs):
             check(value == l["id"] and l["version"] in label, f"option {value} {label!r} vs {l}")
 

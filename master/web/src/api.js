@@ -19,7 +19,8 @@ function explain(status, body, headers) {
       return "This server requires an API key: enter it in the \"API key\" field and try again." +
         (detail ? ` (${detail})` : "");
     case 413:
-      return `The request is too large: ${detail || "the code or input is over the server's limit"}.`;
+      return "The request is too large: " +
+        `${detail || "the code or input is over the server's limit"}.`;
     case 429: {
       const after = headers.get("Retry-After");
       return `Too many requests: ${detail || "rate limit reached"}.` +

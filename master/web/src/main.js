@@ -8,7 +8,9 @@ import { addTest, readTests, clearVerdicts, showJudge } from "./judge.js";
 
 const $ = (id) => document.getElementById(id);
 const store = {
-  get: (k) => { try { return localStorage.getItem("executioner." + k); } catch (e) { return null; } },
+  get: (k) => {
+    try { return localStorage.getItem("executioner." + k); } catch (e) { return null; }
+  },
   set: (k, v) => { try { localStorage.setItem("executioner." + k, v); } catch (e) { /* full */ } },
 };
 let current = "";
@@ -107,8 +109,8 @@ async function loadLanguages() {
   message("");
   if (!fromFragment()) {
     const last = store.get("language");
-    selectLanguage(langs.some((l) => l.id === last) ? last : (langs.find((l) => l.id === "python") ||
-      langs[0]).id);
+    const first = langs.find((l) => l.id === "python") || langs[0];
+    selectLanguage(langs.some((l) => l.id === last) ? last : first.id);
   }
 }
 

@@ -14,9 +14,11 @@ import { shell } from "@codemirror/legacy-modes/mode/shell";
 export const TEMPLATES = {
   python: 'print("Hello, world!")\n',
   javascript: 'console.log("Hello, world!");\n',
-  typescript: 'const greet = (who: string): string => `Hello, ${who}!`;\nconsole.log(greet("world"));\n',
+  typescript: 'const greet = (who: string): string => `Hello, ${who}!`;\n' +
+    'console.log(greet("world"));\n',
   c: '#include <stdio.h>\n\nint main(void)\n{\n\tprintf("Hello, world!\\n");\n\treturn 0;\n}\n',
-  cpp: '#include <iostream>\n\nint main()\n{\n\tstd::cout << "Hello, world!" << std::endl;\n\treturn 0;\n}\n',
+  cpp: '#include <iostream>\n\nint main()\n{\n' +
+    '\tstd::cout << "Hello, world!" << std::endl;\n\treturn 0;\n}\n',
   bash: '#!/bin/bash\necho "Hello, world!"\n',
   go: 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("Hello, world!")\n}\n',
   java: 'public class Main {\n\tpublic static void main(String[] args) {\n' +
