@@ -108,7 +108,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 int web_serve(struct MHD_Connection *c, const char *url, const char *method, enum MHD_Result *ret)
 {
 	const struct web_asset *a = find(url);
-	if (!a)
+	if (!a || !strcmp(method, "OPTIONS")) /* preflights: the router's CORS answer */
 		return 0;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		static const char msg[] = "{\"error\":\"use GET for the page\"}";

@@ -22,7 +22,7 @@ extern const struct web_asset web_assets[];
 extern const size_t web_nassets;
 
 /* Answers GET and HEAD of the page's paths (405 for other methods) and returns 1 with *ret set;
- * returns 0, touching nothing, when url is not one of them. */
+ * returns 0, touching nothing, when url is not one of them (or for OPTIONS, left to the router). */
 int web_serve(struct MHD_Connection *c, const char *url, const char *method, enum MHD_Result *ret);
 
 /* 1 when an Accept-Encoding value allows gzip (a "gzip" or "*" entry without q=0). */
