@@ -17,7 +17,7 @@ LIB_SRC    = $(SHARED_SRC) $(MASTER_SRC) $(WORKER_SRC)
 HELPER_SRC = $(wildcard workers/helper/helper_*.c) shared/wire.c shared/buf.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
-LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps engine images run test unit integration lint asan bench clean prepare \
@@ -30,6 +30,23 @@ $(B)/obj/%.o: %.c $(wildcard shared/*.h master/*.h workers/*.h)
 
 $(B)/executioner: $(B)/obj/master/main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The page at / (master/web/): npm ci when the lockfile changed, esbuild into build/web/, then
+# embed.py turns that into C (names, types, bytes, gzip copies, hashes) linked into the binary.
+WEB       = master/web
+WEB_SRC   = $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	@command -v npm >/dev/null || conf/setup.sh deps
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+$(B)/web/.built: $(WEB_SRC) $(WEB)/node_modules/.package-lock.json
+	node $(WEB)/build.mjs $(B)/web
+	@touch $@
+$(B)/gen/web_assets.c: $(B)/web/.built $(WEB)/embed.py
+	python3 $(WEB)/embed.py $(B)/web $@
+$(B)/obj/gen/web_assets.o: $(B)/gen/web_assets.c master/web.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 # The in-container helper: static, no libraries beyond libc, copied into every image.
 $(B)/executioner-helper: $(HELPER_SRC) shared/wire.h shared/buf.h shared/clock.h shared/version.h \

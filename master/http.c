@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "request.h"
 #include "scheduler.h"
+#include "web.h"
 
 struct reqctx {
 	struct buf body;
@@ -243,6 +244,9 @@ static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, e
 static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method,
 			     struct reqctx *x)
 {
+	enum MHD_Result web_rc;
+	if (web_serve(c, url, method, &web_rc)) /* the page at / and its assets (web.c) */
+		return web_rc;
 	if (strstr(url, "%00")) { /* left encoded by unescape_url() */
 		char msg[200];
 		snprintf(msg, sizeof(msg), "the path %.100s holds an encoded NUL (%%00)", url);
