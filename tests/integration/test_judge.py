@@ -160,6 +160,19 @@ def test_every_verdict_python():
     check_all_verdicts("python", PY_ALL)
 
 
+def test_oom_kills_in_a_row_never_take_the_helper():
+    """Under load the memory of a program the kernel OOM-killed could still be charged when the
+    helper forked the next test: the next OOM then picked the helper (the only process left) and
+    the whole request ended in a 500. The helper now waits for the memory to be released."""
+    mem = ("1", "memory_limit_exceeded")
+    cases = [("oom\n",) + mem, ("ok\n1 1\n", "2", "accepted"), ("mle\n",) + mem, ("oom\n",) + mem,
+             ("ok\n2 2\n", "4", "accepted"), ("oom\n",) + mem, ("mle\n",) + mem,
+             ("ok\n3 3\n", "6", "accepted")]
+    js, _ = judge("python", PY_ALL, [T(i, e) for i, e, _ in cases], stop_on_first_failure=False, **LIMITS)
+    want = [v for _, _, v in cases]
+    check(verdicts(js) == want, f"verdicts {verdicts(js)}, want {want}: {js}")
+
+
 def test_overall_verdict_is_first_failure():
     for order in (["tle\n", "wa\n"], ["ok\n1 1\n", "exit\n", "tle\n"], ["ok\n1 1\n", "mle\n", "wa\n"]):
         tests = [T(i, "2") for i in order]

@@ -69,6 +69,7 @@ uint64_t helper_rss_max_kb(void);   /* largest peak RSS of what was reaped since
 void helper_cpu_start(struct cpu_meter *m);
 uint64_t helper_cpu_us(const struct cpu_meter *m, pid_t pid); /* CPU used by the step so far */
 int64_t helper_oom_count(void);     /* the cgroup's oom_kill count, -1 if unknown */
+void helper_memory_settle(void);     /* waits (1 s at most) until the cgroup has 4 MiB free */
 
 /* helper_diag.c: the helper's error convention, as log.h's for the service. A function that
  * can fail returns 0 / a pointer, or -1 / NULL having said why with helper_warn (appends

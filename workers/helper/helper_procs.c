@@ -19,11 +19,17 @@
 
 #define KILL_WAIT_US 2000000 /* how long helper_kill_all waits for the killed to be reapable */
 #define PATH_LEN 512
+/* After an OOM kill, how long the next step waits for the victim's memory to be uncharged, and
+ * how much must be free: the helper's own pipes and fork are charged to the same cgroup, and an
+ * OOM there would pick the helper, the victim being already dead (seen under load). */
+#define SETTLE_WAIT_US 1000000
+#define SETTLE_FREE_BYTES (4 << 20)
 
 static int g_init;
 static char g_cpu[PATH_LEN]; /* cpuacct.usage (ns) or cpu.stat (usage_usec); "" = none */
 static int g_cpu_v2;
 static char g_oom[PATH_LEN]; /* memory.oom_control or memory.events; "" = none */
+static char g_mem[PATH_LEN], g_mem_max[PATH_LEN]; /* the cgroup's memory usage and limit */
 static uint64_t g_reaped_rss; /* largest peak RSS (KiB) of the processes reaped since the reset */
 
 /* waitpid that keeps the peak RSS of what it reaps: a child the program never waited for (an
@@ -200,6 +206,13 @@ void helper_procs_init(void)
 		g_cpu_v2 = 1;
 	if (cg_file("memory", "memory.oom_control", g_oom) < 0)
 		cg_file(NULL, "memory.events", g_oom);
+	if (cg_file("memory", "memory.usage_in_bytes", g_mem) < 0 ||
+	    cg_file("memory", "memory.limit_in_bytes", g_mem_max) < 0) {
+		g_mem[0] = '\0';
+		if (cg_file(NULL, "memory.current", g_mem) < 0 ||
+		    cg_file(NULL, "memory.max", g_mem_max) < 0)
+			g_mem[0] = '\0';
+	}
 }
 
 void helper_kill_step(pid_t pgid)
@@ -321,4 +334,19 @@ uint64_t helper_cpu_us(const struct cpu_meter *m, pid_t pid)
 int64_t helper_oom_count(void)
 {
 	return g_oom[0] ? read_key(g_oom, "oom_kill") : -1;
+}
+
+void helper_memory_settle(void)
+{
+	if (!g_mem[0])
+		return;
+	int64_t max = read_key(g_mem_max, NULL); /* -1 for v2's "max": no limit, nothing to wait for */
+	uint64_t end = clock_us() + SETTLE_WAIT_US;
+	while (max > 0 && clock_us() < end) {
+		int64_t used = read_key(g_mem, NULL);
+		if (used < 0 || used + SETTLE_FREE_BYTES <= max)
+			return;
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+	}
 }

@@ -429,8 +429,10 @@ void helper_step_run(const struct step_req *rq, struct step_res *rs)
 	rs->cpu_us = helper_rusage_us(RUSAGE_CHILDREN) - ch0;
 	rs->maxrss_kb = helper_rss_max_kb(); /* the peak of every process of the step, waited for or not */
 	int64_t oom1 = helper_oom_count();
-	if (oom0 >= 0 && oom1 > oom0)
+	if (oom0 >= 0 && oom1 > oom0) {
 		rs->flags |= SF_OOM;
+		helper_memory_settle(); /* before the helper allocates again */
+	}
 	if (rq->lim.mem_kb && rs->maxrss_kb > rq->lim.mem_kb)
 		rs->flags |= SF_MEM_OVER;
 	if (rq->lim.cpu_ms && rs->sig == SIGXCPU)
