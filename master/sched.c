@@ -440,12 +440,39 @@ static void on_failed(struct slot *s, cJSON *o)
 }
 
 /* The messages with a JSON payload: READY, FAILED, STATS, PONG. */
+/* A READY, FAILED or PONG without a required field (wire.h) is refused, never defaulted: a fill
+ * it ends is closed (its container, if named, removed), a PONG is ignored. 0, or -1 refused. */
+static int json_complete(struct slot *s, uint16_t type, const cJSON *o)
+{
+	static const char *const ready[] = { "lang", "container", "paused", NULL };
+	static const char *const failed[] = { "lang", "error", NULL };
+	static const char *const pong[] = { "engine", NULL };
+	const char *const *keys = type == MSG_READY ? ready : type == MSG_FAILED ? failed
+				  : type == MSG_PONG ? pong : NULL;
+	char why[96];
+	if (!keys || wire_msg_require(o, keys, why, sizeof(why)) == 0)
+		return 0;
+	log_warnx("refusing message %u from worker pid %d: %s", type, (int)procs_pid(s->index),
+		  why);
+	if (type != MSG_PONG) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
+		fill_close(s);
+		if (id)
+			pool_discard(m, id);
+	}
+	return -1;
+}
+
 static void on_json(struct slot *s, uint16_t type, const char *payload, size_t len)
 {
 	cJSON *o = cJSON_ParseWithLength(payload, len);
 	if (!o) {
 		log_warnx("unparseable message %u from worker pid %d", type,
 			  (int)procs_pid(s->index));
+		return;
+	}
+	if (json_complete(s, type, o) < 0) {
+		cJSON_Delete(o);
 		return;
 	}
 	if (type == MSG_READY) {
