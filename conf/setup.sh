@@ -8,7 +8,8 @@ set -euo pipefail
 SOCK="${DOCKER_SOCK:-/var/run/docker.sock}"
 LOG="${DOCKERD_LOG:-/var/log/executioner-dockerd.log}"
 PKGS=(build-essential pkg-config libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libconfig-dev
-      libcmocka-dev docker.io debootstrap iproute2 curl ca-certificates python3 wrk prometheus clang libclang-rt-14-dev crun)
+      libcmocka-dev docker.io debootstrap iproute2 curl ca-certificates python3 wrk prometheus clang libclang-rt-14-dev crun
+      xxd python3-jsonschema)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
