@@ -163,11 +163,11 @@ static cJSON *v1_result(cJSON *n)
 		return NULL;
 	cJSON_AddStringToObject(o, "status", !strcmp(st, "ok") ? "success" : st);
 	move(n, "language", o, "language");
+	move(n, "stdout", o, "stdout");
 	if (compile_error && cJSON_IsString(co)) /* the compiler's message, as `go run` shows it */
 		cJSON_AddStringToObject(o, "stderr", co->valuestring);
 	else
 		move(n, "stderr", o, "stderr");
-	move(n, "stdout", o, "stdout");
 	move(n, "exit_code", o, "exit_code");
 	move(n, "signal", o, "signal");
 	cJSON_AddNumberToObject(o, "time", seconds(n, "execution_time_ms"));
