@@ -82,8 +82,18 @@ def validate_answer(path, method, status, headers, body_text):
     return body
 
 
-def call(s, method, path, body=None, raw=None, headers=None, expect=None):
-    """One request on its own connection; validates the answer; returns (status, body)."""
+def request_errors(path, method, body):
+    """Why the document's request schema refuses body ([] when it accepts it)."""
+    op = doc()["paths"][path][method.lower()]
+    schema = dict(op["requestBody"]["content"]["application/json"]["schema"])
+    schema["components"] = doc()["components"]
+    return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(body)]
+
+
+def call(s, method, path, body=None, raw=None, headers=None, expect=None, schema_refuses=False):
+    """One request on its own connection; validates the answer, and the request against the
+    document's request schema: accepted when the server ran it (200), refused when
+    schema_refuses says the document can tell it is bad. Returns (status, body)."""
     c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=120)
     try:
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
@@ -97,6 +107,13 @@ def call(s, method, path, body=None, raw=None, headers=None, expect=None):
         c.close()
     if expect is not None:
         check(st == expect, f"{method} {path}: expected HTTP {expect}, got {st} {text[:300]}")
+    if body is not None and method == "POST" and st in (200, 400, 413) and path in doc()["paths"] \
+            and "post" in doc()["paths"][path]:
+        errs = request_errors(path, method, body)
+        if st == 200:
+            check(not errs, f"{method} {path}: the server ran a request the document refuses: {errs}")
+        if schema_refuses:
+            check(errs, f"{method} {path}: the document accepts a request the server refused: {body!r:.200}")
     return st, validate_answer(path, method, st, hd, text)
 
 
@@ -141,6 +158,8 @@ def test_document_lists_every_endpoint_and_is_served():
     st, served = call(s, "GET", "/openapi.json", expect=200)
     check(served == doc(), "GET /openapi.json differs from master/openapi.json (rebuild?)")
     call(s, "POST", "/openapi.json", body={}, expect=405)
+    for p in ("/openapi.json", "/v1/spec", "/languages", "/health", "/metrics"):
+        call(s, "HEAD", p, expect=200)
 
 
 def test_native_answers_validate():
@@ -184,9 +203,11 @@ def test_v1_answers_validate():
     call(s, "POST", "/v1/exec", {"language": "python", "code": "print(input())", "stdin": "a"}, expect=200)
     call(s, "POST", "/v1/exec", {"language": "c", "code": "int main( {"}, expect=200)
     call(s, "POST", "/v1/exec", {"language": "python", "code": "while 1: pass", "timeout": 0.5}, expect=200)
-    call(s, "POST", "/v1/exec", {"language": "python"}, expect=400)
-    call(s, "POST", "/v1/exec", {"language": "python", "code": 1}, expect=400)
+    call(s, "POST", "/v1/exec", {"language": "python"}, expect=400, schema_refuses=True)
+    call(s, "POST", "/v1/exec", {"language": "python", "code": 1}, expect=400, schema_refuses=True)
     call(s, "POST", "/v1/exec", {"language": "nope", "code": ""}, expect=400)
+    call(s, "POST", "/v1/exec", {"language": "python", "code": "1", "source_code": "1"}, expect=400,
+         schema_refuses=True)
     call(s, "GET", "/v1/exec", expect=405)
     call(s, "DELETE", "/v1/spec", expect=405)
     call(s, "OPTIONS", "/v1/exec", expect=204)
@@ -196,8 +217,8 @@ def test_error_answers_validate():
     s = shared_server()
     call(s, "POST", "/execute", raw=b"{", expect=400)
     call(s, "POST", "/execute", raw=b"[]", expect=400)
-    call(s, "POST", "/execute", {"source_code": "x"}, expect=400)
-    call(s, "POST", "/execute", {"language": "python", "source_code": "x", "time_limit": -1}, expect=400)
+    call(s, "POST", "/execute", {"source_code": "x"}, expect=400, schema_refuses=True)
+    call(s, "POST", "/execute", {"language": "python", "source_code": "x", "time_limit": -1}, expect=400, schema_refuses=True)
     call(s, "POST", "/execute", {"language": "python", "source_code": "x" * (1024 * 1024 + 1)}, expect=413)
     call(s, "GET", "/execute", expect=405)
     call(s, "PUT", "/languages", body={}, expect=405)
