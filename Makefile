@@ -29,7 +29,7 @@ $(B)/obj/%.o: %.c $(wildcard shared/*.h master/*.h workers/*.h)
 # GET /openapi.json serves master/openapi.json as built in (v1.c): a C array made by xxd -i.
 $(B)/gen/openapi_json.c: master/openapi.json
 	@mkdir -p $(dir $@)
-	cd master && xxd -i openapi.json > ../$@.tmp && mv ../$@.tmp ../$@
+	(cd master && xxd -i openapi.json) > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/gen/openapi_json.o: $(B)/gen/openapi_json.c
 	@mkdir -p $(dir $@)
