@@ -17,7 +17,7 @@ LIB_SRC    = $(SHARED_SRC) $(MASTER_SRC) $(WORKER_SRC)
 HELPER_SRC = $(wildcard workers/helper/helper_*.c) shared/wire.c shared/buf.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
-LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o
+LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o $(B)/obj/gen/openapi_json.o
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps engine images run test unit integration lint asan bench clean prepare \
@@ -25,6 +25,15 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 all: $(B)/executioner $(B)/executioner-helper $(UNIT_BIN)
 
 $(B)/obj/%.o: %.c $(wildcard shared/*.h master/*.h workers/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# GET /openapi.json serves master/openapi.json as built in (v1.c): a C array made by xxd -i.
+$(B)/gen/openapi_json.c: master/openapi.json
+	@mkdir -p $(dir $@)
+	(cd master && xxd -i openapi.json) > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/openapi_json.o: $(B)/gen/openapi_json.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "request.h"
 #include "scheduler.h"
+#include "v1.h"
 #include "web.h"
 
 struct reqctx {
@@ -190,13 +191,15 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 			 m->cfg.body_kb);
 		return respond(c, x, 413, json_error(msg, NULL), NULL);
 	}
-	if (request_parse(x->body.data ? x->body.data : "", x->body.len, &m->cfg, &spec, &e) < 0)
+	int v1 = !strcmp(x->path, "/v1/exec"); /* seed 002's shape (v1.c) */
+	if ((v1 ? v1_parse : request_parse)(x->body.data ? x->body.data : "", x->body.len, &m->cfg,
+					    &spec, &e) < 0)
 		return respond(c, x, e.http, request_error_json(&e), NULL);
 	const char *lang =
 		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
 	int http = 0;
 	char *body = NULL;
-	struct job *j = sched_submit(spec, lang, job_done, c, &http, &body);
+	struct job *j = sched_submit(spec, lang, v1 ? v1_done : job_done, c, &http, &body);
 	if (!j) {
 		cJSON_Delete(spec);
 		return respond(c, x, http, body, NULL);
@@ -254,7 +257,7 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	}
 	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	int post = !strcmp(method, "POST");
-	int exec = path_is(url, "/execute", "/api/v1/execute");
+	int exec = path_is(url, "/execute", "/api/v1/execute") || !strcmp(url, "/v1/exec");
 	if (!strcmp(method, "OPTIONS"))
 		return respond(c, x, 204, strdup(""), NULL);
 	if (path_is(url, "/health", "/api/v1/health")) {
@@ -269,12 +272,18 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 				       "GET, HEAD");
 		return route_metrics(c, x);
 	}
+	if (!strcmp(url, "/openapi.json")) {
+		if (!get)
+			return respond(c, x, 405, json_error("use GET for /openapi.json", NULL),
+				       "GET, HEAD");
+		return respond(c, x, 200, v1_openapi(), NULL);
+	}
 	enum MHD_Result rc;
 	if (admission(c, x, exec && post, &rc))
 		return rc;
 	if (exec) {
 		if (!post)
-			return respond(c, x, 405, json_error("use POST for /execute", NULL),
+			return respond(c, x, 405, json_error("use POST for this endpoint", NULL),
 				       "POST");
 		return route_execute(c, x);
 	}
@@ -284,9 +293,15 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 				       "GET, HEAD");
 		return route_languages(c, x);
 	}
+	if (!strcmp(url, "/v1/spec")) {
+		if (!get)
+			return respond(c, x, 405, json_error("use GET for /v1/spec", NULL),
+				       "GET, HEAD");
+		return respond_json(c, x, 200, v1_spec(m));
+	}
 	char msg[200];
 	snprintf(msg, sizeof(msg),
-		 "no such endpoint: %.100s (see POST /execute, GET /languages, GET /health)", url);
+		 "no such endpoint: %.100s (see GET /openapi.json)", url);
 	return respond(c, x, 404, json_error(msg, NULL), NULL);
 }
 

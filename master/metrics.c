@@ -81,7 +81,8 @@ static const char *endpoint_of(const char *path)
 {
 	static const char *const known[] = {
 		"/execute", "/api/v1/execute", "/languages", "/api/v1/languages",
-		"/health",  "/api/v1/health",  "/metrics",   NULL};
+		"/health",  "/api/v1/health",  "/metrics",
+		"/v1/spec", "/v1/exec",        "/openapi.json", NULL};
 	for (int i = 0; known[i]; i++)
 		if (!strcmp(path, known[i]))
 			return known[i];
