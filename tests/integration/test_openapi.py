@@ -228,16 +228,20 @@ def test_error_answers_validate():
     call(s, "OPTIONS", "/languages", expect=204)
     call(s, "GET", "/no/such/path", expect=404)
     call(s, "GET", "/v2/spec", expect=404)
-    # the page (another branch); before it is merged, a 404 as for any unknown path
-    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
-    try:
-        c.request("GET", "/")
-        r = c.getresponse()
-        text, hd = r.read().decode(errors="replace"), dict(r.getheaders())
-    finally:
-        c.close()
-    check(r.status in (200, 404), r.status)
-    validate_answer("/" if r.status == 200 else "/not-merged-yet", "GET", r.status, hd, text)
+    # the page and its assets, without an API key; 304 on a matching ETag
+    for path in ("/", "/index.html", "/app.js", "/app.css"):
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            text, hd = r.read().decode(errors="replace"), dict(r.getheaders())
+            c.request("GET", path, headers={"If-None-Match": hd.get("ETag", "")})
+            r2 = c.getresponse()
+            r2.read()
+        finally:
+            c.close()
+        check(r.status == 200 and r2.status == 304, f"{path}: {r.status}, then {r2.status}")
+        validate_answer(path, "GET", r.status, hd, text)
     # a declared body over server.body_kb is refused on its headers
     c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
     try:
