@@ -205,8 +205,9 @@ static int try_chore(struct slot *s)
 	}
 	if (m->cfg.cleanup_interval_s > 0 && m->cleanup_done && m->engine_ok &&
 	    clock_ms() >= m->next_cleanup) {
-		/* an engine restarted too fast to be seen down may have lost containers still running;
-		 * the first time only sets the clock (the start-up cleanup has just run) */
+		/* an engine restarted too fast to be seen down may have lost containers still
+		 * running; the first time only sets the clock (the start-up cleanup has just
+		 * run) */
 		m->cleanup_pending = m->next_cleanup != 0 && m->stopping == STOP_NONE;
 		m->next_cleanup = clock_ms() + m->cfg.cleanup_interval_s * 1000L;
 	}
@@ -349,7 +350,8 @@ static void engine_state(int ok, const char *why)
 			m->pools[i].failures = 0;
 			m->pools[i].retry_at = 0;
 		}
-		/* an engine that stopped uncleanly may have lost containers whose processes still run */
+		/* an engine that stopped uncleanly may have lost containers whose processes still
+		 * run */
 		if (m->stopping == STOP_NONE)
 			m->cleanup_pending = 1;
 	} else if (!ok && m->engine_ok) {

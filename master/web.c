@@ -82,7 +82,8 @@ int web_etag_matches(const char *inm, const char *hash)
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body, size_t n,
 			     const struct web_asset *a, int gz, const char *cache)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	char etag[64];
@@ -97,7 +98,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 		MHD_add_response_header(r, "Content-Encoding", "gzip");
 	if (!strcmp(a->path, "/")) {
 		MHD_add_response_header(r, "Content-Security-Policy",
-					"default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
+					"default-src 'self'; style-src 'self' 'unsafe-inline'; "
+					"img-src 'self' data:");
 		MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	}
 	enum MHD_Result rc = MHD_queue_response(c, status, r);
@@ -112,8 +114,9 @@ int web_serve(struct MHD_Connection *c, const char *url, const char *method, enu
 		return 0;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		static const char msg[] = "{\"error\":\"use GET for the page\"}";
-		struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-									 MHD_RESPMEM_PERSISTENT);
+		struct MHD_Response *r =
+			MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+							MHD_RESPMEM_PERSISTENT);
 		*ret = MHD_NO;
 		if (!r)
 			return 1;
@@ -124,8 +127,10 @@ int web_serve(struct MHD_Connection *c, const char *url, const char *method, enu
 		return 1;
 	}
 	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "v");
-	const char *cache = v && !strcmp(v, a->hash) ? "public, max-age=31536000, immutable" : "no-cache";
-	int gz = web_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding"));
+	const char *cache =
+		v && !strcmp(v, a->hash) ? "public, max-age=31536000, immutable" : "no-cache";
+	int gz = web_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							      "Accept-Encoding"));
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
 	if (web_etag_matches(inm, a->hash))
 		*ret = reply(c, MHD_HTTP_NOT_MODIFIED, "", 0, a, gz, cache);

@@ -17,7 +17,8 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
-/* Appends n bytes; returns 0, or -1 when the cap would be passed (nothing is appended) or on ENOMEM. */
+/* Appends n bytes; returns 0, or -1 when the cap would be passed (nothing is appended) or on
+ * ENOMEM. */
 int buf_append(struct buf *b, const void *p, size_t n);
 /* Appends what fits under the cap; returns the number of bytes dropped. */
 size_t buf_append_trunc(struct buf *b, const void *p, size_t n);

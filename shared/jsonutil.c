@@ -42,12 +42,14 @@ static size_t rendered_len(const unsigned char *p, size_t l)
 {
 	if (l > 1)
 		return l;
-	if (*p == '"' || *p == '\\' || *p == '\b' || *p == '\f' || *p == '\n' || *p == '\r' || *p == '\t')
+	if (*p == '"' || *p == '\\' || *p == '\b' || *p == '\f' || *p == '\n' || *p == '\r' ||
+	    *p == '\t')
 		return 2;
 	return *p < 0x20 ? 6 : 1; /* \u00XX */
 }
 
-char *utf8_sanitize_capped(const char *p, size_t n, size_t max_rendered, size_t *outlen, int *clipped)
+char *utf8_sanitize_capped(const char *p, size_t n, size_t max_rendered, size_t *outlen,
+			   int *clipped)
 {
 	/* worst case: every byte becomes 3 bytes of U+FFFD */
 	char *out = malloc(n * 3 + 1);

@@ -17,7 +17,8 @@ cJSON *json_bytes(const char *p, size_t n);
 cJSON *json_bytes_capped(const char *p, size_t n, size_t max_rendered, int *clipped);
 /* The sanitized bytes as a malloc'd NUL-terminated UTF-8 string (without and with the cap). */
 char *utf8_sanitize(const char *p, size_t n, size_t *outlen);
-char *utf8_sanitize_capped(const char *p, size_t n, size_t max_rendered, size_t *outlen, int *clipped);
+char *utf8_sanitize_capped(const char *p, size_t n, size_t max_rendered, size_t *outlen,
+			   int *clipped);
 /* First member of obj named one of names (NULL-terminated list); *which gets the name found. */
 cJSON *json_member(const cJSON *obj, const char *const *names, const char **which);
 /* Member k of o as a number (def when absent or not a number) / a string (def likewise). */

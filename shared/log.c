@@ -80,11 +80,12 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		char esc[4200];
 		json_escape(esc, sizeof(esc), msg);
 		len = snprintf(line, sizeof(line),
-			       "{\"time\":\"%s\",\"level\":\"%s\",\"proc\":\"%s\",\"pid\":%d,\"msg\":\"%s\"}\n",
+			       "{\"time\":\"%s\",\"level\":\"%s\",\"proc\":\"%s\",\"pid\":%d,"
+			       "\"msg\":\"%s\"}\n",
 			       ts, names[level], cur_proc, (int)getpid(), esc);
 	} else {
-		len = snprintf(line, sizeof(line), "%s %-5s %s[%d]: %s\n", ts, names[level], cur_proc,
-			       (int)getpid(), msg);
+		len = snprintf(line, sizeof(line), "%s %-5s %s[%d]: %s\n", ts, names[level],
+			       cur_proc, (int)getpid(), msg);
 	}
 	if (len < 0)
 		return;

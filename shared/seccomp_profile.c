@@ -53,8 +53,8 @@ static char *read_capped(const char *path, size_t *len, char *err, size_t errlen
 	return buf;
 }
 
-int seccomp_profile_load(const char *setting, const char *conf_path, char *resolved, size_t rlen, char **json,
-			 char *err, size_t errlen)
+int seccomp_profile_load(const char *setting, const char *conf_path, char *resolved, size_t rlen,
+			 char **json, char *err, size_t errlen)
 {
 	*json = NULL;
 	resolved[0] = '\0';
@@ -67,22 +67,25 @@ int seccomp_profile_load(const char *setting, const char *conf_path, char *resol
 	if (!text)
 		return -1;
 	const char *end = NULL;
-	/* n + 1: the terminating NUL must be where parsing ends (no trailing bytes, no NUL inside) */
+	/* n + 1: the terminating NUL must be where parsing ends (no trailing bytes, no NUL
+	 * inside) */
 	cJSON *p = strlen(text) == n ? cJSON_ParseWithLengthOpts(text, n + 1, &end, 1) : NULL;
 	if (!p) {
-		ERR("%s is not valid JSON (near byte %ld)", resolved, end ? (long)(end - text) : (long)strlen(text));
+		ERR("%s is not valid JSON (near byte %ld)", resolved,
+		    end ? (long)(end - text) : (long)strlen(text));
 		free(text);
 		return -1;
 	}
 	free(text);
-	int shaped = cJSON_IsObject(p) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "defaultAction")) &&
+	int shaped = cJSON_IsObject(p) &&
+		     cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "defaultAction")) &&
 		     cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "syscalls"));
 	if (shaped)
 		*json = cJSON_PrintUnformatted(p);
 	cJSON_Delete(p);
 	if (!shaped)
-		return ERR("%s is not a seccomp profile (a JSON object with \"defaultAction\" and \"syscalls\")",
-			   resolved), -1;
+		return ERR("%s is not a seccomp profile (a JSON object with \"defaultAction\" "
+			   "and \"syscalls\")", resolved), -1;
 	if (!*json)
 		return ERR("out of memory reading %s", resolved), -1;
 	return 0;

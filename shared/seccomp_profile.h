@@ -14,7 +14,7 @@
  * empty. Otherwise *json gets the profile as compact JSON (malloc'd) once the file is read, is
  * at most SECCOMP_PROFILE_MAX bytes and is a JSON object with "defaultAction" and "syscalls".
  * Returns 0, or -1 with one line in err naming the file. */
-int seccomp_profile_load(const char *setting, const char *conf_path, char *resolved, size_t rlen, char **json,
-			 char *err, size_t errlen);
+int seccomp_profile_load(const char *setting, const char *conf_path, char *resolved, size_t rlen,
+			 char **json, char *err, size_t errlen);
 
 #endif

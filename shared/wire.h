@@ -61,7 +61,8 @@ struct wire_hdr {
  *                master queues it again.
  */
 enum {
-	MSG_JOB = 1, MSG_FILL, MSG_REMOVE, MSG_CLEANUP, MSG_PING, MSG_SHUTDOWN, MSG_PAUSE, MSG_CANCEL,
+	MSG_JOB = 1, MSG_FILL, MSG_REMOVE, MSG_CLEANUP, MSG_PING, MSG_SHUTDOWN, MSG_PAUSE,
+	MSG_CANCEL,
 	MSG_RESULT = 32, MSG_READY, MSG_FAILED, MSG_IDLE, MSG_PONG, MSG_STATS, MSG_RETRY,
 };
 
@@ -98,7 +99,8 @@ enum {
 	T_STDIN = 20,    /* the run's stdin bytes */
 	T_EXTRA_ARG,     /* one extra argv entry for this run */
 	T_RUN_UID = 30, T_RUN_GID, /* u64: the uid/gid programs run as (the helper runs as root
-	                            * with only SETUID/SETGID/KILL, so the program cannot touch it) */
+	                            * with only SETUID/SETGID/KILL, so the program cannot touch
+	                            * it) */
 	T_KIND = 40,     /* u64 STEP_COMPILE or STEP_RUN */
 	T_EXIT,          /* u64 exit status (0 when killed by a signal) */
 	T_SIGNAL,        /* u64 the signal that ended it, 0 if none */

@@ -62,13 +62,14 @@ static cJSON *host_config(const cJSON *fill, const char *seccomp)
 	cJSON *cap = cJSON_AddArrayToObject(h, "CapDrop");
 	cJSON_AddItemToArray(cap, cJSON_CreateString("ALL"));
 	/* The helper (PID 1, uid 0) keeps only what it needs to run the program as SANDBOX_UID and
-	 * to kill it; the program itself has no capability (not even in its bounding set) and another
-	 * uid than the helper. */
+	 * to kill it; the program itself has no capability (not even in its bounding set) and
+	 * another uid than the helper. */
 	cJSON *add = cJSON_AddArrayToObject(h, "CapAdd");
 	cJSON_AddItemToArray(add, cJSON_CreateString("SETUID"));
 	cJSON_AddItemToArray(add, cJSON_CreateString("SETGID"));
 	cJSON_AddItemToArray(add, cJSON_CreateString("KILL"));
-	cJSON_AddItemToArray(add, cJSON_CreateString("SETPCAP")); /* to empty the program's bounding set */
+	/* to empty the program's bounding set */
+	cJSON_AddItemToArray(add, cJSON_CreateString("SETPCAP"));
 	cJSON *sec = cJSON_AddArrayToObject(h, "SecurityOpt");
 	cJSON_AddItemToArray(sec, cJSON_CreateString("no-new-privileges"));
 	if (add_seccomp(sec, seccomp) < 0) {
@@ -80,10 +81,13 @@ static cJSON *host_config(const cJSON *fill, const char *seccomp)
 	for (size_t i = 0; i < sizeof(readonly_paths) / sizeof(readonly_paths[0]); i++)
 		cJSON_AddItemToArray(ro, cJSON_CreateString(readonly_paths[i]));
 	cJSON *t = cJSON_AddObjectToObject(h, "Tmpfs");
-	snprintf(tmpfs, sizeof(tmpfs), "rw,exec,nosuid,nodev,size=%dm,nr_inodes=16384,uid=" SANDBOX_UID ",gid=" SANDBOX_UID ",mode=0700",
+	snprintf(tmpfs, sizeof(tmpfs),
+		 "rw,exec,nosuid,nodev,size=%dm,nr_inodes=16384,uid=" SANDBOX_UID
+		 ",gid=" SANDBOX_UID ",mode=0700",
 		 (int)json_num(fill, "workdir_mb", 64));
 	cJSON_AddStringToObject(t, "/work", tmpfs);
-	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,noexec,size=%dm,nr_inodes=4096,mode=1777", (int)json_num(fill, "tmp_mb", 16));
+	snprintf(tmpfs, sizeof(tmpfs), "rw,nosuid,nodev,noexec,size=%dm,nr_inodes=4096,mode=1777",
+		 (int)json_num(fill, "tmp_mb", 16));
 	cJSON_AddStringToObject(t, "/tmp", tmpfs);
 	cJSON_AddNumberToObject(h, "Memory", mem);
 	cJSON_AddNumberToObject(h, "MemorySwap", mem);
@@ -94,7 +98,8 @@ static cJSON *host_config(const cJSON *fill, const char *seccomp)
 	add_ulimit(ul, "fsize", json_num(fill, "fsize_bytes", 16 << 20));
 	add_ulimit(ul, "core", 0);
 	cJSON_AddStringToObject(h, "IpcMode", "private");
-	cJSON_AddNumberToObject(h, "ShmSize", json_num(fill, "shm_mb", 16) * 1024 * 1024); /* counts as memory */
+	/* counts as memory */
+	cJSON_AddNumberToObject(h, "ShmSize", json_num(fill, "shm_mb", 16) * 1024 * 1024);
 	cJSON_AddStringToObject(h, "Runtime", json_str(fill, "runtime", "runc"));
 	cJSON *lc = cJSON_AddObjectToObject(h, "LogConfig");
 	cJSON_AddStringToObject(lc, "Type", "none");
@@ -113,7 +118,8 @@ cJSON *container_spec(const cJSON *fill, const char *instance, const char *secco
 	cJSON *cmd = cJSON_AddArrayToObject(o, "Cmd");
 	cJSON_AddItemToArray(cmd, cJSON_CreateString(HELPER_PATH));
 	if (!strcmp(json_str(fill, "transport", "attach"), "exec"))
-		cJSON_AddItemToArray(cmd, cJSON_CreateString("--idle")); /* PID 1 only reaps; jobs exec the helper */
+		/* PID 1 only reaps; jobs exec the helper */
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("--idle"));
 	cJSON_AddStringToObject(o, "User", "0:0");
 	cJSON_AddStringToObject(o, "WorkingDir", "/work");
 	/* who made it, for the orphan scan (the helper does not pass its environment on) */
@@ -139,12 +145,13 @@ cJSON *container_spec(const cJSON *fill, const char *instance, const char *secco
 	return o;
 }
 
-int container_fill(struct docker *d, const cJSON *fill, const char *instance, const char *seccomp, char id[65])
+int container_fill(struct docker *d, const cJSON *fill, const char *instance, const char *seccomp,
+		   char id[65])
 {
 	static unsigned counter;
 	char name[128];
-	snprintf(name, sizeof(name), "executioner-%s-%s-%d-%u", instance, json_str(fill, "lang", "x"), (int)getpid(),
-		 ++counter);
+	snprintf(name, sizeof(name), "executioner-%s-%s-%d-%u", instance,
+		 json_str(fill, "lang", "x"), (int)getpid(), ++counter);
 	cJSON *spec = container_spec(fill, instance, seccomp);
 	if (!spec) { /* logged; the caller reports docker_last_error() */
 		struct docker_error *e = (struct docker_error *)docker_last_error(d);
@@ -156,7 +163,8 @@ int container_fill(struct docker *d, const cJSON *fill, const char *instance, co
 	cJSON_Delete(spec);
 	if (rc < 0)
 		return -1;
-	if (docker_start(d, id) < 0 || (cJSON_IsTrue(cJSON_GetObjectItem(fill, "pause")) && docker_pause(d, id) < 0)) {
+	if (docker_start(d, id) < 0 ||
+	    (cJSON_IsTrue(cJSON_GetObjectItem(fill, "pause")) && docker_pause(d, id) < 0)) {
 		struct docker_error keep = *docker_last_error(d);
 		docker_remove(d, id, 1);
 		*(struct docker_error *)docker_last_error(d) = keep;
@@ -203,7 +211,8 @@ int container_cleanup(struct docker *d, const struct config *c, const char *self
 	int removed = 0, live = 0;
 	for (size_t i = 0; i < n; i++) {
 		int ours = self && !strcmp(owners[i], self);
-		if ((ours && !mine_too) || (!ours && owner_alive(c->state_dir, c->instance, owners[i]))) {
+		if ((ours && !mine_too) ||
+		    (!ours && owner_alive(c->state_dir, c->instance, owners[i]))) {
 			live += !ours;
 			continue;
 		}
@@ -214,6 +223,7 @@ int container_cleanup(struct docker *d, const struct config *c, const char *self
 	if (removed)
 		log_info("removed %d containers of instance \"%s\"", removed, c->instance);
 	if (live)
-		log_info("left %d containers of instance \"%s\" that another running service owns", live, c->instance);
+		log_info("left %d containers of instance \"%s\" that another running service owns",
+			 live, c->instance);
 	return removed;
 }

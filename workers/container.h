@@ -20,7 +20,8 @@
  * ENOMEM. */
 cJSON *container_spec(const cJSON *fill, const char *instance, const char *seccomp);
 /* Creates, starts and (if asked) pauses a container; id gets its id. 0 or -1 (error in d). */
-int container_fill(struct docker *d, const cJSON *fill, const char *instance, const char *seccomp, char id[65]);
+int container_fill(struct docker *d, const cJSON *fill, const char *instance, const char *seccomp,
+		   char id[65]);
 /* The image's "executioner.version" label into out ("" if none). */
 void container_image_version(struct docker *d, const char *image, char *out, size_t n);
 /* Removes a container, treating "no such container" as done. */

@@ -21,8 +21,8 @@
 #define SLACK_MS 5000   /* a step's answer may take this much longer than its wall limit */
 
 static const char *const base_env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/work", "LANG=C.UTF-8",
-	"LC_ALL=C.UTF-8", "TMPDIR=/tmp", "USER=runner", NULL,
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/work",
+	"LANG=C.UTF-8", "LC_ALL=C.UTF-8", "TMPDIR=/tmp", "USER=runner", NULL,
 };
 
 /* One argv entry with {memory_mb} / {heap_mb} expanded. */
@@ -139,7 +139,8 @@ static void engine_failed(struct job_result *r, struct docker *d, const char *wh
 	const struct docker_error *e = docker_last_error(d);
 	/* only before the helper got the job: a job that began is never run a second time */
 	r->gone = !r->compile_ran && r->nruns == 0 && e->kind == DOCKER_E_HTTP && e->http == 404;
-	log_warnx("job %d: %s: %s", (int)json_num(r->spec, "id", 0), what, docker_last_error(d)->msg);
+	log_warnx("job %d: %s: %s", (int)json_num(r->spec, "id", 0), what,
+		  docker_last_error(d)->msg);
 	snprintf(r->error, sizeof(r->error),
 		 "%s: the Docker engine refused it (details in the service log)", what);
 }
@@ -200,7 +201,8 @@ static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 			break;
 		const char *exp = json_str(t, "expected_output", "");
 		const struct buf *out = &r->runs[i].out;
-		int eq = judge_compare(mode, tol, out->data ? out->data : "", out->len, exp, strlen(exp));
+		int eq = judge_compare(mode, tol, out->data ? out->data : "", out->len, exp,
+				       strlen(exp));
 		r->verdicts[i] = judge_verdict(&r->runs[i], cpu, mem, eq);
 		failed |= r->verdicts[i] != VERDICT_ACCEPTED;
 		clip(&r->runs[i].out, cap);
@@ -237,7 +239,8 @@ static int job_steps(struct session *s, const cJSON *spec, struct job_result *r,
 		r->compile_ran = 1;
 		r->ms_compile = clock_ms() - t;
 		if (r->compile.flags & SF_SPAWN_FAILED) {
-			snprintf(r->error, sizeof(r->error), "the compiler could not be started: %s", r->compile.error);
+			snprintf(r->error, sizeof(r->error),
+				 "the compiler could not be started: %s", r->compile.error);
 			return -1;
 		}
 		if ((r->compile_failed = compile_failed(&r->compile)))
@@ -271,10 +274,12 @@ static int open_helper(struct session *s, struct docker *d, const char *id, cons
 		if (session_open(s, d, id, transport) == 0)
 			return 0;
 		const struct docker_error *e = docker_last_error(d);
-		if (attempt >= 4 || e->kind != DOCKER_E_HTTP || e->http != 409 || !strstr(e->msg, "paused"))
+		if (attempt >= 4 || e->kind != DOCKER_E_HTTP || e->http != 409 ||
+		    !strstr(e->msg, "paused"))
 			return -1;
 		session_close(s);
-		log_debug("attach to %.12s refused as paused (attempt %d); unpausing again", id, attempt + 1);
+		log_debug("attach to %.12s refused as paused (attempt %d); unpausing again", id,
+			  attempt + 1);
 		unpause(d, id);
 	}
 }
@@ -309,8 +314,10 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 		r.ms_unpause = clock_ms() - t0;
 		const char *transport = json_str(spec, "transport", "");
 		if (open_helper(&s, d, id, transport) < 0) {
-			engine_failed(&r, d, !strcmp(transport, "exec") ? "the job's container is not usable (exec)"
-							      : "the job's container is not usable (attach)");
+			engine_failed(&r, d,
+				      !strcmp(transport, "exec")
+					      ? "the job's container is not usable (exec)"
+					      : "the job's container is not usable (attach)");
 		} else {
 			r.ms_attach = clock_ms() - t0 - r.ms_unpause;
 			s.watch = watch;
@@ -318,9 +325,11 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 			r.cancelled = s.cancelled;
 			struct buf end;
 			buf_init(&end, 64);
+			/* !r.cancelled: a cancelled step may still run: the container is removed by
+			 * force */
 			if (wire_pack(&end, H_END, 0, 0, NULL, 0) == 0 &&
-			    docker_stream_write(&s.st, end.data, end.len, 100) == 0 && strcmp(transport, "exec") &&
-			    !r.cancelled) /* a cancelled step may still run: the container is removed by force */
+			    docker_stream_write(&s.st, end.data, end.len, 100) == 0 &&
+			    strcmp(transport, "exec") && !r.cancelled)
 				st->ended = 1;
 			buf_free(&end);
 		}

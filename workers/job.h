@@ -19,8 +19,10 @@
 struct job_stats {
 	char status[40];
 	double compile_s, run_s; /* compile_s < 0: no compile step */
-	int ended;               /* the helper was told to end: an attach-mode container removes itself */
-	int gone;                /* the container did not exist: nothing ran, the job may run again */
+	int ended;               /* the helper was told to end: an attach-mode container removes
+				  * itself */
+	int gone;                /* the container did not exist: nothing ran, the job may run
+				  * again */
 };
 int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body,
 	    struct job_stats *st);

@@ -19,7 +19,8 @@ static int over_memory(const struct step *s, uint64_t mem_kb)
 
 static int over_time(const struct step *s, uint64_t cpu_ms)
 {
-	return (s->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT)) || (cpu_ms && s->cpu_us > cpu_ms * 1000);
+	return (s->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT)) ||
+	       (cpu_ms && s->cpu_us > cpu_ms * 1000);
 }
 
 const char *judge_status_name(enum judge_status st)
@@ -28,7 +29,8 @@ const char *judge_status_name(enum judge_status st)
 		[STATUS_OK] = "ok", [STATUS_RUNTIME_ERROR] = "runtime_error",
 		[STATUS_TIMEOUT] = "timeout", [STATUS_MEMORY_EXCEEDED] = "memory_exceeded",
 		[STATUS_OUTPUT_LIMIT] = "output_limit_exceeded",
-		[STATUS_INTERNAL_ERROR] = "internal_error", [STATUS_COMPILE_ERROR] = "compile_error",
+		[STATUS_INTERNAL_ERROR] = "internal_error",
+		[STATUS_COMPILE_ERROR] = "compile_error",
 		[STATUS_CANCELLED] = "cancelled",
 	};
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "internal_error";
@@ -38,11 +40,13 @@ const char *judge_verdict_name(enum judge_verdict v)
 {
 	static const char *const names[] = {
 		[VERDICT_SKIPPED] = "skipped", [VERDICT_ACCEPTED] = "accepted",
-		[VERDICT_WRONG_ANSWER] = "wrong_answer", [VERDICT_TIME_LIMIT] = "time_limit_exceeded",
+		[VERDICT_WRONG_ANSWER] = "wrong_answer",
+		[VERDICT_TIME_LIMIT] = "time_limit_exceeded",
 		[VERDICT_MEMORY_LIMIT] = "memory_limit_exceeded",
 		[VERDICT_RUNTIME_ERROR] = "runtime_error",
 		[VERDICT_OUTPUT_LIMIT] = "output_limit_exceeded",
-		[VERDICT_INTERNAL_ERROR] = "internal_error", [VERDICT_COMPILE_ERROR] = "compile_error",
+		[VERDICT_INTERNAL_ERROR] = "internal_error",
+		[VERDICT_COMPILE_ERROR] = "compile_error",
 	};
 	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "internal_error";
 }
@@ -177,11 +181,12 @@ int judge_compare(const char *mode, double tol, const char *got, size_t glen, co
 const char *judge_signal_name(int sig)
 {
 	static const struct { int n; const char *s; } names[] = {
-		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" }, { SIGILL, "SIGILL" },
-		{ SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" }, { SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" },
-		{ SIGKILL, "SIGKILL" }, { SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
-		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" }, { SIGXCPU, "SIGXCPU" },
-		{ SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" },
+		{ SIGHUP, "SIGHUP" },   { SIGINT, "SIGINT" },   { SIGQUIT, "SIGQUIT" },
+		{ SIGILL, "SIGILL" },   { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" },   { SIGFPE, "SIGFPE" },   { SIGKILL, "SIGKILL" },
+		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+		{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" },
 	};
 	if (sig == 0)
 		return NULL;

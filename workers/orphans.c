@@ -100,7 +100,8 @@ static size_t scan_proc(struct cproc *out, size_t cap)
 		if (pid <= 1 || pid == getpid())
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-		if (read_small(path, buf, sizeof(buf)) > 0 && orphans_cid_from_cgroup(buf, out[n].cid) == 0) {
+		if (read_small(path, buf, sizeof(buf)) > 0 &&
+		    orphans_cid_from_cgroup(buf, out[n].cid) == 0) {
 			out[n++].pid = pid;
 			continue;
 		}

@@ -57,9 +57,11 @@ static char *compile_output(const struct step *c)
 	buf_append(&b, c->out.data ? c->out.data : "", c->out.len);
 	buf_append(&b, c->err.data ? c->err.data : "", c->err.len);
 	if (c->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT))
-		buf_printf(&b, "%scompilation stopped: it exceeded its time limit\n", b.len ? "\n" : "");
+		buf_printf(&b, "%scompilation stopped: it exceeded its time limit\n",
+			   b.len ? "\n" : "");
 	if (c->flags & SF_OOM)
-		buf_printf(&b, "%scompilation stopped: it exceeded its memory limit\n", b.len ? "\n" : "");
+		buf_printf(&b, "%scompilation stopped: it exceeded its memory limit\n",
+			   b.len ? "\n" : "");
 	if (c->signal && !(c->flags & (SF_WALL_TIMEOUT | SF_CPU_TIMEOUT | SF_OOM)))
 		buf_printf(&b, "%scompiler killed by signal %d\n", b.len ? "\n" : "", c->signal);
 	return buf_steal(&b);
@@ -71,7 +73,8 @@ static void add_compile(cJSON *o, const struct job_result *r)
 		return;
 	char *out = r->compile_ran ? compile_output(&r->compile) : NULL;
 	cJSON_AddItemToObject(o, "compile_output",
-			      json_bytes_capped(out ? out : "", out ? strlen(out) : 0, field_share(r), NULL));
+			      json_bytes_capped(out ? out : "", out ? strlen(out) : 0,
+						field_share(r), NULL));
 	free(out);
 	cJSON_AddNumberToObject(o, "compile_time_ms", ms(r->compile.wall_us));
 }
@@ -131,7 +134,8 @@ static cJSON *test_json(const struct job_result *r, int i, size_t share)
 {
 	cJSON *t = cJSON_CreateObject();
 	cJSON_AddNumberToObject(t, "index", i);
-	enum judge_verdict v = r->compile_failed || i >= r->nruns ? VERDICT_SKIPPED : r->verdicts[i];
+	enum judge_verdict v =
+		r->compile_failed || i >= r->nruns ? VERDICT_SKIPPED : r->verdicts[i];
 	cJSON_AddStringToObject(t, "verdict", judge_verdict_name(v));
 	if (v == VERDICT_SKIPPED)
 		return t;

@@ -101,7 +101,8 @@ int session_recv(struct session *s, struct wire_hdr *h, const uint8_t **payload,
 		}
 		long left = deadline - clock_ms();
 		if (left <= 0) {
-			snprintf(s->error, sizeof(s->error), "the sandbox did not answer within %d ms", timeout_ms);
+			snprintf(s->error, sizeof(s->error),
+				 "the sandbox did not answer within %d ms", timeout_ms);
 			return -1;
 		}
 		int w = watch_wait(s, (int)left);
@@ -112,17 +113,21 @@ int session_recv(struct session *s, struct wire_hdr *h, const uint8_t **payload,
 		long r = docker_stream_read(&s->st, tmp, sizeof(tmp), (int)left);
 		if (r <= 0) {
 			if (r == 0)
-				snprintf(s->error, sizeof(s->error), "the sandbox ended without a result%s%.160s",
+				snprintf(s->error, sizeof(s->error),
+					 "the sandbox ended without a result%s%.160s",
 					 s->err.len ? ": " : "", s->err.len ? s->err.data : "");
 			else {
 				log_warn("reading from the helper");
-				snprintf(s->error, sizeof(s->error), "cannot read from the sandbox");
+				snprintf(s->error, sizeof(s->error),
+					 "cannot read from the sandbox");
 			}
 			return -1;
 		}
 		struct buf *outs[3] = { NULL, &s->out, &s->err };
-		if (docker_demux_feed(&s->dm, (const uint8_t *)tmp, (size_t)r, outs) < 0 || s->dm.overflow[1]) {
-			snprintf(s->error, sizeof(s->error), "the sandbox's stream is malformed or too large");
+		if (docker_demux_feed(&s->dm, (const uint8_t *)tmp, (size_t)r, outs) < 0 ||
+		    s->dm.overflow[1]) {
+			snprintf(s->error, sizeof(s->error),
+				 "the sandbox's stream is malformed or too large");
 			return -1;
 		}
 	}
@@ -131,7 +136,8 @@ int session_recv(struct session *s, struct wire_hdr *h, const uint8_t **payload,
 void session_close(struct session *s)
 {
 	if (s->err.len)
-		log_debug("helper said: %.*s", (int)(s->err.len > 400 ? 400 : s->err.len), s->err.data);
+		log_debug("helper said: %.*s", (int)(s->err.len > 400 ? 400 : s->err.len),
+			  s->err.data);
 	docker_stream_close(&s->st);
 	buf_free(&s->out);
 	buf_free(&s->err);
@@ -144,7 +150,9 @@ static int step_u64(struct step *st, const struct wire_field *f)
 	if (f->len != 8)
 		return -1;
 	switch (f->tag) {
-	case T_KIND: st->kind = v == STEP_COMPILE ? STEP_COMPILE : v == STEP_RUN ? STEP_RUN : -1; break;
+	case T_KIND:
+		st->kind = v == STEP_COMPILE ? STEP_COMPILE : v == STEP_RUN ? STEP_RUN : -1;
+		break;
 	case T_EXIT: st->exit_code = (int64_t)v; break;
 	case T_SIGNAL: st->signal = (int)v; break;
 	case T_WALL_US: st->wall_us = v; break;
@@ -175,8 +183,8 @@ int session_step_decode(const uint8_t *p, size_t n, struct step *st, size_t max)
 		if (f.tag == T_STDOUT || f.tag == T_STDERR)
 			buf_append_trunc(f.tag == T_STDOUT ? &st->out : &st->err, f.data, f.len);
 		else if (f.tag == T_ERROR)
-			snprintf(st->error, sizeof(st->error), "%.*s", (int)(f.len > 255 ? 255 : f.len),
-				 (const char *)f.data);
+			snprintf(st->error, sizeof(st->error), "%.*s",
+				 (int)(f.len > 255 ? 255 : f.len), (const char *)f.data);
 		else if (step_u64(st, &f) < 0)
 			return -1;
 	}
@@ -190,7 +198,8 @@ static int fatal_decode(const uint8_t *p, size_t n, char *why, size_t wn)
 	struct wire_field f;
 	while (wire_next(&p, end, &f) == 1)
 		if (f.tag == T_ERROR && f.len > 0) {
-			snprintf(why, wn, "%.*s", (int)(f.len > 200 ? 200 : f.len), (const char *)f.data);
+			snprintf(why, wn, "%.*s", (int)(f.len > 200 ? 200 : f.len),
+				 (const char *)f.data);
 			return 0;
 		}
 	return -1;
@@ -211,13 +220,16 @@ int session_recv_step(struct session *s, int kind, struct step *st, size_t max, 
 	}
 	if (h.type != H_STEP) {
 		log_errorx("the helper sent message type %u where H_STEP was due", h.type);
-		snprintf(s->error, sizeof(s->error), "the sandbox helper sent an unexpected message");
+		snprintf(s->error, sizeof(s->error),
+			 "the sandbox helper sent an unexpected message");
 		return -1;
 	}
 	if (session_step_decode(p, h.len, st, max) < 0 || st->kind != kind) {
-		log_errorx("refusing an H_STEP that is malformed, lacks a required field or is not a %s",
+		log_errorx("refusing an H_STEP that is malformed, lacks a required field or is not "
+			   "a %s",
 			   kind == STEP_COMPILE ? "compile step" : "run");
-		snprintf(s->error, sizeof(s->error), "the sandbox helper sent a malformed step result");
+		snprintf(s->error, sizeof(s->error),
+			 "the sandbox helper sent a malformed step result");
 		return -1;
 	}
 	return 0;
@@ -236,7 +248,8 @@ int session_send_run(struct session *s, const char *in, const cJSON *args)
 	}
 	rc |= wire_end(&m, 0);
 	if (rc)
-		snprintf(s->error, sizeof(s->error), "the run's input is too large for the sandbox");
+		snprintf(s->error, sizeof(s->error),
+			 "the run's input is too large for the sandbox");
 	else
 		rc = session_send(s, &m, SESSION_IO_MS);
 	buf_free(&m);

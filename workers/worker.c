@@ -47,7 +47,8 @@ static int master_says_stop(void *arg)
 	}
 	if (h.type == MSG_CANCEL && h.id == w->job)
 		return 1;
-	log_warnx("ignoring message %u (job %u) from the master during job %u", h.type, h.id, w->job);
+	log_warnx("ignoring message %u (job %u) from the master during job %u", h.type, h.id,
+		  w->job);
 	return 0;
 }
 
@@ -148,7 +149,8 @@ static int do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 	stats(w, o); /* before the result, so a scrape right after the answer sees it */
 	int rc = reply_result(w, id, http, body);
 	if (rc < 0) {
-		/* over the wire cap (result.c budgets against it): the client still gets an answer */
+		/* over the wire cap (result.c budgets against it): the client still gets an
+		 * answer */
 		log_errorx("job %u: the result (%zu bytes) cannot be sent", id, strlen(body));
 		reply_result(w, id, 500, "{\"status\":\"internal_error\","
 			     "\"error\":\"the result is too large to send\"}");
@@ -170,7 +172,8 @@ static void fill_error(struct wctx *w, const cJSON *fill, const struct docker_er
 		snprintf(msg, n, "image %s is missing (run `make images`): %s",
 			 json_str(fill, "image", "?"), e->msg);
 	else if (strcasestr(e->msg, "runtime"))
-		snprintf(msg, n, "%s (docker.runtime = \"%s\": the engine must list it under Runtimes "
+		snprintf(msg, n,
+			 "%s (docker.runtime = \"%s\": the engine must list it under Runtimes "
 			 "in `docker info`; conf/setup.sh engine registers crun, or set \"runc\")",
 			 e->msg, w->cfg->runtime);
 	else
@@ -203,7 +206,8 @@ static int do_fill(struct wctx *w, const cJSON *fill)
 		else
 			fill_error(w, fill, docker_last_error(w->d), msg, sizeof(msg));
 		cJSON_AddStringToObject(o, "error", msg);
-		cJSON_AddBoolToObject(o, "engine_down", !refused && engine_down(docker_last_error(w->d)));
+		cJSON_AddBoolToObject(o, "engine_down",
+				      !refused && engine_down(docker_last_error(w->d)));
 		reply_json(w, MSG_FAILED, o);
 		count(w, "create_failed", 1);
 		return -1;
@@ -264,7 +268,8 @@ static int run_task(struct wctx *w, const struct wire_hdr *h, const cJSON *o)
 			return -1;
 		reply_result(w, h->id, 500, "{\"status\":\"internal_error\","
 			     "\"error\":\"the job reached its worker incomplete\"}");
-		const char *cid = json_str(o, "container", NULL); /* the master counts on us for it */
+		/* the master counts on us for it */
+		const char *cid = json_str(o, "container", NULL);
 		if (cid)
 			count(w, "removed", container_remove(w->d, cid) == 0);
 		return -1;

@@ -9,7 +9,8 @@
 
 #include "config.h"
 
-/* Runs the worker loop on fd (its socketpair end) until SHUTDOWN or EOF; returns the exit status. */
+/* Runs the worker loop on fd (its socketpair end) until SHUTDOWN or EOF; returns the exit
+ * status. */
 int worker_main(int fd, uint32_t gen, const struct config *c);
 
 #endif

@@ -43,7 +43,8 @@ int group_setup(void **state)
 	if (!bin || !*bin)
 		bin = "build/executioner-helper";
 	if (!realpath(bin, helper_bin) || access(helper_bin, X_OK) < 0) {
-		fprintf(stderr, "test_helper: no helper at %s (make build/executioner-helper)\n", bin);
+		fprintf(stderr, "test_helper: no helper at %s (make build/executioner-helper)\n",
+			bin);
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -133,7 +134,8 @@ void put_required(struct buf *b, const struct spec *sp, uint32_t skip)
 	uint64_t wall = sp->wall_ms ? sp->wall_ms : 10000, cpu = sp->cpu_ms;
 	const uint64_t vals[][2] = {
 		{ T_RUN_UID, 0 }, { T_RUN_GID, 0 },
-		{ T_COMPILE_WALL_MS, wall }, { T_COMPILE_CPU_MS, cpu }, { T_COMPILE_MEM_KB, sp->mem_kb },
+		{ T_COMPILE_WALL_MS, wall }, { T_COMPILE_CPU_MS, cpu },
+		{ T_COMPILE_MEM_KB, sp->mem_kb },
 		{ T_RUN_WALL_MS, wall }, { T_RUN_CPU_MS, cpu }, { T_RUN_MEM_KB, sp->mem_kb },
 		{ T_OUTPUT_MAX, sp->out_max ? sp->out_max : 1 << 20 }, { T_FSIZE_MAX, sp->fsize },
 		{ T_NOFILE, sp->nofile }, { T_STACK_KB, sp->stack_kb },
@@ -222,15 +224,18 @@ void recv_step(struct helper *h)
 	int r;
 	while ((r = wire_next(&p, end, &f)) == 1) {
 		assert_int_equal(wire_seen(&seen, f.tag), 0); /* each field once */
-		uint64_t *u[] = { &s->kind, &s->exit, &s->sig, &s->wall_us, &s->cpu_us, &s->rss_kb };
+		uint64_t *u[] = { &s->kind,   &s->exit,   &s->sig,
+				  &s->wall_us, &s->cpu_us, &s->rss_kb };
 		if (f.tag >= T_KIND && f.tag <= T_MAXRSS_KB)
 			*u[f.tag - T_KIND] = wire_u64(&f);
 		else if (f.tag == T_FLAGS)
 			s->flags = wire_u64(&f);
 		else if (f.tag == T_STDOUT || f.tag == T_STDERR)
-			assert_int_equal(buf_append(f.tag == T_STDOUT ? &s->out : &s->err, f.data, f.len), 0);
+			assert_int_equal(buf_append(f.tag == T_STDOUT ? &s->out : &s->err, f.data,
+						    f.len), 0);
 		else if (f.tag == T_ERROR)
-			snprintf(s->error, sizeof(s->error), "%.*s", (int)f.len, (const char *)f.data);
+			snprintf(s->error, sizeof(s->error), "%.*s", (int)f.len,
+				 (const char *)f.data);
 	}
 	assert_int_equal(r, 0);
 	assert_int_equal(wire_missing(&seen, required), 0);

@@ -96,8 +96,8 @@ TEST(test_wall_timeout)
 TEST(test_cpu_timeout)
 {
 	uint64_t t0 = ms_now();
-	run_once(&(struct spec){ .run = SH("while :; do :; done"), .cpu_ms = 300, .wall_ms = 20000 },
-		 NULL, 0);
+	run_once(&(struct spec){ .run = SH("while :; do :; done"), .cpu_ms = 300,
+				 .wall_ms = 20000 }, NULL, 0);
 	assert_true(last.flags & SF_CPU_TIMEOUT);
 	assert_false(last.flags & SF_WALL_TIMEOUT);
 	assert_int_equal(last.sig, SIGKILL);
@@ -314,8 +314,8 @@ TEST(test_rlimits)
 	run_once(&(struct spec){ .run = SH("ulimit -n; ulimit -s; ulimit -c"), .nofile = 64,
 				 .stack_kb = 4096 }, NULL, 0);
 	assert_string_equal(last.out.data, "64\n4096\n0\n");
-	run_once(&(struct spec){ .run = SH("head -c 5000 /dev/zero > big; echo $?"), .fsize = 1000 },
-		 NULL, 0);
+	run_once(&(struct spec){ .run = SH("head -c 5000 /dev/zero > big; echo $?"),
+				 .fsize = 1000 }, NULL, 0);
 	assert_string_equal(last.out.data, "153\n"); /* 128 + SIGXFSZ */
 	run_once(&(struct spec){ .run = ARGS("true"), .mem_kb = 1 }, NULL, 0);
 	assert_true(last.flags & SF_MEM_OVER);

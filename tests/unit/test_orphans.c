@@ -26,7 +26,8 @@ static void cgroup_systemd_scope(void **state)
 {
 	(void)state;
 	char cid[65];
-	assert_int_equal(orphans_cid_from_cgroup("0::/system.slice/docker-" CID ".scope\n", cid), 0);
+	assert_int_equal(orphans_cid_from_cgroup("0::/system.slice/docker-" CID ".scope\n", cid),
+			 0);
 	assert_string_equal(cid, CID);
 }
 
@@ -35,8 +36,8 @@ static void cgroup_not_a_container(void **state)
 	(void)state;
 	char cid[65];
 	assert_int_equal(orphans_cid_from_cgroup("0::/user.slice/session-1.scope\n", cid), -1);
-	assert_int_equal(orphans_cid_from_cgroup("3:cpu:/docker/abc\n", cid), -1);          /* short */
-	assert_int_equal(orphans_cid_from_cgroup("3:cpu:/docker/" CID "0\n", cid), -1);     /* long */
+	assert_int_equal(orphans_cid_from_cgroup("3:cpu:/docker/abc\n", cid), -1);	/* short */
+	assert_int_equal(orphans_cid_from_cgroup("3:cpu:/docker/" CID "0\n", cid), -1); /* long */
 	assert_int_equal(orphans_cid_from_cgroup("3:cpu:/docker/" "0462115EC68F5A14745E20F23914FE16"
 						 "E61B0C23948A7E2A91D0D81086B080A8\n", cid), -1);
 	assert_int_equal(orphans_cid_from_cgroup("", cid), -1);
@@ -72,7 +73,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cgroup_v1_cgroupfs),     cmocka_unit_test(cgroup_systemd_scope),
-		cmocka_unit_test(cgroup_not_a_container), cmocka_unit_test(cmdline_shim_and_runtime),
+		cmocka_unit_test(cgroup_not_a_container),
+		cmocka_unit_test(cmdline_shim_and_runtime),
 		cmocka_unit_test(cmdline_other_programs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

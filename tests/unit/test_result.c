@@ -133,7 +133,8 @@ TEST(plain_outcomes)
 		cJSON *o;
 		int http;
 		plain(&s, &o, &http, &r);
-		assert_int_equal(http, 200); /* the program was judged: its status says how it went */
+		/* the program was judged: its status says how it went */
+		assert_int_equal(http, 200);
 		assert_string_equal(str(o, "status"), c[i].status);
 		assert_string_equal(r.status, c[i].status);
 		cJSON_bool timeout = cJSON_IsTrue(cJSON_GetObjectItem(o, "timeout"));
@@ -142,7 +143,8 @@ TEST(plain_outcomes)
 		assert_int_equal(mem, !strcmp(c[i].status, "memory_exceeded"));
 		if (c[i].sig) {
 			assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "exit_code")));
-			assert_string_equal(str(o, "signal"), c[i].sig == SIGKILL ? "SIGKILL" : "SIGSEGV");
+			assert_string_equal(str(o, "signal"),
+					    c[i].sig == SIGKILL ? "SIGKILL" : "SIGSEGV");
 		}
 		if (c[i].flags & SF_STDOUT_CAP)
 			assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "output_truncated")));
@@ -177,7 +179,8 @@ TEST(plain_compile_error)
 
 TEST(judge_verdicts_and_skips)
 {
-	struct step runs[3] = { mk("1\n", 0, 0, 0), mk("2\n", 0, 0, SF_STDOUT_CAP), mk("", 0, 0, 0) };
+	struct step runs[3] = { mk("1\n", 0, 0, 0), mk("2\n", 0, 0, SF_STDOUT_CAP),
+				mk("", 0, 0, 0) };
 	enum judge_verdict v[3] = { VERDICT_ACCEPTED, VERDICT_WRONG_ANSWER, VERDICT_SKIPPED };
 	struct job_result r;
 	memset(&r, 0, sizeof(r));

@@ -298,7 +298,8 @@ static void test_idle(void **state)
 /* An H_STEP payload with every required field but skip (0: complete), kind given. */
 static void step_payload(struct buf *b, uint32_t skip, uint64_t kind)
 {
-	const uint32_t u64s[] = { T_KIND, T_EXIT, T_SIGNAL, T_WALL_US, T_CPU_US, T_MAXRSS_KB, T_FLAGS };
+	const uint32_t u64s[] = { T_KIND,   T_EXIT,      T_SIGNAL, T_WALL_US,
+				  T_CPU_US, T_MAXRSS_KB, T_FLAGS };
 	buf_reset(b);
 	for (size_t i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++)
 		if (u64s[i] != skip)
@@ -368,7 +369,8 @@ int main(void)
 		cmocka_unit_test(test_read_msg_timeout),
 		cmocka_unit_test(test_utf8_sanitize),
 		cmocka_unit_test(test_json_bytes_capped_counts_escapes),
-		cmocka_unit_test(test_reserved_must_be_zero), cmocka_unit_test(test_seen_and_missing),
+		cmocka_unit_test(test_reserved_must_be_zero),
+		cmocka_unit_test(test_seen_and_missing),
 		cmocka_unit_test(test_result_roundtrip), cmocka_unit_test(test_result_refused),
 		cmocka_unit_test(test_idle), cmocka_unit_test(test_step_required_fields),
 		cmocka_unit_test(test_require_keys),

@@ -188,8 +188,10 @@ static void setup_field(struct helper_job *s, const struct wire_hdr *h, int wd,
 		if (!valid_name(f->data, f->len)) {
 			char shown[65];
 			size_t n = f->len < 64 ? f->len : 64;
-			for (size_t i = 0; i < n; i++) /* the name is untrusted: no control bytes in logs */
-				shown[i] = f->data[i] >= 0x20 && f->data[i] < 0x7f ? (char)f->data[i] : '?';
+			/* the name is untrusted: no control bytes in logs */
+			for (size_t i = 0; i < n; i++)
+				shown[i] = f->data[i] >= 0x20 && f->data[i] < 0x7f
+						   ? (char)f->data[i] : '?';
 			shown[n] = '\0';
 			fatal_reply(h, "bad setup: bad file name \"%s\"", shown);
 		}
@@ -256,7 +258,8 @@ static void setup(struct helper_job *s, const struct wire_hdr *h, const uint8_t 
 	if (strv_init(&s->compile) < 0 || strv_init(&s->run) < 0 || strv_init(&s->env) < 0)
 		fatal_reply(h, "out of memory");
 	setup_ids(s, h, p);
-	as_program(s, h, 1); /* the work dir is the program's; the helper writes in it as its user */
+	/* the work dir is the program's; the helper writes in it as its user */
+	as_program(s, h, 1);
 	int wd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (wd < 0)
 		fatal_reply(h, "cannot open the work dir: %s", strerror(errno));
@@ -293,8 +296,9 @@ static int put_result(struct buf *b, int kind, const struct step_res *rs)
 {
 	return wire_put_u64(b, T_KIND, (uint64_t)kind) ||
 	       wire_put_u64(b, T_EXIT, (uint64_t)rs->exit_code) ||
-	       wire_put_u64(b, T_SIGNAL, (uint64_t)rs->sig) || wire_put_u64(b, T_WALL_US, rs->wall_us) ||
-	       wire_put_u64(b, T_CPU_US, rs->cpu_us) || wire_put_u64(b, T_MAXRSS_KB, rs->maxrss_kb) ||
+	       wire_put_u64(b, T_SIGNAL, (uint64_t)rs->sig) ||
+	       wire_put_u64(b, T_WALL_US, rs->wall_us) || wire_put_u64(b, T_CPU_US, rs->cpu_us) ||
+	       wire_put_u64(b, T_MAXRSS_KB, rs->maxrss_kb) ||
 	       wire_put(b, T_STDOUT, rs->out.data ? rs->out.data : "", rs->out.len) ||
 	       wire_put(b, T_STDERR, rs->err.data ? rs->err.data : "", rs->err.len) ||
 	       wire_put_u64(b, T_FLAGS, rs->flags) ||

@@ -103,7 +103,8 @@ static int64_t read_key(const char *path, const char *key)
 	if (read_small(path, b, sizeof(b)) <= 0)
 		return -1;
 	size_t kl = key ? strlen(key) : 0;
-	for (char *line = b; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (char *line = b; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (key && (strncmp(line, key, kl) != 0 || line[kl] != ' '))
 			continue;
 		char *end;
@@ -137,7 +138,8 @@ static int self_cgroup(const char *ctrl, char *out, size_t n)
 		if (!c2)
 			continue;
 		*c1 = *c2 = '\0';
-		int match = ctrl ? has_item(c1 + 1, ctrl) : (strcmp(line, "0") == 0 && c1[1] == '\0');
+		int match =
+			ctrl ? has_item(c1 + 1, ctrl) : (strcmp(line, "0") == 0 && c1[1] == '\0');
 		if (match && (size_t)snprintf(out, n, "%s", c2 + 1) < n)
 			rc = 0;
 	}
@@ -158,7 +160,8 @@ static int cg_mount(const char *ctrl, char *mp, char *root)
 		if (!sep || sscanf(line, "%*s %*s %*s %511s %511s", r, m) != 2 ||
 		    sscanf(sep + 3, "%63s %*s %1023s", type, opts) != 2)
 			continue;
-		if (ctrl ? strcmp(type, "cgroup") == 0 && has_item(opts, ctrl) : strcmp(type, "cgroup2") == 0) {
+		if (ctrl ? strcmp(type, "cgroup") == 0 && has_item(opts, ctrl)
+			 : strcmp(type, "cgroup2") == 0) {
 			memcpy(mp, m, sizeof(m));
 			memcpy(root, r, sizeof(r));
 			rc = 0;
@@ -190,7 +193,8 @@ static int cg_file(const char *ctrl, const char *file, char *out)
 		return -1;
 	if (strcmp(root, self) != 0 || (strcmp(self, "/") == 0 && !in_container()))
 		return -1;
-	if ((size_t)snprintf(out, PATH_LEN, "%s/%s", mp, file) >= PATH_LEN || access(out, R_OK) < 0) {
+	if ((size_t)snprintf(out, PATH_LEN, "%s/%s", mp, file) >= PATH_LEN ||
+	    access(out, R_OK) < 0) {
 		out[0] = '\0';
 		return -1;
 	}
@@ -324,7 +328,8 @@ uint64_t helper_cpu_us(const struct cpu_meter *m, pid_t pid)
 	if (m->cg) {
 		int64_t now = cg_cpu_us();
 		if (now >= 0) { /* the cgroup's usage minus the helper's own */
-			int64_t d = now - m->cg0 - (int64_t)(helper_rusage_us(RUSAGE_SELF) - m->self0);
+			int64_t d =
+				now - m->cg0 - (int64_t)(helper_rusage_us(RUSAGE_SELF) - m->self0);
 			return d > 0 ? (uint64_t)d : 0;
 		}
 	}

@@ -427,7 +427,8 @@ void helper_step_run(const struct step_req *rq, struct step_res *rs)
 	close_fd(&r.err_fd);
 	helper_kill_all();
 	rs->cpu_us = helper_rusage_us(RUSAGE_CHILDREN) - ch0;
-	rs->maxrss_kb = helper_rss_max_kb(); /* the peak of every process of the step, waited for or not */
+	/* the peak of every process of the step, waited for or not */
+	rs->maxrss_kb = helper_rss_max_kb();
 	int64_t oom1 = helper_oom_count();
 	if (oom0 >= 0 && oom1 > oom0) {
 		rs->flags |= SF_OOM;
