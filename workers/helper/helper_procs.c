@@ -345,7 +345,8 @@ void helper_memory_settle(void)
 {
 	if (!g_mem[0])
 		return;
-	int64_t max = read_key(g_mem_max, NULL); /* -1 for v2's "max": no limit, nothing to wait for */
+	/* -1 for v2's "max": no limit, nothing to wait for */
+	int64_t max = read_key(g_mem_max, NULL);
 	uint64_t end = clock_us() + SETTLE_WAIT_US;
 	while (max > 0 && clock_us() < end) {
 		int64_t used = read_key(g_mem, NULL);
