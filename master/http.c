@@ -244,6 +244,49 @@ static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, e
 	return 1;
 }
 
+static enum MHD_Result route_openapi(struct MHD_Connection *c, struct reqctx *x)
+{
+	return respond(c, x, 200, v1_openapi(), NULL);
+}
+
+static enum MHD_Result route_spec(struct MHD_Connection *c, struct reqctx *x)
+{
+	return respond_json(c, x, 200, v1_spec(m));
+}
+
+/* The GET (and HEAD) endpoints; keyed ones pass admission (API key, rates) first. */
+struct get_route {
+	const char *path, *alt;
+	int keyed;
+	enum MHD_Result (*serve)(struct MHD_Connection *c, struct reqctx *x);
+};
+
+static const struct get_route get_routes[] = {
+	{ "/health", "/api/v1/health", 0, route_health },
+	{ "/metrics", NULL, 0, route_metrics },
+	{ "/openapi.json", NULL, 0, route_openapi },
+	{ "/languages", "/api/v1/languages", 1, route_languages },
+	{ "/v1/spec", NULL, 1, route_spec },
+};
+
+static const struct get_route *get_route_find(const char *url)
+{
+	for (size_t i = 0; i < sizeof(get_routes) / sizeof(get_routes[0]); i++)
+		if (path_is(url, get_routes[i].path, get_routes[i].alt))
+			return &get_routes[i];
+	return NULL;
+}
+
+static enum MHD_Result get_route_serve(struct MHD_Connection *c, struct reqctx *x,
+				       const struct get_route *g, int get)
+{
+	if (get)
+		return g->serve(c, x);
+	char msg[96];
+	snprintf(msg, sizeof(msg), "use GET for %s", g->path);
+	return respond(c, x, 405, json_error(msg, NULL), "GET, HEAD");
+}
+
 static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method,
 			     struct reqctx *x)
 {
@@ -260,24 +303,9 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	int exec = path_is(url, "/execute", "/api/v1/execute") || !strcmp(url, "/v1/exec");
 	if (!strcmp(method, "OPTIONS"))
 		return respond(c, x, 204, strdup(""), NULL);
-	if (path_is(url, "/health", "/api/v1/health")) {
-		if (!get)
-			return respond(c, x, 405, json_error("use GET for /health", NULL),
-				       "GET, HEAD");
-		return route_health(c, x);
-	}
-	if (!strcmp(url, "/metrics")) {
-		if (!get)
-			return respond(c, x, 405, json_error("use GET for /metrics", NULL),
-				       "GET, HEAD");
-		return route_metrics(c, x);
-	}
-	if (!strcmp(url, "/openapi.json")) {
-		if (!get)
-			return respond(c, x, 405, json_error("use GET for /openapi.json", NULL),
-				       "GET, HEAD");
-		return respond(c, x, 200, v1_openapi(), NULL);
-	}
+	const struct get_route *g = get_route_find(url);
+	if (g && !g->keyed)
+		return get_route_serve(c, x, g, get);
 	enum MHD_Result rc;
 	if (admission(c, x, exec && post, &rc))
 		return rc;
@@ -287,18 +315,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 				       "POST");
 		return route_execute(c, x);
 	}
-	if (path_is(url, "/languages", "/api/v1/languages")) {
-		if (!get)
-			return respond(c, x, 405, json_error("use GET for /languages", NULL),
-				       "GET, HEAD");
-		return route_languages(c, x);
-	}
-	if (!strcmp(url, "/v1/spec")) {
-		if (!get)
-			return respond(c, x, 405, json_error("use GET for /v1/spec", NULL),
-				       "GET, HEAD");
-		return respond_json(c, x, 200, v1_spec(m));
-	}
+	if (g)
+		return get_route_serve(c, x, g, get);
 	char msg[200];
 	snprintf(msg, sizeof(msg),
 		 "no such endpoint: %.100s (see GET /openapi.json)", url);
