@@ -34,8 +34,8 @@ static void global_init(void)
 
 /* ---- errors ---- */
 
-void docker_fail(struct docker *d, enum docker_errkind kind, int http, const char *method,
-		 const char *path, const char *fmt, ...)
+int docker_fail(struct docker *d, enum docker_errkind kind, int http, const char *method,
+		const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	d->err.kind = kind;
@@ -49,6 +49,7 @@ void docker_fail(struct docker *d, enum docker_errkind kind, int http, const cha
 		log_msg(lv, "docker %s %s: HTTP %d: %s", method, path, http, d->err.msg);
 	else
 		log_msg(lv, "docker %s %s: %s", method, path, d->err.msg);
+	return -1;
 }
 
 void docker_reset_error(struct docker *d)
@@ -270,12 +271,9 @@ int docker_call_json(struct docker *d, const char *method, const char *path, con
 	char *body = NULL;
 	if (out)
 		*out = NULL;
-	if (spec && !(body = cJSON_PrintUnformatted(spec))) {
-		docker_reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, method, path,
-			    "cannot serialize the request body");
-		return -1;
-	}
+	if (spec && !(body = cJSON_PrintUnformatted(spec)))
+		return docker_fail(d, DOCKER_E_PROTO, 0, method, path,
+				   "cannot serialize the request body");
 	struct buf b;
 	buf_init(&b, BODY_MAX);
 	int st = docker_call(d, method, path, body, out ? &b : NULL, 0);
@@ -315,7 +313,6 @@ char *docker_obj_path(struct docker *d, const char *coll, const char *id, const 
 		p = NULL;
 	curl_free(e);
 	if (!p) {
-		docker_reset_error(d);
 		docker_fail(d, DOCKER_E_PROTO, 0, "-", coll, "cannot build a request path for %s",
 			    id ? id : "(no id)");
 	}
@@ -467,10 +464,8 @@ int docker_create(struct docker *d, const char *name, const cJSON *spec, char id
 	curl_free(e);
 	if (!path || (name && !e)) {
 		free(path);
-		docker_reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/containers/create",
-			    "cannot build the path");
-		return -1;
+		return docker_fail(d, DOCKER_E_PROTO, 0, "POST", "/containers/create",
+				   "cannot build the path");
 	}
 	cJSON *j;
 	int rc = docker_call_json(d, "POST", path, spec, &j);

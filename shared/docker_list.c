@@ -81,10 +81,8 @@ int docker_list_labelled(struct docker *d, const char *label, const char *key, c
 	*n = 0;
 	char *path = list_path(d, label);
 	if (!path) {
-		docker_reset_error(d);
-		docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json",
-			    "cannot build the filter");
-		return -1;
+		return docker_fail(d, DOCKER_E_PROTO, 0, "GET", "/containers/json",
+				   "cannot build the filter");
 	}
 	cJSON *arr;
 	int rc = docker_call_json(d, "GET", path, NULL, &arr);

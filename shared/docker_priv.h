@@ -21,8 +21,8 @@ struct docker {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* Fills d->err (kind, http, formatted msg) and logs it with the request it belongs to. */
-void docker_fail(struct docker *d, enum docker_errkind kind, int http, const char *method,
+/* Fills d->err (kind, http, formatted msg) and logs it with the request it belongs to; -1. */
+int docker_fail(struct docker *d, enum docker_errkind kind, int http, const char *method,
 		 const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* An error status: msg is the body's JSON "message", or the body trimmed, or "HTTP <status>". */
 void docker_http_error(struct docker *d, long status, const char *body, size_t len,
