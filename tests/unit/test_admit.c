@@ -30,6 +30,16 @@ static int reset(void **state __attribute__((unused)))
 	return 0;
 }
 
+/* One admit_check() for ip at now_s, asserting its HTTP status (0: admitted); the verdict back. */
+static struct admit_verdict check(const struct config *c, const char *ip, int executes,
+				  int in_flight, double now_s, int http)
+{
+	struct admit_verdict v;
+	admit_check(c, ip, executes, in_flight, now_s, &v);
+	assert_int_equal(v.http, http);
+	return v;
+}
+
 TEST(no_keys_configured_admits_anyone)
 {
 	struct config c = cfg();
@@ -54,56 +64,40 @@ TEST(keys_must_match_exactly)
 TEST(per_ip_burst_then_refusal_then_refill)
 {
 	struct config c = cfg();
-	struct admit_verdict v;
 	c.rate_per_ip = 2;      /* tokens per second */
 	c.rate_per_ip_burst = 3;
-	for (int i = 0; i < 3; i++) {
-		admit_check(&c, "10.0.0.1", 0, 0, 100.0, &v);
-		assert_int_equal(v.http, 0);
-	}
-	admit_check(&c, "10.0.0.1", 0, 0, 100.0, &v);
-	assert_int_equal(v.http, 429);
+	for (int i = 0; i < 3; i++)
+		check(&c, "10.0.0.1", 0, 0, 100.0, 0);
+	struct admit_verdict v = check(&c, "10.0.0.1", 0, 0, 100.0, 429);
 	assert_string_equal(v.which, "per_ip");
 	assert_true(v.retry_after >= 1);
 	assert_non_null(strstr(v.msg, "retry after"));
-	admit_check(&c, "10.0.0.2", 0, 0, 100.0, &v); /* another client has its own bucket */
-	assert_int_equal(v.http, 0);
-	admit_check(&c, "10.0.0.1", 0, 0, 100.5, &v); /* half a second: one token back */
-	assert_int_equal(v.http, 0);
-	admit_check(&c, "10.0.0.1", 0, 0, 100.5, &v);
-	assert_int_equal(v.http, 429);
+	check(&c, "10.0.0.2", 0, 0, 100.0, 0); /* another client has its own bucket */
+	check(&c, "10.0.0.1", 0, 0, 100.5, 0); /* half a second: one token back */
+	check(&c, "10.0.0.1", 0, 0, 100.5, 429);
 }
 
 TEST(global_bucket_is_shared_by_all_clients)
 {
 	struct config c = cfg();
-	struct admit_verdict v;
 	c.rate_global = 1;
 	c.rate_global_burst = 2;
-	admit_check(&c, "a", 0, 0, 50.0, &v);
-	assert_int_equal(v.http, 0);
-	admit_check(&c, "b", 0, 0, 50.0, &v);
-	assert_int_equal(v.http, 0);
-	admit_check(&c, "c", 0, 0, 50.0, &v);
-	assert_int_equal(v.http, 429);
+	check(&c, "a", 0, 0, 50.0, 0);
+	check(&c, "b", 0, 0, 50.0, 0);
+	struct admit_verdict v = check(&c, "c", 0, 0, 50.0, 429);
 	assert_string_equal(v.which, "global");
 	assert_true(v.retry_after >= 1);
-	admit_check(&c, "c", 0, 0, 51.0, &v);
-	assert_int_equal(v.http, 0);
+	check(&c, "c", 0, 0, 51.0, 0);
 }
 
 TEST(concurrency_cap_counts_only_executions)
 {
 	struct config c = cfg();
-	struct admit_verdict v;
 	c.max_concurrent = 2;
-	admit_check(&c, "a", 1, 1, 10.0, &v);
-	assert_int_equal(v.http, 0);
-	admit_check(&c, "a", 1, 2, 10.0, &v);
-	assert_int_equal(v.http, 429);
+	check(&c, "a", 1, 1, 10.0, 0);
+	struct admit_verdict v = check(&c, "a", 1, 2, 10.0, 429);
 	assert_string_equal(v.which, "concurrency");
-	admit_check(&c, "a", 0, 2, 10.0, &v); /* GET /languages is not an execution */
-	assert_int_equal(v.http, 0);
+	check(&c, "a", 0, 2, 10.0, 0); /* GET /languages is not an execution */
 }
 
 TEST(reset_refills_every_bucket)
@@ -112,29 +106,24 @@ TEST(reset_refills_every_bucket)
 	struct admit_verdict v;
 	c.rate_per_ip = 1;
 	c.rate_per_ip_burst = 1;
-	admit_check(&c, "x", 0, 0, 5.0, &v);
-	admit_check(&c, "x", 0, 0, 5.0, &v);
-	assert_int_equal(v.http, 429);
+	admit_check(&c, "x", 0, 0, 5.0, &v); /* spends the one token: not asserted */
+	check(&c, "x", 0, 0, 5.0, 429);
 	admit_reset();
-	admit_check(&c, "x", 0, 0, 5.0, &v);
-	assert_int_equal(v.http, 0);
+	check(&c, "x", 0, 0, 5.0, 0);
 }
 
 TEST(a_full_table_recycles_and_keeps_working)
 {
 	struct config c = cfg();
-	struct admit_verdict v;
 	c.per_ip_table = 4;
 	c.rate_per_ip = 1;
 	c.rate_per_ip_burst = 1;
 	char ip[32];
 	for (int i = 0; i < 100; i++) { /* far more clients than entries: each is still served */
 		snprintf(ip, sizeof(ip), "192.0.2.%d", i);
-		admit_check(&c, ip, 0, 0, 20.0 + i * 0.001, &v);
-		assert_int_equal(v.http, 0);
+		check(&c, ip, 0, 0, 20.0 + i * 0.001, 0);
 	}
-	admit_check(&c, ip, 0, 0, 20.2, &v); /* the latest client is tracked: its token is spent */
-	assert_int_equal(v.http, 429);
+	check(&c, ip, 0, 0, 20.2, 429); /* the latest client is tracked: its token is spent */
 }
 
 int main(void)

@@ -72,11 +72,17 @@ static int reset(void **state __attribute__((unused)))
 	return 0;
 }
 
-static struct job *submit(const char *lang)
+/* Submits an empty spec for lang to q (cap 8), done called with arg when it ends. */
+static struct job *submit_to(const char *lang, job_done_fn done, void *arg)
 {
 	int http = 0;
 	char *body = NULL;
-	struct job *j = jobs_submit(&q, 8, cJSON_CreateObject(), lang, NULL, NULL, &http, &body);
+	return jobs_submit(&q, 8, cJSON_CreateObject(), lang, done, arg, &http, &body);
+}
+
+static struct job *submit(const char *lang)
+{
+	struct job *j = submit_to(lang, NULL, NULL);
 	assert_non_null(j);
 	return j;
 }
@@ -131,11 +137,8 @@ static void on_done(struct job *j, void *arg)
 
 TEST(finish_calls_the_callback_once_with_the_answer)
 {
-	int http = 0;
-	char *body = NULL;
 	calls = 0;
-	struct job *j =
-		jobs_submit(&q, 8, cJSON_CreateObject(), "c", on_done, &calls, &http, &body);
+	struct job *j = submit_to("c", on_done, &calls);
 	assert_non_null(j);
 	jobs_unlink(&q, NULL, j);
 	jobs_finish(j, 200, strdup("{\"ok\":true}"));
@@ -150,11 +153,8 @@ TEST(finish_calls_the_callback_once_with_the_answer)
 
 TEST(a_detached_job_is_freed_when_it_ends)
 {
-	int http = 0;
-	char *body = NULL;
 	calls = 0;
-	struct job *j =
-		jobs_submit(&q, 8, cJSON_CreateObject(), "c", on_done, &calls, &http, &body);
+	struct job *j = submit_to("c", on_done, &calls);
 	jobs_detach(j); /* the client went away */
 	jobs_drop_queue(&q, 503, "stop");
 	assert_int_equal(calls, 0); /* and under ASan: no leak */

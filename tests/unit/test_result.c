@@ -78,12 +78,19 @@ static const char *str(const cJSON *o, const char *k)
 	return v;
 }
 
-static void plain(struct step *run, cJSON **o, int *http, struct job_result *r)
+/* A result for the spec with these runs (ntests of them, nruns ran); all else zero. */
+static void result_of(struct job_result *r, struct step *runs, int ntests, int nruns)
 {
 	memset(r, 0, sizeof(*r));
 	r->spec = spec;
-	r->runs = run;
-	r->nruns = r->ntests = 1;
+	r->runs = runs;
+	r->ntests = ntests;
+	r->nruns = nruns;
+}
+
+static void plain(struct step *run, cJSON **o, int *http, struct job_result *r)
+{
+	result_of(r, run, 1, 1);
 	*o = render(r, http);
 }
 
@@ -157,10 +164,7 @@ TEST(plain_compile_error)
 {
 	struct step run = mk("", 0, 0, 0);
 	struct job_result r;
-	memset(&r, 0, sizeof(r));
-	r.spec = spec;
-	r.runs = &run;
-	r.ntests = 1;
+	result_of(&r, &run, 1, 0);
 	r.has_compile = r.compile_ran = r.compile_failed = 1;
 	r.compile = mk("", 1, 0, 0);
 	buf_append(&r.compile.err, "main.c:1: error\n", 16);
@@ -183,13 +187,9 @@ TEST(judge_verdicts_and_skips)
 				mk("", 0, 0, 0) };
 	enum judge_verdict v[3] = { VERDICT_ACCEPTED, VERDICT_WRONG_ANSWER, VERDICT_SKIPPED };
 	struct job_result r;
-	memset(&r, 0, sizeof(r));
-	r.spec = spec;
+	result_of(&r, runs, 3, 2); /* stop_on_first_failure: the third did not run */
 	r.judge = 1;
-	r.runs = runs;
 	r.verdicts = v;
-	r.ntests = 3;
-	r.nruns = 2; /* stop_on_first_failure: the third did not run */
 	int http;
 	cJSON *o = render(&r, &http);
 	assert_int_equal(http, 200);
@@ -222,12 +222,9 @@ TEST(judge_all_accepted_and_compile_error)
 	struct step runs[2] = { mk("a", 0, 0, 0), mk("b", 0, 0, 0) };
 	enum judge_verdict v[2] = { VERDICT_ACCEPTED, VERDICT_ACCEPTED };
 	struct job_result r;
-	memset(&r, 0, sizeof(r));
-	r.spec = spec;
+	result_of(&r, runs, 2, 2);
 	r.judge = 1;
-	r.runs = runs;
 	r.verdicts = v;
-	r.ntests = r.nruns = 2;
 	int http;
 	cJSON *o = render(&r, &http);
 	assert_string_equal(str(o, "verdict"), "accepted");
@@ -255,10 +252,7 @@ TEST(cancelled_and_internal_error)
 {
 	struct step s = mk("", 0, 0, 0);
 	struct job_result r;
-	memset(&r, 0, sizeof(r));
-	r.spec = spec;
-	r.runs = &s;
-	r.ntests = 1;
+	result_of(&r, &s, 1, 0);
 	r.cancelled = 1;
 	int http;
 	cJSON *o = render(&r, &http);

@@ -96,17 +96,25 @@ static const char *str(const cJSON *o, const char *k)
 	return v->valuestring;
 }
 
+/* render(), asserting the seed's status in the answer. */
+static cJSON *render_status(const char *native, int http, const char *status)
+{
+	cJSON *o = render(native, http);
+	assert_string_equal(str(o, "status"), status);
+	return o;
+}
+
 static void test_render(void **state)
 {
 	(void)state;
-	cJSON *o = render("{\"id\":1,\"language\":\"python\",\"status\":\"ok\","
-			  "\"stdout\":\"42\\n\",\"stderr\":\"\",\"exit_code\":0,\"signal\":null,"
-			  "\"execution_time_ms\":15.36,\"cpu_time_ms\":12.25,"
-			  "\"memory_used_kb\":7676,\"memory_used_mb\":7.49,\"timeout\":false,"
-			  "\"memory_exceeded\":false,\"output_truncated\":false,"
-			  "\"timing\":{\"queue_ms\":0}}",
-			  200);
-	assert_string_equal(str(o, "status"), "success");
+	cJSON *o = render_status("{\"id\":1,\"language\":\"python\",\"status\":\"ok\","
+				 "\"stdout\":\"42\\n\",\"stderr\":\"\",\"exit_code\":0,"
+				 "\"signal\":null,\"execution_time_ms\":15.36,"
+				 "\"cpu_time_ms\":12.25,\"memory_used_kb\":7676,"
+				 "\"memory_used_mb\":7.49,\"timeout\":false,"
+				 "\"memory_exceeded\":false,\"output_truncated\":false,"
+				 "\"timing\":{\"queue_ms\":0}}",
+				 200, "success");
 	assert_string_equal(str(o, "stdout"), "42\n");
 	assert_string_equal(str(o, "language"), "python");
 	assert_int_equal(cJSON_GetObjectItem(o, "exit_code")->valueint, 0);
@@ -117,19 +125,17 @@ static void test_render(void **state)
 	assert_null(cJSON_GetObjectItem(o, "timing"));
 	assert_null(cJSON_GetObjectItem(o, "memory_used_mb"));
 	cJSON_Delete(o);
-	o = render("{\"id\":2,\"language\":\"c\",\"status\":\"compile_error\",\"stdout\":\"\","
-		   "\"stderr\":\"\",\"exit_code\":null,\"signal\":null,"
-		   "\"compile_output\":\"e: x\"}",
-		   200);
-	assert_string_equal(str(o, "status"), "compile_error");
+	o = render_status("{\"id\":2,\"language\":\"c\",\"status\":\"compile_error\","
+			  "\"stdout\":\"\",\"stderr\":\"\",\"exit_code\":null,\"signal\":null,"
+			  "\"compile_output\":\"e: x\"}",
+			  200, "compile_error");
 	assert_string_equal(str(o, "stderr"), "e: x");
 	assert_string_equal(str(o, "compile_output"), "e: x");
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "exit_code")));
 	cJSON_Delete(o);
-	o = render("{\"id\":3,\"language\":\"c\",\"status\":\"internal_error\","
-		   "\"error\":\"no\"}",
-		   500);
-	assert_string_equal(str(o, "status"), "internal_error");
+	o = render_status("{\"id\":3,\"language\":\"c\",\"status\":\"internal_error\","
+			  "\"error\":\"no\"}",
+			  500, "internal_error");
 	assert_string_equal(str(o, "stdout"), "");
 	assert_string_equal(str(o, "error"), "no");
 	cJSON_Delete(o);

@@ -52,12 +52,18 @@ static void test_roundtrip_fields(void **state)
 	buf_free(&b);
 }
 
+/* b (capped at 4096 bytes) made to hold one message of this type with payload as its body. */
+static void pack_one(struct buf *b, uint16_t type, uint32_t id, uint32_t gen, const char *payload)
+{
+	buf_init(b, 4096);
+	assert_int_equal(wire_pack(b, type, id, gen, payload, strlen(payload)), 0);
+}
+
 static void test_every_prefix_is_incomplete(void **state)
 {
 	(void)state;
 	struct buf b, part;
-	buf_init(&b, 4096);
-	assert_int_equal(wire_pack(&b, MSG_JOB, 1, 1, "{\"x\":1}", 7), 0);
+	pack_one(&b, MSG_JOB, 1, 1, "{\"x\":1}");
 	for (size_t i = 0; i < b.len; i++) {
 		struct wire_hdr h;
 		const uint8_t *p;
@@ -73,8 +79,7 @@ static void test_caps_and_malformed(void **state)
 {
 	(void)state;
 	struct buf b;
-	buf_init(&b, 4096);
-	assert_int_equal(wire_pack(&b, MSG_JOB, 1, 1, "0123456789", 10), 0);
+	pack_one(&b, MSG_JOB, 1, 1, "0123456789");
 	struct wire_hdr h;
 	const uint8_t *p;
 	assert_int_equal(wire_peek(&b, &h, &p, 5), -1); /* over the reader's cap */
@@ -183,8 +188,7 @@ static void test_reserved_must_be_zero(void **state)
 {
 	(void)state;
 	struct buf b;
-	buf_init(&b, 4096);
-	assert_int_equal(wire_pack(&b, MSG_IDLE, 0, 1, "", 0), 0);
+	pack_one(&b, MSG_IDLE, 0, 1, "");
 	struct wire_hdr h;
 	const uint8_t *p;
 	assert_true(wire_peek(&b, &h, &p, 4096) > 0);

@@ -1,26 +1,30 @@
 // format.js - words and colours for statuses and verdicts, and the numbers of a run
 // (exit code or signal, wall and CPU time, peak memory) as one short line.
 
-const STATUS = {
-  ok: ["OK", "good"],
+// An outcome both modes know reads the same in a run (STATUS) and in a judged test (VERDICT).
+const SHARED = {
   compile_error: ["Compilation error", "bad"],
   runtime_error: ["Runtime error", "bad"],
-  timeout: ["Time limit exceeded", "warn"],
-  memory_exceeded: ["Memory limit exceeded", "warn"],
   output_limit_exceeded: ["Output limit exceeded", "warn"],
   internal_error: ["Internal error", "muted"],
 };
+const TIME_LIMIT = ["Time limit exceeded", "warn"];
+const MEMORY_LIMIT = ["Memory limit exceeded", "warn"];
+
+const STATUS = {
+  ...SHARED,
+  ok: ["OK", "good"],
+  timeout: TIME_LIMIT,
+  memory_exceeded: MEMORY_LIMIT,
+};
 
 const VERDICT = {
+  ...SHARED,
   accepted: ["Accepted", "good"],
   wrong_answer: ["Wrong answer", "bad"],
-  compile_error: ["Compilation error", "bad"],
-  runtime_error: ["Runtime error", "bad"],
-  time_limit_exceeded: ["Time limit exceeded", "warn"],
-  memory_limit_exceeded: ["Memory limit exceeded", "warn"],
-  output_limit_exceeded: ["Output limit exceeded", "warn"],
+  time_limit_exceeded: TIME_LIMIT,
+  memory_limit_exceeded: MEMORY_LIMIT,
   skipped: ["Skipped", "muted"],
-  internal_error: ["Internal error", "muted"],
 };
 
 function words(table, key) {

@@ -158,6 +158,16 @@ function done() {
   document.body.dataset.runs = String(Number(document.body.dataset.runs || 0) + 1);
 }
 
+/* Sends req (Run or Judge); an answer is shown with show, and counted unless nothing was sent. */
+async function sendAndShow(req, show) {
+  const r = await send(req);
+  if (r === undefined)
+    return;
+  if (r)
+    show(r);
+  done();
+}
+
 function showRun(r) {
   paint($("status"), r.status, false);
   $("stats").textContent = runStats(r);
@@ -178,12 +188,7 @@ async function run() {
   const args = $("args").value.trim();
   if (args)
     req.args = args.split(/\s+/);
-  const r = await send(req);
-  if (r === undefined)
-    return;
-  if (r)
-    showRun(r);
-  done();
+  await sendAndShow(req, showRun);
 }
 
 async function judge() {
@@ -196,12 +201,7 @@ async function judge() {
   const req = baseRequest();
   req.tests = tests;
   req.compare = $("compare").value;
-  const r = await send(req);
-  if (r === undefined)
-    return;
-  if (r)
-    showJudge(r);
-  done();
+  await sendAndShow(req, showJudge);
 }
 
 function tab(which) {
