@@ -71,6 +71,15 @@ uint64_t helper_cpu_us(const struct cpu_meter *m, pid_t pid); /* CPU used by the
 int64_t helper_oom_count(void);     /* the cgroup's oom_kill count, -1 if unknown */
 void helper_memory_settle(void);     /* waits (1 s at most) until the cgroup has 4 MiB free */
 
+/* helper_files.c: names follow relpath.h's rule and are checked again here. */
+/* Writes name (a relative path; missing directories are made 0700) under the directory wd,
+ * never following a symlink and never replacing a file. 0, or -1 with errno set. */
+int helper_write_file(int wd, const char *name, const uint8_t *p, size_t n);
+/* Reads at most max bytes of the regular file name under wd into out (*size: its size), never
+ * following a symlink. NULL, or why it was not read ("is a symbolic link", "no such file", ...). */
+const char *helper_read_file(int wd, const char *name, size_t max, struct buf *out,
+			     uint64_t *size);
+
 /* helper_diag.c: the helper's error convention, as log.h's for the service. A function that
  * can fail returns 0 / a pointer, or -1 / NULL having said why with helper_warn (appends
  * ": strerror(errno)") or helper_warnx (does not); what must stop the helper goes through
