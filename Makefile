@@ -87,6 +87,8 @@ check-config: $(B)/executioner
 	$(B)/executioner -c $(CONF) --check-config
 
 $(B)/test_helper: tests/unit/helper_harness.c tests/unit/helper_harness.h | $(B)/executioner-helper
+$(B)/test_helper_files: tests/unit/helper_harness.c tests/unit/helper_harness.h | \
+			$(B)/executioner-helper
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
