@@ -82,7 +82,8 @@ TEST(test_collect)
 	send_setup(&h, &(struct spec){
 		.run = SH("printf hello > out.txt; mkdir -p d/e; printf deep > d/e/f.txt; "
 			  "ln -s /etc/passwd link; ln -s /etc etc; ln -s d dl; "
-			  "printf '\\377\\000\\001' > bin; mkfifo fifo; head -c 5000 /dev/zero > big") });
+			  "printf '\\377\\000\\001' > bin; mkfifo fifo; "
+			  "head -c 5000 /dev/zero > big") });
 	send_run(&h, "", 0, NULL);
 	recv_step(&h);
 	assert_int_equal(last.exit, 0);
