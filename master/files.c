@@ -56,28 +56,45 @@ static long file_entry(const cJSON *f, int i, int *b64, struct req_error *e)
 	return d;
 }
 
-/* Names must differ from each other and from the entry's (file); i is the entry's index or -1. */
+/* 1 when a and b are the same name, 2 when one is a directory of the other ("d" and "d/x"),
+ * else 0: either way both cannot be written. */
+static int clash(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	if (na == nb)
+		return !strcmp(a, b);
+	const char *shorter = na < nb ? a : b, *longer = na < nb ? b : a;
+	size_t n = na < nb ? na : nb;
+	return !strncmp(shorter, longer, n) && longer[n] == '/' ? 2 : 0;
+}
+
+static const char *name_of(const cJSON *files, int i)
+{
+	/* every entry was checked by file_entry: an object with a string "name" */
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(files, i), "name")->valuestring;
+}
+
+/* Names must differ from each other and from the entry's (file), and none may be a directory of
+ * another written one; entry is the entry's index (written as file) or -1. */
 static int check_names(const cJSON *files, int entry, const char *file, struct req_error *e)
 {
 	char field[48], what[360];
 	int n = cJSON_GetArraySize(files);
 	for (int i = 0; i < n; i++) {
-		/* every entry was checked by file_entry: an object with a string "name" */
-		const char *a =
-			cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(files, i), "name")
-				->valuestring;
+		const char *a = name_of(files, i);
 		snprintf(field, sizeof(field), "files[%d].name", i);
 		for (int k = 0; k < i; k++) {
-			const cJSON *b = cJSON_GetObjectItemCaseSensitive(
-				cJSON_GetArrayItem(files, k), "name");
-			if (!strcmp(a, b->valuestring)) {
-				snprintf(what, sizeof(what), "duplicates files[%d].name", k);
+			int c = clash(a, name_of(files, k));
+			if (c == 1 || (c == 2 && i != entry && k != entry)) {
+				snprintf(what, sizeof(what), "%s files[%d].name",
+					 c == 1 ? "duplicates" : "is a file and a directory in", k);
 				return fail(e, 400, field, what);
 			}
 		}
-		if (i != entry && !strcmp(a, file)) {
+		if (i != entry && clash(a, file)) {
 			snprintf(what, sizeof(what),
-				 "is the entry file's name (\"%.200s\", the language's file)",
+				 "clashes with the entry file's name (\"%.200s\", the language's "
+				 "file)",
 				 file);
 			return fail(e, 400, field, what);
 		}

@@ -186,6 +186,9 @@ static void test_request_files_bad(void **state)
 	bad(PY "{\"name\":\"x\",\"content\":\"\"},{\"name\":\"x\",\"content\":\"\"}]}", 400,
 	    "files[2].name", "duplicates files[1].name");
 	bad(PY "5]}", 400, "files[1]", "object");
+	bad(PY "{\"name\":\"d\",\"content\":\"\"},{\"name\":\"d/x\",\"content\":\"\"}]}", 400,
+	    "files[2].name", "file and a directory");
+	bad(PY "{\"name\":\"main.py/x\",\"content\":\"\"}]}", 400, "files[1].name", "entry");
 	char big[400];
 	snprintf(big, sizeof(big), PY "{\"name\":\"%0300d\",\"content\":\"\"}]}", 0);
 	bad(big, 400, "files[1].name", "255");
