@@ -76,17 +76,23 @@ enum {
  *   H_SETUP (w->h, once)  id: job id. T_RUN_UID, T_RUN_GID (1; 0 = run as the helper),
  *            T_RUN_ARG (at least one), T_COMPILE_ARG (any: none = no compile step), T_ENV
  *            (any, "K=V"; its PATH, else /usr/local/bin:/usr/bin:/bin, finds argv[0]),
- *            T_FILE_NAME + T_FILE_DATA pairs (any), and every limit (1): T_COMPILE_WALL_MS ..
+ *            T_FILE_NAME + T_FILE_DATA pairs (any; written in order as the program's user,
+ *            missing directories made 0700, no symlink followed, no file replaced: a name
+ *            that breaks relpath.h's rule or exists already is H_FATAL), and every limit (1):
+ *            T_COMPILE_WALL_MS ..
  *            T_STACK_KB (0 = no limit / as inherited, but T_OUTPUT_MAX 0 = 1 MiB; it is
  *            capped so both streams fit one H_STEP).
  *   H_RUN   (w->h)   T_STDIN (1, may be empty), T_EXTRA_ARG (any: appended to the run argv).
  *   H_END   (w->h)   no payload: kill everything and exit 0.
  *   H_COLLECT (w->h, after the last H_STEP of a plain run)  T_OUT_MAX (1: bytes read per
- *            file), T_OUT_NAME (at least one): files of the work dir to send back.
+ *            file), T_OUT_NAME (at least one): files of the work dir to send back, read as
+ *            the program's user with no symlink followed in any component of the path.
  *   H_FILES (h->w)   the answer to H_COLLECT: per name asked, in order, T_OUT_NAME (the same
  *            name), T_OUT_SIZE (the file's size; for an error 0), then exactly one of T_OUT_DATA
  *            (at most T_OUT_MAX bytes: fewer than T_OUT_SIZE means cut) or T_OUT_ERROR (why it
- *            was not read, e.g. "is a symbolic link"). Nothing else; the worker fails the job
+ *            was not read, e.g. "is a symbolic link"; also for a name that breaks relpath.h's
+ *            rule). The data of all files stays under WIRE_MAX_PAYLOAD - 1 MiB (later files
+ *            are cut, their size tells). Nothing else; the worker fails the job
  *            on anything out of this order.
  *   H_STEP  (h->w)   one compile step or run: T_KIND, T_EXIT, T_SIGNAL, T_WALL_US, T_CPU_US,
  *            T_MAXRSS_KB, T_FLAGS, T_STDOUT, T_STDERR (all 1); T_ERROR (optional: why the
