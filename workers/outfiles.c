@@ -101,6 +101,11 @@ int outfiles_fetch(struct session *s, const cJSON *spec, struct out_files *of)
 	if (rc || session_recv(s, &h, &p, SESSION_IO_MS * 3) < 0)
 		return -1;
 	size_t max = (size_t)json_num(spec, "output_file_bytes", 0);
+	if (h.type == H_FATAL) {
+		snprintf(s->error, sizeof(s->error),
+			 "the sandbox helper failed while reading the output files");
+		return -1;
+	}
 	if (h.type != H_FILES ||
 	    outfiles_decode(p, h.len, cJSON_GetObjectItem(spec, "output_files"), max, of) < 0) {
 		log_errorx("refusing the helper's answer to H_COLLECT (type %u): malformed, out of "

@@ -145,3 +145,12 @@ def test_files_in_judge_mode():
         {"name": "lib.py", "content": "def add(a, b):\n    return a + b\n"}],
         "tests": [{"stdin": "1 2", "expected_output": "3"}, {"stdin": "5 5", "expected_output": "10"}]})
     check(st == 200 and r["verdict"] == "accepted" and r["passed"] == 2, (st, r))
+
+
+def test_output_files_of_a_locked_work_dir_are_errors_not_a_failed_job():
+    s = shared_server()
+    st, r = s.execute({"language": "python", "source_code":
+                       "import os\nopen('o.txt','w').write('x')\nos.chmod('.', 0)\nprint('locked')",
+                       "output_files": ["o.txt"]})
+    check(st == 200 and r["status"] == "ok" and r["stdout"] == "locked\n", (st, r))
+    check(r["output_files"] == [{"name": "o.txt", "error": "permission denied"}], r)

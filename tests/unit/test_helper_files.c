@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -109,6 +110,23 @@ TEST(test_collect)
 	stop(&h);
 }
 
+TEST(test_collect_work_dir_locked)
+{
+	struct helper h;
+	struct got g[1];
+	start(&h); /* the program takes every permission off the work dir: an answer, no fatal */
+	send_setup(&h, &(struct spec){ .run = SH("printf x > o.txt; chmod 000 .") });
+	send_run(&h, "", 0, NULL);
+	recv_step(&h);
+	assert_int_equal(last.exit, 0);
+	collect(&h, ARGS("o.txt"), 64, g, 1);
+	/* as root (DAC bypassed) the file is read; as anyone else it is refused */
+	assert_true((g[0].has_data && g[0].len == 1) ||
+		    !strcmp(g[0].error, "permission denied"));
+	chmod(h.dir, 0700);
+	stop(&h);
+}
+
 TEST(test_collect_refused)
 {
 	struct helper h;
@@ -141,6 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nested_files),
 		cmocka_unit_test(test_collect),
+		cmocka_unit_test(test_collect_work_dir_locked),
 		cmocka_unit_test(test_collect_refused),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);

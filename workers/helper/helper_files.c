@@ -30,7 +30,9 @@ static int open_parent(int wd, const char *path, int create, const char **last)
 			errno = e;
 			return -1;
 		}
-		int next = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* O_PATH: search permission is enough; with O_DIRECTORY|O_NOFOLLOW a symlink is
+		 * refused (ENOTDIR), never followed */
+		int next = openat(dir, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int e = errno;
 		close(dir);
 		errno = e;

@@ -48,6 +48,7 @@ struct helper_job {
 	struct rlims r;
 	size_t out_max;
 	const char *path;
+	int wd;    /* the work dir (O_PATH), opened before any program ran, for H_COLLECT */
 	uid_t uid; /* the program's uid/gid, 0 = the helper's own */
 	gid_t gid;
 };
@@ -266,6 +267,8 @@ static void setup(struct helper_job *s, const struct wire_hdr *h, const uint8_t 
 		fatal_reply(h, "bad setup: no T_RUN_ARG");
 	if (close(wd) < 0)
 		helper_warn("close of the work dir");
+	if ((s->wd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		fatal_reply(h, "cannot open the work dir: %s", strerror(errno));
 	as_program(s, h, 0);
 	s->out_max = out_max == 0 ? DEFAULT_OUTPUT_MAX
 		   : out_max > OUTPUT_MAX_CEIL ? OUTPUT_MAX_CEIL : (size_t)out_max;
@@ -387,10 +390,9 @@ static void handle_collect(const struct helper_job *s, const struct wire_hdr *h,
 	}
 	if (r < 0 || !maxes || !names)
 		fatal_reply(h, "bad collect: malformed, or no T_OUT_MAX or T_OUT_NAME");
+	/* s->wd was opened before the program ran: one that took the work dir's permissions away
+	 * gets "permission denied" for its files, not a failed job */
 	as_program(s, h, 1);
-	int wd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (wd < 0)
-		fatal_reply(h, "cannot open the work dir: %s", strerror(errno));
 	struct buf b;
 	buf_init(&b, MSG_MAX);
 	size_t left = WIRE_MAX_PAYLOAD - (1u << 20);
@@ -400,11 +402,10 @@ static void handle_collect(const struct helper_job *s, const struct wire_hdr *h,
 		if (f.tag != T_OUT_NAME)
 			continue;
 		size_t cap = max < left ? (size_t)max : left, before = b.len;
-		if (put_out_file(&b, wd, &f, cap) < 0)
+		if (put_out_file(&b, s->wd, &f, cap) < 0)
 			fatal_reply(h, "cannot build the output files' answer (out of memory)");
 		left -= b.len - before < left ? b.len - before : left;
 	}
-	close(wd);
 	as_program(s, h, 0);
 	if (wire_end(&b, 0) < 0)
 		fatal_reply(h, "cannot build the output files' answer");
