@@ -2,7 +2,8 @@
  * helper.h - internals of executioner-helper, the in-container main process that runs the
  * compile step and the runs of one job for the worker: helper_main.c speaks the protocol,
  * helper_step.c runs one step, helper_procs.c kills/reaps processes and reads the CPU and OOM
- * counters, helper_diag.c writes diagnostics. Everything it exports is prefixed helper_.
+ * counters, helper_files.c writes and reads work-dir files, helper_diag.c writes diagnostics.
+ * Everything it exports is prefixed helper_.
  */
 #ifndef EXECUTIONER_HELPER_H
 #define EXECUTIONER_HELPER_H

@@ -1,7 +1,8 @@
 /*
  * helper_main.c - executioner-helper, the main process of every job container: reads H_SETUP
  * (files, argv, env, limits; fields in wire.h) from the worker on fd 0, writes the files, runs
- * the compile step and each H_RUN (helper_step.c), and replies H_STEP or H_FATAL on fd 1;
+ * the compile step and each H_RUN (helper_step.c), reads output files for H_COLLECT
+ * (helper_files.c), and replies H_STEP, H_FILES or H_FATAL on fd 1;
  * diagnostics go to fd 2. A message that lacks a required field is answered with H_FATAL.
  * Also `--idle` (a PID 1 that only reaps, for an exec-based transport) and `--version`.
  */
