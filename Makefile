@@ -14,7 +14,7 @@ SHARED_SRC = $(wildcard shared/*.c)
 MASTER_SRC = $(filter-out master/main.c,$(wildcard master/*.c))
 WORKER_SRC = $(wildcard workers/*.c)
 LIB_SRC    = $(SHARED_SRC) $(MASTER_SRC) $(WORKER_SRC)
-HELPER_SRC = $(wildcard workers/helper/helper_*.c) shared/wire.c shared/buf.c
+HELPER_SRC = $(wildcard workers/helper/helper_*.c) shared/wire.c shared/buf.c shared/relpath.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o $(B)/obj/gen/openapi_json.o
@@ -59,6 +59,7 @@ $(B)/obj/gen/web_assets.o: $(B)/gen/web_assets.c master/web.h
 
 # The in-container helper: static, no libraries beyond libc, copied into every image.
 $(B)/executioner-helper: $(HELPER_SRC) shared/wire.h shared/buf.h shared/clock.h shared/version.h \
+			shared/relpath.h \
 			$(wildcard workers/helper/*.h)
 	@mkdir -p $(B)
 	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -O2 -static -o $@ $(HELPER_SRC)
@@ -86,6 +87,8 @@ check-config: $(B)/executioner
 	$(B)/executioner -c $(CONF) --check-config
 
 $(B)/test_helper: tests/unit/helper_harness.c tests/unit/helper_harness.h | $(B)/executioner-helper
+$(B)/test_helper_files: tests/unit/helper_harness.c tests/unit/helper_harness.h | \
+			$(B)/executioner-helper
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
@@ -115,12 +118,14 @@ unit-bins: $(UNIT_BIN)
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Ishared -Imaster -Iworkers -g -O1 \
 	     -fsanitize=fuzzer,address,undefined
-build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c shared/config.c \
-			 shared/seccomp_profile.c shared/jsonutil.c shared/buf.c shared/log.c
+build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c master/files.c shared/config.c \
+			 shared/seccomp_profile.c shared/jsonutil.c shared/buf.c shared/log.c \
+			 shared/relpath.c shared/b64.c
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lconfig -lm
 # no libcurl: the demultiplexer is docker_demux.c; session.c's engine calls are stubbed out
 build/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c tests/fuzz/engine_stubs.c workers/session.c \
+		workers/outfiles.c shared/b64.c shared/jsonutil.c \
 		shared/docker_demux.c shared/wire.c shared/buf.c shared/log.c
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lm

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "request.h"
@@ -386,15 +387,19 @@ int request_parse(const char *body, size_t len, const struct config *c, cJSON **
 	if (check_shape(body, len, end, req, e) < 0)
 		goto out;
 	if (parse_language(req, c, &g, e) < 0 ||
-	    opt_string(req, src, (size_t)c->source_kb * 1024, &code, 1, e) < 0 ||
+	    opt_string(req, src, (size_t)c->source_kb * 1024, &code, 0, e) < 0 ||
 	    opt_string(req, in, (size_t)c->stdin_kb * 1024, &input, 0, e) < 0)
 		goto out;
+	/* source_code given (even "") is the entry; without it, files must give one */
+	const cJSON *given = json_member(req, src, NULL);
 	j = cJSON_CreateObject();
 	cJSON_AddItemToObject(j, "lang", lang_json(c, g));
-	cJSON_AddStringToObject(j, "source", code);
+	if (files_parse(req, c, g->file, given && !cJSON_IsNull(given) ? code : NULL, j, e) < 0)
+		goto out;
 	cJSON_AddStringToObject(j, "stdin", input);
 	if (parse_args(req, j, e) < 0 || parse_limits(req, c, g, j, e) < 0 ||
-	    parse_tests(req, c, j, e) < 0 || parse_compare(req, j, e) < 0)
+	    parse_tests(req, c, j, e) < 0 || parse_compare(req, j, e) < 0 ||
+	    files_parse_output(req, c, j, e) < 0)
 		goto out;
 	*job = j;
 	j = NULL;

@@ -69,6 +69,9 @@ struct config {
 	double compile_time_s;
 	int compile_memory_mb;
 	int tests_max;
+	int files_max;      /* entries of files[] and of output_files[] */
+	int files_kb;       /* source_code and every files[].content together, decoded */
+	int output_file_kb; /* bytes of each output file returned */
 	double max_request_s;  /* all runs of one request (judge mode: every test) together, wall */
 	int shm_mb;            /* tmpfs /dev/shm (counts against memory, like /work and /tmp) */
 	/* admission: rates in requests/s (0 = off), bursts in requests */

@@ -33,7 +33,10 @@ struct wire_hdr {
  *                "env", "compile_time_ms", "compile_memory_mb", "container_memory_mb",
  *                "workdir_slack_mb", "container_cpus"}; optional "lang"."compile", "args",
  *                "tests" [{"stdin","expected_output"}], "compare", "float_tolerance",
- *                "stop_on_first_failure", "max_request_ms", "queue_ms". Refused: MSG_RESULT 500.
+ *                "stop_on_first_failure", "max_request_ms", "queue_ms", "source_encoding"
+ *                ("base64": "source" is base64), "files" [{"name","content","encoding"}]
+ *                (more files beside the entry), "output_files" [names] with
+ *                "output_file_bytes" (plain mode only). Refused: MSG_RESULT 500.
  *   MSG_FILL     required "lang", "image", "owner", "memory_mb", "cpus", "pids", "runtime",
  *                "pause", "transport", "workdir_mb", "tmp_mb", "shm_mb", "nofile",
  *                "fsize_bytes". Create + start one container (+ pause). Refused: MSG_FAILED.
@@ -73,21 +76,34 @@ enum {
  *   H_SETUP (w->h, once)  id: job id. T_RUN_UID, T_RUN_GID (1; 0 = run as the helper),
  *            T_RUN_ARG (at least one), T_COMPILE_ARG (any: none = no compile step), T_ENV
  *            (any, "K=V"; its PATH, else /usr/local/bin:/usr/bin:/bin, finds argv[0]),
- *            T_FILE_NAME + T_FILE_DATA pairs (any), and every limit (1): T_COMPILE_WALL_MS ..
+ *            T_FILE_NAME + T_FILE_DATA pairs (any; written in order as the program's user,
+ *            missing directories made 0700, no symlink followed, no file replaced: a name
+ *            that breaks relpath.h's rule or exists already is H_FATAL), and every limit (1):
+ *            T_COMPILE_WALL_MS ..
  *            T_STACK_KB (0 = no limit / as inherited, but T_OUTPUT_MAX 0 = 1 MiB; it is
  *            capped so both streams fit one H_STEP).
  *   H_RUN   (w->h)   T_STDIN (1, may be empty), T_EXTRA_ARG (any: appended to the run argv).
  *   H_END   (w->h)   no payload: kill everything and exit 0.
+ *   H_COLLECT (w->h, after the last H_STEP of a plain run)  T_OUT_MAX (1: bytes read per
+ *            file), T_OUT_NAME (at least one): files of the work dir to send back, read as
+ *            the program's user with no symlink followed in any component of the path.
+ *   H_FILES (h->w)   the answer to H_COLLECT: per name asked, in order, T_OUT_NAME (the same
+ *            name), T_OUT_SIZE (the file's size; for an error 0), then exactly one of T_OUT_DATA
+ *            (at most T_OUT_MAX bytes: fewer than T_OUT_SIZE means cut) or T_OUT_ERROR (why it
+ *            was not read, e.g. "is a symbolic link"; also for a name that breaks relpath.h's
+ *            rule). The data of all files stays under WIRE_MAX_PAYLOAD - 1 MiB (later files
+ *            are cut, their size tells). Nothing else; the worker fails the job
+ *            on anything out of this order.
  *   H_STEP  (h->w)   one compile step or run: T_KIND, T_EXIT, T_SIGNAL, T_WALL_US, T_CPU_US,
  *            T_MAXRSS_KB, T_FLAGS, T_STDOUT, T_STDERR (all 1); T_ERROR (optional: why the
  *            program could not be started, with SF_SPAWN_FAILED).
  *   H_FATAL (h->w)   T_ERROR (1): the helper could not do what was asked and exits 1.
  */
-enum { H_SETUP = 64, H_RUN, H_END, H_STEP, H_FATAL };
+enum { H_SETUP = 64, H_RUN, H_END, H_STEP, H_FATAL, H_COLLECT, H_FILES };
 
 /* TLV tags. Integers (u64) are exactly 8 bytes, big-endian; strings are bytes without NUL. */
 enum {
-	T_FILE_NAME = 1, /* a plain file name in the work dir (no '/', not "." or "..") */
+	T_FILE_NAME = 1, /* a file's path relative to the work dir (relpath.h's rule) */
 	T_FILE_DATA,     /* the contents of the file named just before */
 	T_COMPILE_ARG,   /* one argv entry of the compile step */
 	T_RUN_ARG,       /* one argv entry of each run */
@@ -109,6 +125,11 @@ enum {
 	T_STDOUT, T_STDERR, /* the captured output, at most T_OUTPUT_MAX bytes each */
 	T_FLAGS,         /* u64 SF_* bits: what the helper saw happen */
 	T_ERROR,         /* text: the helper's own problem */
+	T_OUT_NAME = 50, /* H_COLLECT / H_FILES: an output file's path (relpath.h's rule) */
+	T_OUT_SIZE,      /* H_FILES: u64 the file's size in bytes */
+	T_OUT_DATA,      /* H_FILES: its first bytes (at most T_OUT_MAX) */
+	T_OUT_ERROR,     /* H_FILES: text: why it was not read */
+	T_OUT_MAX,       /* H_COLLECT: u64 bytes read per file */
 	T_HTTP = 80,     /* MSG_RESULT: u64 HTTP status */
 	T_BODY,          /* MSG_RESULT: JSON text */
 	T_OK,            /* MSG_IDLE: u64 0 or 1 */

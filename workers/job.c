@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "b64.h"
 #include "clock.h"
 #include "container.h"
 #include "job.h"
@@ -49,6 +50,36 @@ static int put_argv(struct buf *m, uint32_t tag, const cJSON *arr, int mem_mb)
 	return 0;
 }
 
+/* One T_FILE_NAME + T_FILE_DATA pair; content is base64 when b64 (the master checked it). */
+static int put_file(struct buf *m, const char *name, const char *content, int b64)
+{
+	size_t n = strlen(content);
+	if (!b64)
+		return wire_put_str(m, T_FILE_NAME, name) | wire_put(m, T_FILE_DATA, content, n);
+	unsigned char *d = malloc(B64_DECODED_MAX(n));
+	long len = d ? b64_decode(content, n, d) : -1;
+	int rc = len < 0 ? -1
+			 : wire_put_str(m, T_FILE_NAME, name) |
+				   wire_put(m, T_FILE_DATA, d, (size_t)len);
+	if (len < 0)
+		log_warnx("job: file %s: %s", name, d ? "bad base64" : "out of memory");
+	free(d);
+	return rc;
+}
+
+/* The entry ("source", as the language's file) and the other files of the request. */
+static int put_files(struct buf *m, const cJSON *spec)
+{
+	const cJSON *lang = cJSON_GetObjectItem(spec, "lang"), *f;
+	int rc = put_file(m, json_str(lang, "file", ""), json_str(spec, "source", ""),
+			  !strcmp(json_str(spec, "source_encoding", ""), "base64"));
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(spec, "files")) {
+		rc |= put_file(m, json_str(f, "name", ""), json_str(f, "content", ""),
+			       !strcmp(json_str(f, "encoding", ""), "base64"));
+	}
+	return rc;
+}
+
 /* The spec's required keys (wire.h, MSG_JOB) were checked by the worker before the job began:
  * the fallbacks below (0, "") are never used for them. */
 int job_setup_msg(const cJSON *spec, struct buf *m)
@@ -57,12 +88,10 @@ int job_setup_msg(const cJSON *spec, struct buf *m)
 	int mem = (int)json_num(spec, "memory_mb", 0);
 	int cmem = (int)json_num(lang, "compile_memory_mb", 0);
 	size_t start = m->len;
-	const char *src = json_str(spec, "source", "");
 	int rc = wire_begin(m, H_SETUP, (uint32_t)json_num(spec, "id", 0), 0);
 	rc |= wire_put_u64(m, T_RUN_UID, SANDBOX_ID);
 	rc |= wire_put_u64(m, T_RUN_GID, SANDBOX_ID);
-	rc |= wire_put_str(m, T_FILE_NAME, json_str(lang, "file", ""));
-	rc |= wire_put(m, T_FILE_DATA, src, strlen(src));
+	rc |= put_files(m, spec);
 	rc |= put_argv(m, T_COMPILE_ARG, cJSON_GetObjectItem(lang, "compile"), cmem);
 	rc |= put_argv(m, T_RUN_ARG, cJSON_GetObjectItem(lang, "run"), mem);
 	for (int i = 0; base_env[i]; i++)
@@ -252,6 +281,10 @@ static int job_steps(struct session *s, const cJSON *spec, struct job_result *r,
 	}
 	t = clock_ms();
 	rc = run_all(s, spec, r);
+	if (rc == 0 && r->want_files && !r->judge && outfiles_fetch(s, spec, &r->files) < 0) {
+		snprintf(r->error, sizeof(r->error), "%s", s->error);
+		rc = -1;
+	}
 	r->ms_run = clock_ms() - t;
 	return rc;
 }
@@ -297,6 +330,7 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 	r.ntests = r.judge ? cJSON_GetArraySize(tests) : 1;
 	const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
 	r.has_compile = cJSON_GetArraySize(cJSON_GetObjectItem(lang, "compile")) > 0;
+	r.want_files = cJSON_GetArraySize(cJSON_GetObjectItem(spec, "output_files")) > 0;
 	r.runs = calloc((size_t)r.ntests, sizeof(*r.runs));
 	r.verdicts = calloc((size_t)r.ntests, sizeof(*r.verdicts));
 	long t0 = clock_ms();
@@ -350,6 +384,7 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 	}
 	free(r.runs);
 	free(r.verdicts);
+	outfiles_free(&r.files);
 	if (r.cancelled)
 		log_info("job %d: cancelled", (int)json_num(spec, "id", 0));
 	else if (r.error[0])

@@ -22,7 +22,8 @@ static int add_bytes(cJSON *o, const char *k, const struct buf *b, size_t share)
  * body fits RESULT_MAX_BYTES whatever the bytes are (a control byte renders as six). */
 static size_t field_share(const struct job_result *r)
 {
-	size_t fields = 2 * (size_t)(r->nruns > 0 ? r->nruns : 1) + (r->has_compile ? 1 : 0);
+	size_t fields = 2 * (size_t)(r->nruns > 0 ? r->nruns : 1) + (r->has_compile ? 1 : 0) +
+			(size_t)r->files.n;
 	size_t fixed = RESULT_FIXED_BYTES + (size_t)r->ntests * RESULT_PER_TEST_BYTES;
 	return fixed < RESULT_MAX_BYTES ? (RESULT_MAX_BYTES - fixed) / fields : 1024;
 }
@@ -127,6 +128,8 @@ static void plain_body(cJSON *o, struct job_result *r)
 	if (s->error[0])
 		cJSON_AddStringToObject(o, "error", s->error);
 	add_compile(o, r);
+	if (r->want_files)
+		cJSON_AddItemToObject(o, "output_files", outfiles_json(&r->files, share));
 }
 
 /* One entry of "tests"; a test that did not run has only its index and "skipped". */

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "judge.h"
+#include "outfiles.h"
 #include "jsonutil.h"
 #include "wire.h"
 
@@ -30,6 +31,8 @@ struct job_result {
 	int gone;                  /* its container did not exist (the engine said 404 before the
 	                            * job began) */
 	int over_budget;           /* limits.max_request_s ended the tests early */
+	struct out_files files;    /* "output_files" as the helper sent them (plain mode) */
+	int want_files;            /* "output_files" were asked */
 	long ms_attach, ms_unpause, ms_compile, ms_run, ms_total;
 	const char *status;        /* set by result_json for the metrics: the status's name, or in
 	                            * judge mode the overall verdict's */

@@ -1,13 +1,15 @@
 /*
  * fuzz_wire.c - libFuzzer target for everything that decodes bytes from the other side of a
  * trust boundary: the Docker stream demultiplexer, message framing (wire_peek / wire_next) and
- * the helper's step results (session_step_decode), fed the same input split at a fuzzed point.
+ * the helper's step results (session_step_decode) and output files (outfiles_decode, then
+ * rendered), fed the same input split at a fuzzed point.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "docker.h"
+#include "outfiles.h"
 #include "session.h"
 #include "wire.h"
 
@@ -37,6 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		buf_free(&st.out);
 		buf_free(&st.err);
+		cJSON *names = cJSON_Parse("[\"a\",\"b/c\"]");
+		struct out_files of = { 0 };
+		if (outfiles_decode(p, h.len, names, 64, &of) == 0) {
+			for (int i = 0; i < of.n; i++)
+				if (of.v[i].data.len > 64)
+					abort();
+			cJSON_Delete(outfiles_json(&of, 100));
+		}
+		outfiles_free(&of);
+		cJSON_Delete(names);
 		const uint8_t *q = p, *end = p + h.len;
 		struct wire_field f;
 		while (wire_next(&q, end, &f) == 1)

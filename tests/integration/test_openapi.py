@@ -196,6 +196,19 @@ def test_judge_answers_validate():
     check(r["verdict"] == "compile_error", r)
 
 
+def test_files_answers_validate():
+    s = shared_server()
+    code = "import os\nopen('o.txt','w').write('x')\nopen('b','wb').write(b'\\xff')\nos.symlink('/etc/passwd','l')"
+    st, r = call(s, "POST", "/execute", {"language": "python", "files": [
+        {"name": "main.py", "content": code}, {"name": "d/e.txt", "content": "eA==", "encoding": "base64"}],
+        "output_files": ["o.txt", "b", "l", "none"]}, expect=200)
+    check([f.get("error") for f in r["output_files"]] == [None, None, "is a symbolic link", "no such file"], r)
+    call(s, "POST", "/execute", {"language": "python", "files": [{"name": "../x", "content": ""}]},
+         expect=400, schema_refuses=True)
+    call(s, "POST", "/execute", {"language": "python", "files": [{"name": "x", "content": "!",
+                                                                  "encoding": "base64"}]}, expect=400)
+
+
 def test_v1_answers_validate():
     s = shared_server()
     st, spec = call(s, "GET", "/v1/spec", expect=200)

@@ -224,7 +224,8 @@ TEST(test_bad_names)
 	char where[96];
 	snprintf(where, sizeof(where), "/tmp/exh-escape-%d", (int)getpid());
 	assert_int_equal(access(where, F_OK), -1);
-	const char *bad[] = { "", ".", "..", "a/b", "/etc/x" };
+	const char *bad[] = { "", ".", "..", "a//b", "a/", "a/./b", "a/../../x", "a/b/c/d/e",
+			      "/etc/x" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_fatal_setup(bad[i], strlen(bad[i]));
 	expect_fatal_setup("a\0b", 3);

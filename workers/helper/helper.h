@@ -2,7 +2,8 @@
  * helper.h - internals of executioner-helper, the in-container main process that runs the
  * compile step and the runs of one job for the worker: helper_main.c speaks the protocol,
  * helper_step.c runs one step, helper_procs.c kills/reaps processes and reads the CPU and OOM
- * counters, helper_diag.c writes diagnostics. Everything it exports is prefixed helper_.
+ * counters, helper_files.c writes and reads work-dir files, helper_diag.c writes diagnostics.
+ * Everything it exports is prefixed helper_.
  */
 #ifndef EXECUTIONER_HELPER_H
 #define EXECUTIONER_HELPER_H
@@ -70,6 +71,15 @@ void helper_cpu_start(struct cpu_meter *m);
 uint64_t helper_cpu_us(const struct cpu_meter *m, pid_t pid); /* CPU used by the step so far */
 int64_t helper_oom_count(void);     /* the cgroup's oom_kill count, -1 if unknown */
 void helper_memory_settle(void);     /* waits (1 s at most) until the cgroup has 4 MiB free */
+
+/* helper_files.c: names follow relpath.h's rule and are checked again here. */
+/* Writes name (a relative path; missing directories are made 0700) under the directory wd,
+ * never following a symlink and never replacing a file. 0, or -1 with errno set. */
+int helper_write_file(int wd, const char *name, const uint8_t *p, size_t n);
+/* Reads at most max bytes of the regular file name under wd into out (*size: its size), never
+ * following a symlink. NULL, or why it was not read ("is a symbolic link", "no such file", ...). */
+const char *helper_read_file(int wd, const char *name, size_t max, struct buf *out,
+			     uint64_t *size);
 
 /* helper_diag.c: the helper's error convention, as log.h's for the service. A function that
  * can fail returns 0 / a pointer, or -1 / NULL having said why with helper_warn (appends

@@ -1,7 +1,8 @@
 /*
  * helper_main.c - executioner-helper, the main process of every job container: reads H_SETUP
  * (files, argv, env, limits; fields in wire.h) from the worker on fd 0, writes the files, runs
- * the compile step and each H_RUN (helper_step.c), and replies H_STEP or H_FATAL on fd 1;
+ * the compile step and each H_RUN (helper_step.c), reads output files for H_COLLECT
+ * (helper_files.c), and replies H_STEP, H_FILES or H_FATAL on fd 1;
  * diagnostics go to fd 2. A message that lacks a required field is answered with H_FATAL.
  * Also `--idle` (a PID 1 that only reaps, for an exec-based transport) and `--version`.
  */
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "relpath.h"
 #include "version.h"
 #include "wire.h"
 
@@ -26,7 +28,6 @@
 #define DEFAULT_OUTPUT_MAX (1u << 20)
 #define OUTPUT_MAX_CEIL ((WIRE_MAX_PAYLOAD - (1u << 16)) / 2) /* both streams fit in one reply */
 #define MSG_MAX ((size_t)WIRE_HDR_LEN + WIRE_MAX_PAYLOAD)
-#define NAME_MAX_LEN 255
 
 /* A growable NULL-terminated string vector (argv, env). */
 struct strv {
@@ -48,6 +49,7 @@ struct helper_job {
 	struct rlims r;
 	size_t out_max;
 	const char *path;
+	int wd;    /* the work dir (O_PATH), opened before any program ran, for H_COLLECT */
 	uid_t uid; /* the program's uid/gid, 0 = the helper's own */
 	gid_t gid;
 };
@@ -122,25 +124,10 @@ static void fatal_reply(const struct wire_hdr *h, const char *fmt, ...)
 	exit(1);
 }
 
-/* A plain file name: no '/', no NUL, not "", "." or "..", at most 255 bytes. */
+/* A file name by relpath.h's rule (checked again here: defence in depth). */
 static int valid_name(const uint8_t *p, uint32_t n)
 {
-	if (n == 0 || n > NAME_MAX_LEN || memchr(p, '/', n) || memchr(p, '\0', n))
-		return 0;
-	return !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.');
-}
-
-static int write_file(int wd, const char *name, const uint8_t *p, size_t n)
-{
-	int fd = openat(wd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	int rc = wire_write_all(fd, p, n);
-	int e = errno;
-	if (close(fd) < 0 && rc == 0)
-		return -1;
-	errno = e;
-	return rc;
+	return !memchr(p, '\0', n) && relpath_check((const char *)p, n, NULL) == 0;
 }
 
 /* A u64 limit field: 0, or -1 when the field is not 8 bytes. */
@@ -201,7 +188,7 @@ static void setup_field(struct helper_job *s, const struct wire_hdr *h, int wd,
 	case T_FILE_DATA:
 		if (!*name)
 			fatal_reply(h, "bad setup: T_FILE_DATA without T_FILE_NAME");
-		if (write_file(wd, *name, f->data, f->len) < 0)
+		if (helper_write_file(wd, *name, f->data, f->len) < 0)
 			fatal_reply(h, "cannot write %s: %s", *name, strerror(errno));
 		free(*name);
 		*name = NULL;
@@ -281,6 +268,8 @@ static void setup(struct helper_job *s, const struct wire_hdr *h, const uint8_t 
 		fatal_reply(h, "bad setup: no T_RUN_ARG");
 	if (close(wd) < 0)
 		helper_warn("close of the work dir");
+	if ((s->wd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		fatal_reply(h, "cannot open the work dir: %s", strerror(errno));
 	as_program(s, h, 0);
 	s->out_max = out_max == 0 ? DEFAULT_OUTPUT_MAX
 		   : out_max > OUTPUT_MAX_CEIL ? OUTPUT_MAX_CEIL : (size_t)out_max;
@@ -366,6 +355,63 @@ static void handle_run(const struct helper_job *s, const struct wire_hdr *h, con
 		fatal_reply(h, "bad run: no T_STDIN");
 	do_step(s, h, STEP_RUN, argv.v, in, in_len);
 	strv_free(&argv);
+}
+
+/* One H_FILES entry: the name, the size, then the data or why it was not read. */
+static int put_out_file(struct buf *b, int wd, const struct wire_field *f, size_t max)
+{
+	char name[RELPATH_MAX_BYTES + 1];
+	struct buf data;
+	uint64_t size = 0;
+	const char *why = "is not a valid name";
+	buf_init(&data, max);
+	snprintf(name, sizeof(name), "%.*s", (int)(f->len < sizeof(name) ? f->len : 0),
+		 (const char *)f->data);
+	if (valid_name(f->data, f->len))
+		why = helper_read_file(wd, name, max, &data, &size);
+	int rc = wire_put(b, T_OUT_NAME, f->data, f->len) || wire_put_u64(b, T_OUT_SIZE, size) ||
+		 (why ? wire_put_str(b, T_OUT_ERROR, why)
+		      : wire_put(b, T_OUT_DATA, data.data ? data.data : "", data.len));
+	buf_free(&data);
+	return rc ? -1 : 0;
+}
+
+/* H_COLLECT: reads the files asked (as the program's user, nothing followed) into H_FILES. Their
+ * data together stays within one message: past that, files are sent cut (the size tells). */
+static void handle_collect(const struct helper_job *s, const struct wire_hdr *h, const uint8_t *p)
+{
+	const uint8_t *end = p + h->len, *q = p;
+	struct wire_field f;
+	uint64_t max = 0;
+	int r, names = 0, maxes = 0;
+	while ((r = wire_next(&q, end, &f)) == 1) {
+		if (f.tag == T_OUT_MAX && (f.len != 8 || maxes++ || put_u64(&f, &max) < 0))
+			fatal_reply(h, "bad collect: T_OUT_MAX not one u64");
+		names += f.tag == T_OUT_NAME;
+	}
+	if (r < 0 || !maxes || !names)
+		fatal_reply(h, "bad collect: malformed, or no T_OUT_MAX or T_OUT_NAME");
+	/* s->wd was opened before the program ran: one that took the work dir's permissions away
+	 * gets "permission denied" for its files, not a failed job */
+	as_program(s, h, 1);
+	struct buf b;
+	buf_init(&b, MSG_MAX);
+	size_t left = WIRE_MAX_PAYLOAD - (1u << 20);
+	if (wire_begin(&b, H_FILES, h->id, h->gen) < 0)
+		fatal_reply(h, "out of memory");
+	while (wire_next(&p, end, &f) == 1) {
+		if (f.tag != T_OUT_NAME)
+			continue;
+		size_t cap = max < left ? (size_t)max : left, before = b.len;
+		if (put_out_file(&b, s->wd, &f, cap) < 0)
+			fatal_reply(h, "cannot build the output files' answer (out of memory)");
+		left -= b.len - before < left ? b.len - before : left;
+	}
+	as_program(s, h, 0);
+	if (wire_end(&b, 0) < 0)
+		fatal_reply(h, "cannot build the output files' answer");
+	write_or_die(&b);
+	buf_free(&b);
 }
 
 /* Reads one message; on EOF kills everything and exits 0. While none is coming, reaps what
@@ -480,6 +526,8 @@ int main(int argc, char **argv)
 		read_msg(&m, &h);
 		if (h.type == H_RUN)
 			handle_run(&s, &h, (const uint8_t *)m.data + WIRE_HDR_LEN);
+		else if (h.type == H_COLLECT)
+			handle_collect(&s, &h, (const uint8_t *)m.data + WIRE_HDR_LEN);
 		else if (h.type == H_END)
 			break;
 		else
