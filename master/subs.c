@@ -106,7 +106,10 @@ static void sub_done(struct job *j, void *arg)
 {
 	struct sub *s = arg;
 	s->job = NULL;
-	if (!s->dropped) {
+	/* ended by a stop (queued, or running past the drain): it stays queued or running in the
+	 * store, and the next start runs it */
+	int stopped = m->stopping != STOP_NONE && j->http == 503;
+	if (!s->dropped && !stopped) {
 		cJSON *q = cJSON_CreateObject();
 		cJSON_AddStringToObject(q, "token", s->token);
 		cJSON_AddNumberToObject(q, "status", j->http == 200 ? ST_DONE : ST_FAILED);
