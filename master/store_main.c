@@ -211,7 +211,7 @@ static int handle(struct sctx *x, uint16_t type, const cJSON *q, cJSON *out, str
 		[MSG_ST_GET - MSG_ST_PUT] = { "token", "owner" },
 		[MSG_ST_LIST - MSG_ST_PUT] = { "owner", "limit", "before", "since_ms", "status" },
 		[MSG_ST_DELETE - MSG_ST_PUT] = { "token", "owner" },
-		[MSG_ST_START - MSG_ST_PUT] = { "token", "now_ms" },
+		[MSG_ST_START - MSG_ST_PUT] = { "token", "attempt", "now_ms" },
 		[MSG_ST_FINISH - MSG_ST_PUT] = { "token", "status", "http", "result", "now_ms" },
 		[MSG_ST_PENDING - MSG_ST_PUT] = { "after", "upto", "limit" },
 	};
@@ -234,7 +234,8 @@ static int handle(struct sctx *x, uint16_t type, const cJSON *q, cJSON *out, str
 		cJSON_AddBoolToObject(out, "found", rc == 1);
 		return rc < 0 ? -1 : 0;
 	case MSG_ST_START:
-		rc = x->ops->start(x->s, str(q, "token"), (int64_t)json_num(q, "now_ms", 0), e);
+		rc = x->ops->start(x->s, str(q, "token"), (int)json_num(q, "attempt", 1),
+				   (int64_t)json_num(q, "now_ms", 0), e);
 		return rc < 0 ? -1 : 0;
 	default:
 		rc = x->ops->finish(x->s, str(q, "token"),

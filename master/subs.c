@@ -37,6 +37,7 @@ struct sub {
 	struct subs_call *call;      /* the client waiting, if any */
 	int wait;                    /* ?wait=true: answered with the job's result */
 	int put_done, dropped;       /* the store answered the PUT; it failed: the job is moot */
+	int attempt;                 /* this run's number: 1, or the stored attempts + 1 */
 	int http;                    /* the job's answer, when it ends before the PUT's reply */
 	char *body;
 };
@@ -98,6 +99,7 @@ static void sub_started(struct job *j, void *arg)
 		return;
 	cJSON *q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "token", s->token);
+	cJSON_AddNumberToObject(q, "attempt", s->attempt);
 	cJSON_AddNumberToObject(q, "now_ms", (double)subs_now_ms());
 	store_proc_update(MSG_ST_START, q);
 }
@@ -206,6 +208,7 @@ static struct sub *sub_admit(cJSON *spec, const char *token, int *http, char **b
 		return NULL;
 	}
 	s->job->on_start = sub_started;
+	s->attempt = 1;
 	return s;
 }
 
@@ -304,6 +307,7 @@ static int recover_row(const cJSON *row)
 	if (!s)
 		return -1;
 	s->put_done = 1;
+	s->attempt = (int)json_num(row, "attempts", 0) + 1;
 	rec.requeued++;
 	return 0;
 }

@@ -64,8 +64,10 @@ struct store_ops {
 	/* Rows of f, without request and result: the number given to fn, or -1. */
 	int (*list)(struct store *s, const struct store_filter *f, store_row_fn fn, void *arg,
 		    struct store_error *e);
-	/* queued -> running, attempts + 1. 1 done, 0 no such row (deleted), -1. */
-	int (*start)(struct store *s, const char *token, int64_t now_ms, struct store_error *e);
+	/* queued (or running, after a restart) -> running as run number attempt: attempts becomes
+	 * at least attempt, so a start told twice counts once. 1 done, 0 no such row, -1. */
+	int (*start)(struct store *s, const char *token, int attempt, int64_t now_ms,
+		     struct store_error *e);
 	/* -> done or failed with the result. 1 done, 0 no such row, -1. */
 	int (*finish)(struct store *s, const char *token, enum store_status st, int http,
 		      const char *result, int64_t now_ms, struct store_error *e);

@@ -262,14 +262,16 @@ static int run_change(struct store *s, sqlite3_stmt *st, struct store_error *e, 
 	return sqlite3_changes(s->db) > 0;
 }
 
-static int sq_start(struct store *s, const char *token, int64_t now_ms, struct store_error *e)
+static int sq_start(struct store *s, const char *token, int attempt, int64_t now_ms,
+		    struct store_error *e)
 {
 	sqlite3_stmt *st;
-	if (prep(s, "UPDATE submissions SET status = 1, attempts = attempts + 1, updated_ms = ? "
-		    "WHERE token = ? AND status < 2", &st, e) < 0)
+	if (prep(s, "UPDATE submissions SET status = 1, attempts = MAX(attempts, ?), "
+		    "updated_ms = ? WHERE token = ? AND status < 2", &st, e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 1, attempt);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_text(st, 3, token, -1, SQLITE_STATIC);
 	return run_change(s, st, e, "start");
 }
 

@@ -78,7 +78,8 @@ enum {
  *   MSG_ST_LIST     required "owner", "limit", "before" (0: newest), "since_ms", "status"
  *                   (-1: any); optional "lang". Reply "rows" [row without "result"].
  *   MSG_ST_DELETE   required "token", "owner". Reply "found".
- *   MSG_ST_START    required "token", "now_ms": queued -> running, attempts + 1.
+ *   MSG_ST_START    required "token", "attempt" (this run's number), "now_ms": -> running,
+ *                   attempts at least "attempt" (told twice, counted once).
  *   MSG_ST_FINISH   required "token", "status" (2 done, 3 failed), "http", "result", "now_ms".
  *   MSG_ST_PENDING  required "after", "upto" (-1: the last row now), "limit". Reply "upto",
  *                   "rows" [{"seq", "token", "owner", "lang", "request", "attempts"}]: the

@@ -85,10 +85,11 @@ TEST(put_get_owner_and_lifecycle)
 	store_row_clear(&r);
 	assert_int_equal(ops->get(s, tok(1), "bob", &r, &e), 0);  /* another owner's */
 	assert_int_equal(ops->get(s, tok(2), "alice", &r, &e), 0); /* unknown */
-	assert_int_equal(ops->start(s, tok(1), 2000, &e), 1);
+	assert_int_equal(ops->start(s, tok(1), 1, 2000, &e), 1);
+	assert_int_equal(ops->start(s, tok(1), 1, 2000, &e), 1); /* told twice: counted once */
 	assert_int_equal(ops->finish(s, tok(1), ST_DONE, 200, "{\"status\":\"ok\"}", 3000, &e), 1);
 	assert_int_equal(ops->finish(s, tok(1), ST_FAILED, 500, "{}", 4000, &e), 0); /* once */
-	assert_int_equal(ops->start(s, tok(1), 5000, &e), 0); /* a finished one never runs again */
+	assert_int_equal(ops->start(s, tok(1), 1, 5000, &e), 0); /* finished: never runs again */
 	assert_int_equal(ops->get(s, tok(1), "alice", &r, &e), 1);
 	assert_int_equal(r.status, ST_DONE);
 	assert_int_equal(r.attempts, 1);
@@ -139,7 +140,7 @@ TEST(list_filters_and_cursor)
 	f = (struct store_filter){ .owner = "alice", .status = -1, .since_ms = 5000, .limit = 10 };
 	assert_int_equal(ops->list(s, &f, collect, &(struct collect){ 0 },
 				   &e), 2);
-	assert_int_equal(ops->start(s, tok(2), 9000, &e), 1);
+	assert_int_equal(ops->start(s, tok(2), 1, 9000, &e), 1);
 	f = (struct store_filter){ .owner = "alice", .status = ST_RUNNING, .limit = 10 };
 	assert_int_equal(ops->list(s, &f, collect, &(struct collect){ 0 }, &e), 1);
 	ops->close(s);
@@ -164,8 +165,13 @@ TEST(pending_rows_and_bound)
 	struct store_error e;
 	for (int i = 1; i <= 5; i++)
 		put(s, i, "", "python", 1000);
-	assert_int_equal(ops->start(s, tok(2), 2000, &e), 1); /* running when the service died */
-	assert_int_equal(ops->start(s, tok(3), 2000, &e), 1);
+	assert_int_equal(ops->start(s, tok(2), 1, 2000, &e), 1); /* running when the service died */
+	assert_int_equal(ops->start(s, tok(2), 2, 3000, &e), 1); /* run again after the restart */
+	struct store_row r;
+	assert_int_equal(ops->get(s, tok(2), "", &r, &e), 1);
+	assert_int_equal(r.attempts, 2);
+	store_row_clear(&r);
+	assert_int_equal(ops->start(s, tok(3), 1, 2000, &e), 1);
 	assert_int_equal(ops->finish(s, tok(3), ST_DONE, 200, "{}", 2000, &e), 1);
 	int64_t upto = ops->last_seq(s, &e);
 	put(s, 6, "", "python", 1000); /* submitted after the restart began: not pending work */
@@ -185,7 +191,7 @@ TEST(retention_by_age_and_count)
 	for (int i = 1; i <= 6; i++) {
 		put(s, i, "", "python", 1000);
 		if (i <= 5) {
-			assert_int_equal(ops->start(s, tok(i), 1000 * i, &e), 1);
+			assert_int_equal(ops->start(s, tok(i), 1, 1000 * i, &e), 1);
 			ops->finish(s, tok(i), ST_DONE, 200, "{}", 1000 * i, &e);
 		}
 	}
