@@ -31,7 +31,7 @@ cJSON *subs_list_query(const struct subs_req *r, const struct config *c, const c
 char *subs_render_reply(const cJSON *reply, const char *why, int list_limit, int *http);
 /* A result's JSON within cap bytes: as it is when it fits, else its outputs (stdout, stderr,
  * compile_output, and those of each test) cut and "stored_output_truncated" set; else a stub
- * with its status. malloc'd (NULL on ENOMEM). */
+ * with its status (small, even under a tiny cap). malloc'd (NULL on ENOMEM). */
 char *subs_clip_result(const char *body, size_t cap);
 
 #endif
