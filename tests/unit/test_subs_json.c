@@ -83,9 +83,12 @@ static char *render(const char *reply, int limit, int *http)
 TEST(replies_become_answers)
 {
 	int http;
-	char *s = render("{\"ok\":true,\"found\":true,\"row\":{\"seq\":3,\"token\":\"ab\","
-			 "\"lang\":\"c\",\"status\":2,\"attempts\":1,\"created_ms\":1000,"
-			 "\"updated_ms\":2500,\"http\":200,\"result\":\"{\\\"stdout\\\":\\\"x\\\"}\"}}", 0, &http);
+	static const char row[] =
+		"{\"ok\":true,\"found\":true,\"row\":{\"seq\":3,\"token\":\"ab\","
+		"\"lang\":\"c\",\"status\":2,\"attempts\":1,\"created_ms\":1000,"
+		"\"updated_ms\":2500,\"http\":200,"
+		"\"result\":\"{\\\"stdout\\\":\\\"x\\\"}\"}}";
+	char *s = render(row, 0, &http);
 	assert_int_equal(http, 200);
 	assert_non_null(strstr(s, "\"status\":\"done\""));
 	assert_non_null(strstr(s, "\"created_at\":\"1970-01-01T00:00:01.000Z\""));
