@@ -377,22 +377,6 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	return respond(c, x, 404, json_error(msg, NULL), NULL);
 }
 
-static void client_ip(struct MHD_Connection *c, char *out, size_t n)
-{
-	const union MHD_ConnectionInfo *i =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(out, n, "?");
-	if (!i || !i->client_addr)
-		return;
-	const struct sockaddr *sa = i->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)n);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  out, (socklen_t)n);
-}
-
 /* Refusals decided on the head alone (http_head.c), answered 400 with the connection closed.
  * Returns 1 when it answered. */
 static int refuse_head(struct MHD_Connection *c, struct reqctx *x, const char *version,
@@ -421,7 +405,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		x->t0 = clock_ms();
 		snprintf(x->method, sizeof(x->method), "%s", method);
 		snprintf(x->path, sizeof(x->path), "%s", url);
-		client_ip(c, x->client, sizeof(x->client));
+		http_client_ip(c, x->client, sizeof(x->client));
 		enum MHD_Result rc;
 		if (refuse_head(c, x, version, &rc))
 			return rc;

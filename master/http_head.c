@@ -2,8 +2,11 @@
  * http_head.c - refusals decided on a request's head alone (see http_head.h): Content-Length
  * headers that differ, Content-Length with Transfer-Encoding (a proxy in front may read the
  * body otherwise: request smuggling, RFC 9112 6.1, 6.3), and Host missing from HTTP/1.1 or
- * given twice (RFC 9112 3.2).
+ * given twice (RFC 9112 3.2); and the client's address as the access log shows it.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,4 +52,20 @@ int http_head_refusal(struct MHD_Connection *c, const char *version, const char 
 		*field = "Host";
 	}
 	return *msg != NULL;
+}
+
+void http_client_ip(struct MHD_Connection *c, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "?");
+	if (!i || !i->client_addr)
+		return;
+	const struct sockaddr *sa = i->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)n);
 }

@@ -256,6 +256,7 @@ static int serve(void)
 		loop_once();
 	}
 	procs_stop_all(3000);
+	store_proc_stop(); /* answers the requests still waiting for the store */
 	http_run(); /* sends what the last answered jobs resumed: no connection stays suspended */
 	http_stop();
 	owner_release();

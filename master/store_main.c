@@ -271,6 +271,8 @@ int store_main(int fd, uint32_t gen, const struct config *c)
 		log_error("prctl(PR_SET_PDEATHSIG)");
 		return 1;
 	}
+	if (prctl(PR_SET_NAME, STORE_PROC_NAME) < 0) /* told apart from the workers in ps */
+		log_warn("prctl(PR_SET_NAME)");
 	struct sctx x = { .fd = fd, .gen = gen, .cfg = c, .ops = store_backend(c->store_path) };
 	struct buf b;
 	buf_init(&b, WIRE_MAX_PAYLOAD + WIRE_HDR_LEN);

@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#define STORE_PROC_NAME "ex-store" /* its name in ps and /proc/PID/comm */
+
 /* Runs on fd (the socketpair) until MSG_SHUTDOWN or EOF; the exit status. */
 int store_main(int fd, uint32_t gen, const struct config *c);
 

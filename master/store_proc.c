@@ -253,3 +253,12 @@ void store_proc_timers(void)
 		r = next;
 	}
 }
+
+void store_proc_stop(void)
+{
+	fail_waiting("the service stopped");
+	while (head)
+		unlink_req(NULL, head); /* updates the store never acknowledged: rows the next start
+					   runs again */
+	up = 0;
+}

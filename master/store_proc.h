@@ -32,5 +32,8 @@ void store_proc_forget(uint32_t id);
 void store_proc_update(uint16_t type, cJSON *q);
 /* Requests unanswered for too long fail (their callbacks get NULL). */
 void store_proc_timers(void);
+/* After procs_stop_all: every request still waiting fails (its callback gets NULL), so that no
+ * client stays suspended, and the list is freed. */
+void store_proc_stop(void);
 
 #endif
