@@ -35,6 +35,7 @@ struct job {
 	int done;
 	int cancelled;               /* the client went away: dropped, or MSG_CANCEL sent */
 	int retries;                 /* times it went back to the queue (its container was gone) */
+	int keep_queued;             /* never times out in the queue: a stored submission waits */
 	long deadline;               /* running: the master ends it (and its worker) at this time */
 	job_done_fn on_done;         /* NULL once its client is gone: freed when it ends */
 	void *done_arg;

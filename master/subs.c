@@ -208,6 +208,7 @@ static struct sub *sub_admit(cJSON *spec, const char *token, int *http, char **b
 		return NULL;
 	}
 	s->job->on_start = sub_started;
+	s->job->keep_queued = 1; /* accepted and stored: it waits for a container however long */
 	s->attempt = 1;
 	return s;
 }
@@ -245,6 +246,7 @@ static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 		return 0;
 	}
 	s->wait = r->wait && !strcmp(r->wait, "true");
+	s->job->keep_queued = !s->wait; /* ?wait=true: the queue timeout of /execute applies */
 	cJSON_AddStringToObject(q, "token", s->token);
 	cJSON_AddStringToObject(q, "owner", owner);
 	cJSON_AddStringToObject(q, "request", r->body ? r->body : "");
@@ -341,7 +343,8 @@ void subs_timers(void)
 {
 	if (!m)
 		return;
-	int room = m->cfg.queue_size - m->queue.len;
+	/* stored work takes at most half the queue: /execute keeps room */
+	int room = m->cfg.queue_size / 2 - m->queue.len;
 	if (!rec.active || rec.asking || !store_proc_up() || m->stopping != STOP_NONE || room < 1)
 		return;
 	cJSON *q = cJSON_CreateObject();
