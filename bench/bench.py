@@ -102,8 +102,13 @@ def rss_kb(pid):
 
 
 def footprint(pid):
-    kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split()
-    return {"master_kb": rss_kb(pid), "workers_kb": sum(rss_kb(int(k)) for k in kids), "workers": len(kids)}
+    rows = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(pid)], capture_output=True,
+                          text=True).stdout.splitlines()
+    kids = [r.split() for r in rows if r.strip()]
+    workers = [int(k[0]) for k in kids if k[1:] != ["ex-store"]]
+    store = [int(k[0]) for k in kids if k[1:] == ["ex-store"]]
+    return {"master_kb": rss_kb(pid), "workers_kb": sum(rss_kb(k) for k in workers),
+            "workers": len(workers), "store_kb": sum(rss_kb(k) for k in store)}
 
 
 def phases(srv, n):

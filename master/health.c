@@ -52,6 +52,11 @@ cJSON *health_render(const struct master *m)
 	cJSON_AddNumberToObject(o, "queued", m->queue.len);
 	cJSON_AddNumberToObject(o, "running", m->running);
 	add_pools(o, m);
+	cJSON *st = cJSON_AddObjectToObject(o, "store");
+	cJSON_AddStringToObject(st, "state", m->store_up ? "up" : "down");
+	cJSON_AddStringToObject(st, "backend", m->store_backend[0] ? m->store_backend : "sqlite");
+	if (!m->store_up)
+		cJSON_AddStringToObject(st, "error", m->store_error);
 	return o;
 }
 

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "health.h"
+#include "http_head.h"
 #include "http.h"
 #include "jobs.h"
 #include "jsonutil.h"
@@ -27,12 +28,18 @@
 #include "metrics.h"
 #include "request.h"
 #include "scheduler.h"
+#include "subs.h"
 #include "v1.h"
 #include "web.h"
 
 struct reqctx {
 	struct buf body;
 	struct job *job;             /* while suspended: the job it waits for */
+	struct MHD_Connection *conn;
+	struct subs_call *call;      /* while suspended: the submission answer it waits for */
+	int ans_ready, ans_http;     /* that answer, once given (subs_answered) */
+	char *ans_body;
+	char ans_token[40];
 	struct reqctx *prev, *next;  /* list of suspended requests */
 	int fd;                      /* its socket, watched for the client going away */
 	int too_big;
@@ -92,7 +99,7 @@ static void add_cors(struct MHD_Response *r)
 	if (!m->cfg.cors_origin[0])
 		return;
 	MHD_add_response_header(r, "Access-Control-Allow-Origin", m->cfg.cors_origin);
-	MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+	MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
 	MHD_add_response_header(r, "Access-Control-Allow-Headers",
 				"Content-Type, Authorization, X-API-Key");
 	MHD_add_response_header(r, "Access-Control-Max-Age", "600");
@@ -217,13 +224,57 @@ static int path_is(const char *url, const char *a, const char *b)
 	return !strcmp(url, a) || (b && !strcmp(url, b));
 }
 
-/* Auth, then rates: refused requests do no work and leave no trace in execution counters. */
-static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, enum MHD_Result *rc)
+static const char *api_key(struct MHD_Connection *c)
 {
 	const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-API-Key");
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	if (!key && auth && !strncasecmp(auth, "Bearer ", 7))
 		key = auth + 7;
+	return key;
+}
+
+/* A submission's answer (subs.c): the connection resumes and on_request sends it. */
+static void subs_answered(void *cx, int http, char *body, const char *token)
+{
+	struct reqctx *x = cx;
+	x->call = NULL;
+	x->ans_ready = 1;
+	x->ans_http = http;
+	x->ans_body = body;
+	snprintf(x->ans_token, sizeof(x->ans_token), "%s", token ? token : "");
+	MHD_resume_connection(x->conn);
+}
+
+static const char *query(struct MHD_Connection *c, const char *k)
+{
+	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, k);
+}
+
+/* /submissions and /submissions/{token} (subs.c); answered now or once the store replies. */
+static enum MHD_Result route_subs(struct MHD_Connection *c, struct reqctx *x, const char *url,
+				  const char *method)
+{
+	const char *tok = url[strlen("/submissions")] == '/' ? url + strlen("/submissions/") : NULL;
+	struct subs_req r = {
+		.method = method, .token = tok, .body = x->body.data, .len = x->body.len,
+		.key = api_key(c), .wait = query(c, "wait"), .limit = query(c, "limit"),
+		.cursor = query(c, "cursor"), .language = query(c, "language"),
+		.status = query(c, "status"), .since = query(c, "since"),
+	};
+	int http;
+	char *body;
+	x->conn = c;
+	if (!subs_handle(&r, subs_answered, x, &x->call, &http, &body))
+		return respond(c, x, http, body,
+			       http != 405 ? NULL : tok ? "GET, DELETE" : "GET, POST");
+	MHD_suspend_connection(c);
+	return MHD_YES;
+}
+
+/* Auth, then rates: refused requests do no work and leave no trace in execution counters. */
+static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, enum MHD_Result *rc)
+{
+	const char *key = api_key(c);
 	if (!admit_key_ok(&m->cfg, key)) {
 		*rc = respond_as(c, x, 401,
 				 json_error("a valid API key is required (Authorization: Bearer "
@@ -306,9 +357,12 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	const struct get_route *g = get_route_find(url);
 	if (g && !g->keyed)
 		return get_route_serve(c, x, g, get);
+	int subs = !strcmp(url, "/submissions") || !strncmp(url, "/submissions/", 13);
 	enum MHD_Result rc;
-	if (admission(c, x, exec && post, &rc))
+	if (admission(c, x, (exec || subs) && post, &rc))
 		return rc;
+	if (subs)
+		return route_subs(c, x, url, method);
 	if (exec) {
 		if (!post)
 			return respond(c, x, 405, json_error("use POST for this endpoint", NULL),
@@ -323,65 +377,13 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	return respond(c, x, 404, json_error(msg, NULL), NULL);
 }
 
-static void client_ip(struct MHD_Connection *c, char *out, size_t n)
-{
-	const union MHD_ConnectionInfo *i =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(out, n, "?");
-	if (!i || !i->client_addr)
-		return;
-	const struct sockaddr *sa = i->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)n);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  out, (socklen_t)n);
-}
-
-struct head_count {
-	int cl, cl_differ, te, host;
-	const char *cl_first;
-};
-
-static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
-				    const char *value)
-{
-	struct head_count *h = cls;
-	(void)kind;
-	value = value ? value : "";
-	if (!strcasecmp(key, "Content-Length")) {
-		if (!h->cl++)
-			h->cl_first = value;
-		else if (strcmp(value, h->cl_first))
-			h->cl_differ = 1;
-	}
-	h->te += !strcasecmp(key, "Transfer-Encoding");
-	h->host += !strcasecmp(key, "Host");
-	return MHD_YES;
-}
-
-/* Refusals decided on the head alone, answered 400 with the connection closed: ambiguous body
- * framing, which a proxy in front may read otherwise (request smuggling; RFC 9112 6.1, 6.3), and
- * a Host missing from HTTP/1.1 or given twice (RFC 9112 3.2). Returns 1 when it answered. */
+/* Refusals decided on the head alone (http_head.c), answered 400 with the connection closed.
+ * Returns 1 when it answered. */
 static int refuse_head(struct MHD_Connection *c, struct reqctx *x, const char *version,
 		       enum MHD_Result *rc)
 {
-	struct head_count h = { 0 };
-	const char *msg = NULL, *field = NULL;
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &h);
-	if (h.cl_differ) {
-		msg = "the request has Content-Length headers with different values";
-		field = "Content-Length";
-	} else if (h.cl && h.te) {
-		msg = "the request has both Content-Length and Transfer-Encoding";
-		field = "Transfer-Encoding";
-	} else if (h.host > 1 || (!h.host && (!version || strcmp(version, MHD_HTTP_VERSION_1_0)))) {
-		msg = h.host ? "the request has more than one Host header"
-			     : "a Host header is required (HTTP/1.1)";
-		field = "Host";
-	}
-	if (!msg)
+	const char *msg, *field;
+	if (!http_head_refusal(c, version, &msg, &field))
 		return 0;
 	x->responded = 1;
 	*rc = respond_as(c, x, 400, json_error(msg, field), "application/json", "Connection",
@@ -403,7 +405,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		x->t0 = clock_ms();
 		snprintf(x->method, sizeof(x->method), "%s", method);
 		snprintf(x->path, sizeof(x->path), "%s", url);
-		client_ip(c, x->client, sizeof(x->client));
+		http_client_ip(c, x->client, sizeof(x->client));
 		enum MHD_Result rc;
 		if (refuse_head(c, x, version, &rc))
 			return rc;
@@ -435,6 +437,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		jobs_free(j);
 		return rc;
 	}
+	if (x->ans_ready) { /* resumed: a submission's answer */
+		x->ans_ready = 0;
+		char *b = x->ans_body;
+		x->ans_body = NULL;
+		return respond_as(c, x, x->ans_http, b, "application/json",
+				  x->ans_token[0] ? "X-Submission-Token" : NULL, x->ans_token);
+	}
 	if (x->responded)
 		return MHD_YES;
 	if (x->too_big)
@@ -458,6 +467,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
 		else
 			jobs_detach(x->job); /* the result will be dropped */
 	}
+	if (x->call)
+		subs_forget(x->call); /* the client is gone; the submission goes on */
+	free(x->ans_body);
 	buf_free(&x->body);
 	free(x);
 	*ctxp = NULL;

@@ -128,7 +128,7 @@ void jobs_expire(struct queue *q, long now, double timeout_s, int engine_ok)
 	struct job *prev = NULL, *j = q->head;
 	while (j) {
 		struct job *next = j->next;
-		if (now - j->t_admit > limit) {
+		if (!j->keep_queued && now - j->t_admit > limit) {
 			jobs_unlink(q, prev, j);
 			metrics_execution(j->lang, "queue_timeout");
 			char msg[160];

@@ -22,7 +22,7 @@ void jobs_detach(struct job *j);
 /* The one place a job is freed (with its spec and body). */
 void jobs_free(struct job *j);
 long jobs_deadline_ms(const cJSON *spec, const struct config *c); /* dispatch to forced end */
-/* Ends the queued jobs older than timeout_s (503). */
+/* Ends the queued jobs older than timeout_s (503), but those marked keep_queued. */
 void jobs_expire(struct queue *q, long now, double timeout_s, int engine_ok);
 void jobs_drop_queue(struct queue *q, int http, const char *msg);
 

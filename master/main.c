@@ -23,6 +23,8 @@
 #include "owner.h"
 #include "procs.h"
 #include "scheduler.h"
+#include "store_proc.h"
+#include "subs.h"
 #include "version.h"
 
 #define DRAIN_MS 30000
@@ -223,6 +225,8 @@ static void serve_turn(void)
 	if (sig_term && M.stopping == STOP_NONE)
 		begin_stop();
 	procs_respawn_due();
+	store_proc_timers();
+	subs_timers();
 	sched_timers();
 	http_sweep_gone();
 	sched_kick();
@@ -237,7 +241,9 @@ static int serve(void)
 	if (owner_claim(M.cfg.state_dir, M.cfg.instance, M.owner) < 0)
 		return 1;
 	log_info("owner id %s (lock in %s)", M.owner, M.cfg.state_dir);
-	if (sched_init(&M) < 0 || procs_start(M.cfg.workers, &M.cfg, &sched_procs_cb) < 0)
+	subs_init(&M);
+	if (sched_init(&M) < 0 || procs_start(M.cfg.workers, &M.cfg, &sched_procs_cb) < 0 ||
+	    store_proc_start(&M, subs_store_up) < 0)
 		return 1;
 	if (http_start(&M) < 0) {
 		procs_stop_all(2000);
@@ -250,6 +256,7 @@ static int serve(void)
 		loop_once();
 	}
 	procs_stop_all(3000);
+	store_proc_stop(); /* answers the requests still waiting for the store */
 	http_run(); /* sends what the last answered jobs resumed: no connection stays suspended */
 	http_stop();
 	owner_release();

@@ -22,6 +22,8 @@ struct job;
 /* Called once, when the job is answered; the job then belongs to the callback's owner, who
  * frees it with jobs_free() (once it has sent the answer). */
 typedef void (*job_done_fn)(struct job *j, void *arg);
+/* Called each time the job is handed to a worker. */
+typedef void (*job_start_fn)(struct job *j, void *arg);
 
 struct job {
 	uint32_t id;
@@ -33,9 +35,11 @@ struct job {
 	int done;
 	int cancelled;               /* the client went away: dropped, or MSG_CANCEL sent */
 	int retries;                 /* times it went back to the queue (its container was gone) */
+	int keep_queued;             /* never times out in the queue: a stored submission waits */
 	long deadline;               /* running: the master ends it (and its worker) at this time */
 	job_done_fn on_done;         /* NULL once its client is gone: freed when it ends */
 	void *done_arg;
+	job_start_fn on_start;       /* optional; gets done_arg */
 	struct job *next;            /* queue link */
 };
 
@@ -97,6 +101,9 @@ struct master {
 	long next_cleanup; /* the periodic container cleanup and orphan scan */
 	enum stop_phase stopping;
 	long stop_deadline;
+	int store_up;                /* the store process has its database open */
+	char store_error[256];       /* why not */
+	char store_backend[16];
 };
 
 #endif

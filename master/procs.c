@@ -1,10 +1,11 @@
 /*
- * procs.c - the master's worker processes (see procs.h): pre-fork (fork, no exec) with one
- * socketpair each, non-blocking framed I/O, reaping, respawn within a second with a new
- * generation, and the graceful TERM-then-KILL stop. Events go to the callback table only.
+ * procs.c - the master's child processes (see procs.h): the workers and the store process,
+ * pre-forked (fork, no exec) with one socketpair each, non-blocking framed I/O, reaping, respawn
+ * with a new generation, and the graceful stop. Events go to each process's callback table.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,12 @@
 
 #define PROC_MSG_MAX (WIRE_MAX_PAYLOAD)
 #define RESPAWN_RETRY_MS 1000
+#define PROCS_EXTRA 4 /* processes besides the workers (procs_add) */
 
 struct proc {
+	char name[24];               /* "worker-3", "store" */
+	procs_main_fn run;           /* what the child runs */
+	const struct procs_cb *cb;
 	pid_t pid;                   /* 0 when dead */
 	int fd;                      /* -1 when dead */
 	uint32_t gen;                /* frames of another generation are ignored */
@@ -31,12 +36,12 @@ struct proc {
 };
 
 static struct proc *procs;
-static int nprocs;
+static int nprocs, capprocs;
 static const struct config *wcfg;
-static struct procs_cb cb;
+static struct procs_cb worker_cb;
 
-/* In the child: keep only fd (and stdio), restore default signals, run the worker. */
-static void child_run(int fd, uint32_t gen)
+/* In the child: keep only fd (and stdio), restore default signals, run the process's main. */
+static void child_run(procs_main_fn run, int fd, uint32_t gen)
 {
 	if (fd != 3) {
 		if (dup2(fd, 3) < 0)
@@ -52,21 +57,19 @@ static void child_run(int fd, uint32_t gen)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-	_exit(worker_main(fd, gen, wcfg));
+	_exit(run(fd, gen, wcfg));
 }
 
-/* In the child: the worker's end of the socketpair must survive into fd 3. */
-static void child_start(int index, int fd, uint32_t gen)
+/* In the child: its end of the socketpair must survive into fd 3. */
+static void child_start(const struct proc *p, int fd, uint32_t gen)
 {
-	char name[32];
-	snprintf(name, sizeof(name), "worker-%d", index);
-	log_set_proc(name);
+	log_set_proc(p->name);
 	int fl = fcntl(fd, F_GETFD);
 	if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) {
 		log_error("fcntl F_SETFD");
 		_exit(1);
 	}
-	child_run(fd, gen);
+	child_run(p->run, fd, gen);
 }
 
 static int proc_spawn(int i)
@@ -94,36 +97,60 @@ static int proc_spawn(int i)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_start(i, sv[1], p->gen);
+		child_start(p, sv[1], p->gen);
 	}
 	close(sv[1]);
 	p->pid = pid;
 	p->fd = sv[0];
 	buf_init(&p->in, PROC_MSG_MAX + WIRE_HDR_LEN);
 	buf_init(&p->out, (size_t)PROC_MSG_MAX * 4);
-	log_debug("worker %d started (pid %d, generation %u)", i, (int)pid, p->gen);
+	log_debug("%s started (pid %d, generation %u)", p->name, (int)pid, p->gen);
 	return 0;
 }
 
 int procs_start(int n, const struct config *cfg, const struct procs_cb *callbacks)
 {
-	procs = calloc((size_t)n, sizeof(*procs));
+	procs = calloc((size_t)n + PROCS_EXTRA, sizeof(*procs));
 	if (!procs) {
 		log_error("calloc");
 		return -1;
 	}
 	nprocs = n;
+	capprocs = n + PROCS_EXTRA;
 	wcfg = cfg;
-	cb = *callbacks;
-	for (int i = 0; i < n; i++)
+	worker_cb = *callbacks;
+	for (int i = 0; i < capprocs; i++)
 		procs[i].fd = -1;
 	for (int i = 0; i < n; i++) {
-		if (proc_spawn(i) < 0)
+		struct proc *p = &procs[i];
+		snprintf(p->name, sizeof(p->name), "worker-%d", i);
+		p->run = worker_main;
+		p->cb = &worker_cb;
+			if (proc_spawn(i) < 0)
 			return -1;
-		cb.started(cb.arg, i, 0);
+		worker_cb.started(worker_cb.arg, i, 0);
 	}
 	log_info("%d workers started", n);
 	return 0;
+}
+
+int procs_add(const char *name, procs_main_fn run, const struct procs_cb *callbacks)
+{
+	if (nprocs >= capprocs) {
+		log_errorx("no room for process %s", name);
+		return -1;
+	}
+	int i = nprocs++;
+	struct proc *p = &procs[i];
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->run = run;
+	p->cb = callbacks;
+	if (proc_spawn(i) < 0) {
+		p->respawn_at = clock_ms() + RESPAWN_RETRY_MS; /* tried again like a dead one */
+		return i;
+	}
+	callbacks->started(callbacks->arg, i, 0);
+	return i;
 }
 
 static void proc_close(struct proc *p)
@@ -135,12 +162,12 @@ static void proc_close(struct proc *p)
 	buf_free(&p->out);
 }
 
-static void log_exit(int i, pid_t pid, int status)
+static void log_exit(const struct proc *p, pid_t pid, int status)
 {
 	if (WIFSIGNALED(status))
-		log_warnx("worker %d (pid %d) killed by signal %d", i, (int)pid, WTERMSIG(status));
+		log_warnx("%s (pid %d) killed by signal %d", p->name, (int)pid, WTERMSIG(status));
 	else
-		log_warnx("worker %d (pid %d) exited with %d", i, (int)pid, WEXITSTATUS(status));
+		log_warnx("%s (pid %d) exited with %d", p->name, (int)pid, WEXITSTATUS(status));
 }
 
 void procs_reap(int quiet)
@@ -153,11 +180,11 @@ void procs_reap(int quiet)
 			if (p->pid != pid)
 				continue;
 			if (!quiet)
-				log_exit(i, pid, status);
+				log_exit(p, pid, status);
 			proc_close(p);
 			p->pid = 0;
 			p->respawn_at = clock_ms();
-			cb.died(cb.arg, i);
+			p->cb->died(p->cb->arg, i);
 		}
 	}
 }
@@ -188,8 +215,8 @@ void procs_respawn_due(void)
 			p->respawn_at = t + RESPAWN_RETRY_MS;
 			continue;
 		}
-		log_info("worker %d respawned (pid %d)", i, (int)p->pid);
-		cb.started(cb.arg, i, 1);
+		log_info("%s respawned (pid %d)", p->name, (int)p->pid);
+		p->cb->started(p->cb->arg, i, 1);
 	}
 }
 
@@ -267,7 +294,7 @@ static void proc_read(int i)
 			return;
 		}
 		if (h.gen == p->gen)
-			cb.message(cb.arg, i, &h, (const char *)payload);
+			p->cb->message(p->cb->arg, i, &h, (const char *)payload);
 		else
 			log_warnx("ignoring a message of generation %u (current %u)", h.gen,
 				  p->gen);
@@ -305,7 +332,8 @@ static void kill_stragglers(void)
 	for (int i = 0; i < nprocs; i++) {
 		if (procs[i].pid <= 0)
 			continue;
-		log_warnx("worker pid %d did not stop in time; killing it", (int)procs[i].pid);
+		log_warnx("%s (pid %d) did not stop in time; killing it", procs[i].name,
+			  (int)procs[i].pid);
 		if (kill(procs[i].pid, SIGKILL) < 0)
 			log_warn("kill worker pid %d", (int)procs[i].pid);
 		waitpid(procs[i].pid, NULL, 0);
@@ -313,14 +341,29 @@ static void kill_stragglers(void)
 	}
 }
 
+/* Writes what p still holds for its child (e.g. the store's last results) until deadline. */
+static void proc_drain(struct proc *p, long deadline)
+{
+	while (p->out.len > 0 && p->fd >= 0 && clock_ms() < deadline) {
+		struct pollfd w = { .fd = p->fd, .events = POLLOUT };
+		if (poll(&w, 1, 100) < 0 && errno != EINTR)
+			return;
+		if (w.revents & (POLLERR | POLLHUP))
+			return;
+		if (w.revents & POLLOUT)
+			proc_flush(p);
+	}
+}
+
 void procs_stop_all(int grace_ms)
 {
+	long deadline = clock_ms() + grace_ms;
 	for (int i = 0; i < nprocs; i++)
 		if (procs[i].pid > 0 && procs[i].fd >= 0) {
 			procs_send(i, MSG_SHUTDOWN, 0, NULL);
+			proc_drain(&procs[i], deadline);
 			shutdown(procs[i].fd, SHUT_WR);
 		}
-	long deadline = clock_ms() + grace_ms;
 	for (;;) {
 		int alive = 0;
 		for (int i = 0; i < nprocs; i++) {

@@ -159,6 +159,8 @@ static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct 
 	j->t_start = s->since;
 	snprintf(s->container, sizeof(s->container), "%s", id);
 	m->running++;
+	if (j->on_start)
+		j->on_start(j, j->done_arg);
 	return 0;
 }
 

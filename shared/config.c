@@ -83,6 +83,14 @@ static const struct setting settings[] = {
 	SI("rate", "clients_tracked", per_ip_table, "4096", 16, 1000000),
 	SS("log", "level", log_level, "info"),
 	SS("log", "format", log_format, "text"),
+	SS("store", "path", store_path, "/var/lib/executioner/submissions.db"),
+	SI("store", "busy_timeout_ms", store_busy_ms, "5000", 1, 600000),
+	SI("store", "max_source_kb", store_source_kb, "1024", 1, 65536),
+	SI("store", "max_result_kb", store_result_kb, "1024", 1, 65536),
+	SI("store", "max_page", store_max_page, "100", 1, 10000),
+	SI("store", "retention_days", store_retention_days, "30", 0, 36500),
+	SI("store", "max_rows", store_max_rows, "100000", 0, 100000000),
+	SI("store", "sweep_interval_s", store_sweep_s, "600", 1, 86400),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

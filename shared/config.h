@@ -84,6 +84,15 @@ struct config {
 	/* log */
 	char log_level[16];
 	char log_format[16];
+	/* store: asynchronous submissions (POST /submissions) */
+	char store_path[CONF_STR_MAX]; /* the SQLite file */
+	int store_busy_ms;     /* SQLite busy timeout */
+	int store_source_kb;   /* a submission's source cap (413 over it) */
+	int store_result_kb;   /* a stored result's cap (its outputs are cut to fit) */
+	int store_max_page;    /* GET /submissions?limit= cap (400 over it) */
+	int store_retention_days; /* finished submissions kept this long (0: no age limit) */
+	int store_max_rows;    /* finished submissions kept at most (0: no cap) */
+	int store_sweep_s;     /* how often the store process sweeps */
 	/* languages */
 	struct lang *langs;
 	int nlangs;

@@ -70,6 +70,34 @@ enum {
 };
 
 /*
+ * Master <-> store process (master/store_proc.c, master/store_main.c). Every request carries a
+ * nonzero id and one JSON object; the store answers each, in order, with MSG_ST_REPLY of the
+ * same id: {"ok": true, ...} or {"ok": false, "error"}. MSG_SHUTDOWN ends the process.
+ *   MSG_ST_PUT      required "token", "owner", "lang", "request", "created_ms". Committed
+ *                   before the reply.
+ *   MSG_ST_GET      required "token", "owner". Reply "found"; when found "row" {"seq", "token",
+ *                   "lang", "status", "attempts", "created_ms", "updated_ms", "http",
+ *                   "result" (null until it ends)}.
+ *   MSG_ST_LIST     required "owner", "limit", "before" (0: newest), "since_ms", "status"
+ *                   (-1: any); optional "lang". Reply "rows" [row without "result"].
+ *   MSG_ST_DELETE   required "token", "owner". Reply "found".
+ *   MSG_ST_START    required "token", "attempt" (this run's number), "now_ms": -> running,
+ *                   attempts at least "attempt" (told twice, counted once).
+ *   MSG_ST_FINISH   required "token", "status" (2 done, 3 failed), "http", "result", "now_ms".
+ *   MSG_ST_PENDING  required "after", "upto" (-1: the last row now), "limit". Reply "upto",
+ *                   "rows" [{"seq", "token", "owner", "lang", "request", "attempts"}]: the
+ *                   queued and running ones, oldest first, as many as fit 16 MiB.
+ * Store -> master, besides the replies:
+ *   MSG_ST_STATE    id 0: {"ok", "backend", "error" (when not ok)}: the database was opened
+ *                   (or could not be; it is tried again every second), sent at each change.
+ */
+enum {
+	MSG_ST_PUT = 16, MSG_ST_GET, MSG_ST_LIST, MSG_ST_DELETE, MSG_ST_START, MSG_ST_FINISH,
+	MSG_ST_PENDING,
+	MSG_ST_REPLY = 48, MSG_ST_STATE,
+};
+
+/*
  * Worker <-> helper, all TLV. Required fields must be present exactly once where marked (1);
  * the helper answers H_FATAL to a message that lacks one, the worker fails the job (500) on a
  * reply that does.

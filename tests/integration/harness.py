@@ -191,7 +191,13 @@ class Server:
                   "EXECUTIONER_DOCKER_INSTANCE": self.instance, "EXECUTIONER_POOL_SIZE": "1"})
         if workers:
             e["EXECUTIONER_WORKERS_COUNT"] = str(workers)
+        # a submission store of its own (tests/integration/test_submissions.py passes one to
+        # share it between a service and its restart)
+        store_dir = tempfile.mkdtemp(prefix="executioner-itest-store-")
+        atexit.register(shutil.rmtree, store_dir, True)
+        e["EXECUTIONER_STORE_PATH"] = os.path.join(store_dir, "submissions.db")
         e.update(env or {})
+        self.store_path = e["EXECUTIONER_STORE_PATH"]
         self.log_path = tempfile.mktemp(prefix="executioner-itest-", suffix=".log")
         self.log = open(self.log_path, "w+")
         self.lines = []

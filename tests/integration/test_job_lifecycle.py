@@ -15,9 +15,17 @@ FLOOD = ("import os\nb = b'\\x01' * (1 << 20)\nfor _ in range({n}):\n    os.writ
 
 
 def workers_of(srv):
-    """Pids of the server's worker processes (its children)."""
+    """Pids of the server's worker processes (its children but the store process, "ex-store")."""
     out = subprocess.run(["pgrep", "-P", str(srv.proc.pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+    return [int(p) for p in out.split() if _comm(p) != "ex-store"]
+
+
+def _comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
 
 
 def health(srv):

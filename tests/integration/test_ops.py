@@ -80,8 +80,10 @@ def promtool(text):
 
 
 def child_pids(pid):
-    p = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
-    return [int(x) for x in p.stdout.split()]
+    """The master's workers (its store process, "ex-store", left out)."""
+    p = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(pid)], capture_output=True, text=True)
+    rows = [ln.split() for ln in p.stdout.splitlines() if ln.strip()]
+    return [int(r[0]) for r in rows if r[1:] != ["ex-store"]]
 
 
 def port_refuses(port):

@@ -26,15 +26,24 @@ def health(s):
     return st, js
 
 
-def child_pids(pid):
-    """The direct children of pid (the master's children are its workers)."""
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def child_pids(pid, store=False):
+    """The direct children of pid: the master's workers (and its store process, named
+    "ex-store", when store is true)."""
     out = set()
     for f in glob.glob(f"/proc/{pid}/task/*/children"):
         try:
             out.update(int(x) for x in open(f).read().split())
         except OSError:
             pass
-    return sorted(out)
+    return sorted(p for p in out if store or comm(p) != "ex-store")
 
 
 def pid_alive(pid):
@@ -407,11 +416,11 @@ def test_exec_transport_runs_the_same_jobs():
 
 
 def test_sigterm_to_every_process_still_cleans_up():
-    """Like `pkill executioner`: TERM reaches the master and every worker at once."""
+    """Like `pkill executioner`: TERM reaches the master, every worker and the store at once."""
     srv = Server(workers=2).wait_ready()
     try:
-        pids = [srv.proc.pid] + child_pids(srv.proc.pid)
-        check(len(pids) == 3, f"expected a master and 2 workers: {pids}")
+        pids = [srv.proc.pid] + child_pids(srv.proc.pid, store=True)
+        check(len(pids) == 4, f"expected a master, 2 workers and the store: {pids}")
         for p in pids:
             os.kill(p, signal.SIGTERM)
         rc = srv.proc.wait(60)

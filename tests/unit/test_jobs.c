@@ -171,6 +171,16 @@ TEST(queued_jobs_time_out_in_order)
 	jobs_drop_queue(&q, 503, "stop");
 }
 
+TEST(a_stored_submission_never_times_out_in_the_queue)
+{
+	struct job *a = submit("python");
+	a->keep_queued = 1;
+	a->t_admit -= 100000;
+	jobs_expire(&q, a->t_admit + 100000, 5.0, 0);
+	assert_int_equal(q.len, 1);
+	jobs_drop_queue(&q, 503, "stop");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +192,7 @@ int main(void)
 		cmocka_unit_test_setup(finish_calls_the_callback_once_with_the_answer, reset),
 		cmocka_unit_test_setup(a_detached_job_is_freed_when_it_ends, reset),
 		cmocka_unit_test_setup(queued_jobs_time_out_in_order, reset),
+		cmocka_unit_test_setup(a_stored_submission_never_times_out_in_the_queue, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
