@@ -254,9 +254,10 @@ class Server:
         st, js, _ = self.request("POST", "/execute", body, timeout=timeout)
         return st, js
 
-    def run(self, language, code, **kw):
-        """Executes and asserts HTTP 200; returns the JSON body."""
-        body = {"language": language, "source_code": code}
+    def run(self, language, code=None, **kw):
+        """Executes and asserts HTTP 200; returns the JSON body. code: the source_code (None
+        when the request has files instead)."""
+        body = {"language": language} if code is None else {"language": language, "source_code": code}
         body.update(kw)
         st, js = self.execute(body)
         check(st == 200, f"HTTP {st}: {js}")

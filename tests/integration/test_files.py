@@ -9,11 +9,7 @@ from harness import check, shared_server
 
 
 def _files_run(s, language, files, **kw):
-    body = {"language": language, "files": files}
-    body.update(kw)
-    st, js = s.execute(body)
-    check(st == 200, f"HTTP {st}: {js}")
-    return js
+    return s.run(language, files=files, **kw)
 
 
 def test_python_package_of_three_files():

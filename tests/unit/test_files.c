@@ -16,6 +16,7 @@
 #include "outfiles.h"
 #include "relpath.h"
 #include "request.h"
+#include "request_check.h"
 #include "wire.h"
 
 static struct config cfg;
@@ -111,23 +112,12 @@ static void test_base64(void **state)
 
 static cJSON *ok(const char *body)
 {
-	cJSON *j;
-	struct req_error e;
-	if (request_parse(body, strlen(body), &cfg, &j, &e) < 0)
-		fail_msg("unexpected error %d %s: %s", e.http, e.field, e.msg);
-	return j;
+	return req_ok(&cfg, body);
 }
 
 static void bad(const char *body, int http, const char *field, const char *needle)
 {
-	cJSON *j;
-	struct req_error e;
-	assert_int_equal(request_parse(body, strlen(body), &cfg, &j, &e), -1);
-	assert_null(j);
-	assert_int_equal(e.http, http);
-	assert_string_equal(e.field, field);
-	if (needle && !strstr(e.msg, needle))
-		fail_msg("message \"%s\" lacks \"%s\"", e.msg, needle);
+	req_bad(&cfg, body, http, field, needle);
 }
 
 static const char *str(const cJSON *o, const char *k)
