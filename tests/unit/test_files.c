@@ -19,22 +19,6 @@
 #include "request_check.h"
 #include "wire.h"
 
-static struct config cfg;
-
-static int setup(void **state)
-{
-	(void)state;
-	struct config_error e;
-	return config_load("executioner.conf", &cfg, &e);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	config_free(&cfg);
-	return 0;
-}
-
 static void test_relpath(void **state)
 {
 	(void)state;
@@ -108,16 +92,6 @@ static void test_base64(void **state)
 	assert_false(utf8_valid("\xc0\xaf", 2));       /* overlong */
 	assert_false(utf8_valid("\xed\xa0\x80", 3));   /* surrogate */
 	assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
-}
-
-static cJSON *ok(const char *body)
-{
-	return req_ok(&cfg, body);
-}
-
-static void bad(const char *body, int http, const char *field, const char *needle)
-{
-	req_bad(&cfg, body, http, field, needle);
 }
 
 static const char *str(const cJSON *o, const char *k)

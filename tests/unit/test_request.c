@@ -15,32 +15,6 @@
 #include "request.h"
 #include "request_check.h"
 
-static struct config cfg;
-
-static int setup(void **state)
-{
-	(void)state;
-	struct config_error e;
-	return config_load("executioner.conf", &cfg, &e);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	config_free(&cfg);
-	return 0;
-}
-
-static cJSON *ok(const char *body)
-{
-	return req_ok(&cfg, body);
-}
-
-static void bad(const char *body, int http, const char *field, const char *needle)
-{
-	req_bad(&cfg, body, http, field, needle);
-}
-
 static double num(const cJSON *j, const char *k)
 {
 	return cJSON_GetObjectItem(j, k)->valuedouble;
