@@ -5,6 +5,7 @@ event, not a sleep), make HTTP calls, and list this instance's containers for le
 Also the two things a test file can declare for the runner (run.py): @retry(n, reason=...) on a test
 that may be re-run, and a module-level teardown() run after that file's last test."""
 import atexit
+import glob
 import json
 import os
 import re
@@ -91,6 +92,27 @@ def joined(t, box, timeout, what):
     if "e" in box:
         raise box["e"]
     return box["v"]
+
+
+def comm(pid):
+    """The process name of pid ("" when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def child_pids(pid, store=False):
+    """The direct children of pid: the master's workers (and its store process, named
+    "ex-store", when store is true)."""
+    out = set()
+    for f in glob.glob(f"/proc/{pid}/task/*/children"):
+        try:
+            out.update(int(x) for x in open(f).read().split())
+        except OSError:
+            pass
+    return sorted(p for p in out if store or comm(p) != "ex-store")
 
 
 def free_port():

@@ -6,26 +6,17 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import time
 
-from harness import Server, check, containers, in_thread, joined, shared_server, wait_until
+from harness import (Server, check, child_pids, containers, in_thread, joined, shared_server,
+                     wait_until)
 
 FLOOD = ("import os\nb = b'\\x01' * (1 << 20)\nfor _ in range({n}):\n    os.write(1, b)\n    os.write(2, b)\n")
 
 
 def workers_of(srv):
-    """Pids of the server's worker processes (its children but the store process, "ex-store")."""
-    out = subprocess.run(["pgrep", "-P", str(srv.proc.pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split() if _comm(p) != "ex-store"]
-
-
-def _comm(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return ""
+    """Pids of the server's worker processes."""
+    return child_pids(srv.proc.pid)
 
 
 def health(srv):

@@ -15,7 +15,7 @@ import time
 import urllib.request
 
 import harness
-from harness import Server, check, shared_server, wait_until, in_thread, joined
+from harness import Server, check, child_pids, shared_server, wait_until, in_thread, joined
 
 PY_OK = "print('ok')"
 C_BROKEN = "int main(void) { this is not C }\n"
@@ -77,13 +77,6 @@ def promtool(text):
     return p.returncode, (p.stdout + p.stderr).strip()
 
 
-
-
-def child_pids(pid):
-    """The master's workers (its store process, "ex-store", left out)."""
-    p = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(pid)], capture_output=True, text=True)
-    rows = [ln.split() for ln in p.stdout.splitlines() if ln.strip()]
-    return [int(r[0]) for r in rows if r[1:] != ["ex-store"]]
 
 
 def port_refuses(port):

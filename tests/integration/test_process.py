@@ -1,7 +1,6 @@
 """test_process.py - the process model and the container pool, each test with its own server:
 killed workers, SIGHUP reloads, SIGTERM, leftovers at start-up, pool refills, containers removed
 from outside, an unreachable engine and a full queue."""
-import glob
 import os
 import signal
 import tempfile
@@ -10,7 +9,8 @@ import time
 import urllib.error
 
 import harness
-from harness import Server, check, containers, docker_api, wait_until, in_thread, joined
+from harness import (Server, check, child_pids, containers, docker_api, in_thread, joined,
+                     wait_until)
 
 SLEEP_JOB = "import time\ntime.sleep({s})\nprint('done')"
 
@@ -24,26 +24,6 @@ def health(s):
     st, js, _ = s.request("GET", "/health", timeout=10)
     check(isinstance(js, dict), f"/health is not JSON: {st} {js!r}")
     return st, js
-
-
-def comm(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return ""
-
-
-def child_pids(pid, store=False):
-    """The direct children of pid: the master's workers (and its store process, named
-    "ex-store", when store is true)."""
-    out = set()
-    for f in glob.glob(f"/proc/{pid}/task/*/children"):
-        try:
-            out.update(int(x) for x in open(f).read().split())
-        except OSError:
-            pass
-    return sorted(p for p in out if store or comm(p) != "ex-store")
 
 
 def pid_alive(pid):
