@@ -171,7 +171,8 @@ int callbacks_check(const char *url, callbacks_check_fn fn, void *arg, uint32_t 
 	struct cbreq *r = enqueue(MSG_CB_CHECK, q, 1, url);
 	if (!r) {
 		*http = 503;
-		snprintf(why, n, "callback_url could not be checked: the callbacks process is down");
+		snprintf(why, n, "callback_url could not be checked: the callbacks process is "
+			 "down");
 		return -1;
 	}
 	r->fn = fn;

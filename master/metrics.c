@@ -31,9 +31,9 @@ static struct family f_exec = {"executioner_executions_total", "Executions by la
 			       NULL, 0};
 static struct family f_limited = {"executioner_rate_limited_total",
 				  "Requests refused by admission control (429)", NULL, 0};
-static struct family f_callbacks = {"executioner_callbacks_total",
-				    "Callback deliveries by outcome (delivered, failed after retries)",
-				    NULL, 0};
+static struct family f_callbacks = {
+	"executioner_callbacks_total",
+	"Callback deliveries by outcome (delivered, failed after retries)", NULL, 0};
 static double created, removed, create_failures, restarts, cb_retries;
 
 static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };

@@ -445,8 +445,8 @@ static int load_allow(config_t *cf, struct config *c, char *err, size_t errlen)
 		if (env)
 			t = strtok_r(NULL, ",", &save);
 		if (!v || !cbdest_entry_valid(v)) {
-			ERR("%s:%d: callbacks.allow: \"%s\" is not a CIDR, an address or a host name",
-			    c->path, line, v ? v : "(not a string)");
+			ERR("%s:%d: callbacks.allow: \"%s\" is not a CIDR, an address or a host "
+			    "name", c->path, line, v ? v : "(not a string)");
 			return free(dup), -1;
 		}
 		c->cb_allow[n++] = strdup(v);
