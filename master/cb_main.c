@@ -144,8 +144,8 @@ static void dlv_failed(struct cbx *x, struct dlv *d)
 	for (int i = 1; i < d->attempt && wait < MAX_BACKOFF_MS; i++)
 		wait *= 2;
 	d->next_at = clock_ms() + (wait < MAX_BACKOFF_MS ? wait : MAX_BACKOFF_MS);
-	log_debug("callback %u: attempt %d failed (%s); next in %ld ms", d->id, d->attempt,
-		  d->error, wait);
+	log_info("callback to %s: attempt %d failed (%s); next in %ld ms", d->url, d->attempt,
+		 d->error, wait);
 }
 
 static int easy_setup(struct cbx *x, struct dlv *d, const char *pin)
@@ -322,8 +322,8 @@ int cb_main(int fd, uint32_t gen, const struct config *c)
 		return 1;
 	}
 	curl_multi_setopt(x.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 64L);
-	/* a body escaped as a JSON string: 6 bytes per byte at worst */
-	uint32_t cap = (uint32_t)c->cb_body_kb * 1024 * 6 + 4096;
+	/* a body and a URL escaped as JSON strings: 6 bytes per byte at worst */
+	uint32_t cap = (uint32_t)c->cb_body_kb * 1024 * 6 + 6 * CBDEST_URL_MAX + 4096;
 	cap = cap < WIRE_MAX_PAYLOAD ? cap : WIRE_MAX_PAYLOAD;
 	struct buf b;
 	buf_init(&b, cap + WIRE_HDR_LEN);
