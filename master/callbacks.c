@@ -229,8 +229,8 @@ void callbacks_timers(void)
 void callbacks_stop(void)
 {
 	if (ndeliveries)
-		log_warnx("callbacks: %d deliveries unfinished at the stop are dropped",
-			  ndeliveries);
+		log_warnx("callbacks: %d deliveries unconfirmed at the stop (attempts in "
+			  "flight had 2 s to end; retries not begun are dropped)", ndeliveries);
 	while (head) {
 		struct cbreq *r = head;
 		head = r->next;

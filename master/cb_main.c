@@ -26,6 +26,7 @@
 #define MAX_DELIVERIES 1024            /* in progress at most; more fail at once */
 #define ANSWER_CAP (64u << 10)         /* bytes of a receiver's answer read; then cut off */
 #define MAX_BACKOFF_MS 300000
+#define STOP_GRACE_MS 2000             /* a stop lets attempts in flight end this long */
 
 struct dlv {
 	uint32_t id;
@@ -308,6 +309,14 @@ static int serve_one(struct cbx *x, struct buf *b, uint32_t cap)
 	return 0;
 }
 
+static int in_flight(const struct cbx *x)
+{
+	for (const struct dlv *d = x->head; d; d = d->next)
+		if (d->easy)
+			return 1;
+	return 0;
+}
+
 int cb_main(int fd, uint32_t gen, const struct config *c)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
@@ -327,16 +336,22 @@ int cb_main(int fd, uint32_t gen, const struct config *c)
 	cap = cap < WIRE_MAX_PAYLOAD ? cap : WIRE_MAX_PAYLOAD;
 	struct buf b;
 	buf_init(&b, cap + WIRE_HDR_LEN);
+	long stop_at = 0; /* after MSG_SHUTDOWN: the attempts in flight may end until then */
 	for (;;) {
-		long wait = begin_due(&x);
+		long wait = stop_at ? 100 : begin_due(&x);
 		struct curl_waitfd w = { .fd = fd, .events = CURL_WAIT_POLLIN };
 		int running;
-		if (curl_multi_poll(x.multi, &w, 1, (int)wait, NULL) != CURLM_OK)
+		if (curl_multi_poll(x.multi, &w, stop_at ? 0 : 1, (int)wait, NULL) != CURLM_OK)
 			break;
 		curl_multi_perform(x.multi, &running);
 		reap_done(&x);
-		if ((w.revents & CURL_WAIT_POLLIN) && serve_one(&x, &b, cap) < 0)
+		if (stop_at && (!in_flight(&x) || clock_ms() > stop_at))
 			break;
+		if (!stop_at && (w.revents & CURL_WAIT_POLLIN) && serve_one(&x, &b, cap) < 0) {
+			stop_at = clock_ms() + STOP_GRACE_MS;
+			if (!in_flight(&x))
+				break;
+		}
 	}
 	if (x.n)
 		log_warnx("callbacks: %d deliveries not finished at the stop", x.n);

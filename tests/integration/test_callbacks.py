@@ -221,3 +221,31 @@ def test_callback_host_resolving_outside_the_list_refused():
         check(st == 400 and js.get("field") == "callback_url", f".invalid: {st} {js}")
     finally:
         check(s.stop() == 0, f"the server did not exit 0; log: {s.log_path}")
+
+
+def test_callbacks_of_queued_work_survive_a_restart():
+    """SIGTERM with one submission running and one queued, each with a callback_url: the running
+    one's callback goes out during the stop, the queued one's after the restart (its callback_url
+    is stored with it)."""
+    _, r = setup()
+    s = Server(workers=1, env=ENV).wait_ready()
+    path = s.store_path
+    urls = [f"/ok/{tag()}-{i}" for i in range(2)]
+    slow = "import time\ntime.sleep(2)\nprint('slept')"
+    toks = [submit(s, {"language": "python", "source_code": slow,
+                       "callback_url": r.url(u)})["token"] for u in urls]
+    wait_until(lambda: s.request("GET", f"/submissions/{toks[0]}")[1]["status"] == "running",
+               30, "the first to run")
+    check(s.stop() == 0, f"log: {s.log_path}")
+    (_, _, raw), = wait_requests(r, urls[0], 1, 5)
+    check(json.loads(raw)["token"] == toks[0], "the first one's callback, during the stop")
+    check(r.requests_to(urls[1]) == [], "the queued one did not run before the restart")
+    s2 = Server(workers=1, env={**ENV, "EXECUTIONER_STORE_PATH": path}).wait_ready()
+    try:
+        (_, headers, raw), = wait_requests(r, urls[1], 1, 90)
+        js = json.loads(raw)
+        check(js["token"] == toks[1] and js["status"] == "done", f"after the restart: {js}")
+        want = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        check(headers.get("X-Executioner-Signature") == want, "signed")
+    finally:
+        check(s2.stop() == 0, f"the server did not exit 0; log: {s2.log_path}")
