@@ -11,7 +11,10 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import Server, check, wait_until
+import os
+import signal
+
+from harness import Server, check, child_pids, comm, wait_until
 
 SECRET = "callbacks-test-secret"
 ENV = {"EXECUTIONER_CALLBACKS_SECRET": SECRET, "EXECUTIONER_CALLBACKS_BACKOFF_MS": "200",
@@ -249,3 +252,22 @@ def test_callbacks_of_queued_work_survive_a_restart():
         check(headers.get("X-Executioner-Signature") == want, "signed")
     finally:
         check(s2.stop() == 0, f"the server did not exit 0; log: {s2.log_path}")
+
+
+def test_callbacks_process_killed_is_respawned_and_resends():
+    """kill -9 of the callbacks process while a delivery hangs: it is respawned, the delivery
+    is sent again to the new process, and new callbacks are delivered."""
+    s, r = setup()
+    path = f"/hang/{tag()}"
+    submit(s, {"language": "python", "source_code": "print(1)", "callback_url": r.url(path)})
+    wait_requests(r, path, 1)
+    pid, = [p for p in child_pids(s.proc.pid, store=True) if comm(p) == "ex-callbacks"]
+    mark = len(s.lines)
+    os.kill(pid, signal.SIGKILL)
+    s.wait_log("callbacks: process respawned; 1 deliveries sent again", 15, start=mark)
+    wait_until(lambda: len(r.requests_to(path)) >= 2, 10, "the hanging delivery sent again")
+    ok = f"/ok/{tag()}"
+    tok = submit(s, {"language": "python", "source_code": "print(2)",
+                     "callback_url": r.url(ok)})["token"]
+    (_, _, raw), = wait_requests(r, ok, 1)
+    check(json.loads(raw)["token"] == tok, "delivered by the new process")
