@@ -77,8 +77,8 @@ static int fail(struct req_error *e, int http, const char *fmt, const char *a, d
 
 /* The highest version of a configured language that name (Piston's name, an alias or our id)
  * and range select, as Piston's get_latest_runtime_matching_language_version() does. */
-static const struct lang *runtime_find(const struct master *m, const char *name,
-				       const char *range, struct semver *best)
+static const struct lang *runtime_find(const struct master *m, const char *name, const char *range,
+				       struct semver *best)
 {
 	const struct lang *found = NULL;
 	for (int i = 0; i < m->cfg.nlangs; i++) {
@@ -108,7 +108,7 @@ static int check_basics(const cJSON *req, struct req_error *e)
 	if (!cJSON_IsArray(files))
 		return fail(e, 400, "files is required as an array%s", "", 0);
 	int i = 0;
-	cJSON_ArrayForEach(f, files) {
+	cJSON_ArrayForEach (f, files) {
 		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f, "content"))) {
 			char msg[64];
 			snprintf(msg, sizeof(msg), "files[%d].content", i);
@@ -164,7 +164,8 @@ static int check_limits(const cJSON *req, const struct config *c, const struct l
 			if (v->valuedouble < 0)
 				return fail(e, 400, "%s must be non-negative", name, 0);
 			if (k == 0 && v->valuedouble < 8 * MIB)
-				return fail(e, 400, "%s must be at least %.0f (8 MiB)", name, 8 * MIB);
+				return fail(e, 400, "%s must be at least %.0f (8 MiB)", name,
+					    8 * MIB);
 			*out = v->valuedouble;
 		}
 	return 0;
@@ -216,7 +217,7 @@ static cJSON *native_request(const cJSON *req, const struct lang *g, const doubl
 	cJSON *n = cJSON_CreateObject(), *nf = cJSON_AddArrayToObject(n, "files");
 	cJSON_AddStringToObject(n, "language", g->id);
 	int i = 0;
-	cJSON_ArrayForEach(f, files) {
+	cJSON_ArrayForEach (f, files) {
 		cJSON *o = file_native(f, i++, e);
 		if (!o) {
 			cJSON_Delete(n);
@@ -249,9 +250,10 @@ static cJSON *native_request(const cJSON *req, const struct lang *g, const doubl
 static int has_utf8_file(const cJSON *req)
 {
 	const cJSON *f;
-	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(req, "files")) {
+	cJSON_ArrayForEach (f, cJSON_GetObjectItemCaseSensitive(req, "files")) {
 		const cJSON *enc = cJSON_GetObjectItemCaseSensitive(f, "encoding");
-		if (!enc || cJSON_IsNull(enc) || (cJSON_IsString(enc) && !strcmp(enc->valuestring, "utf8")))
+		if (!enc || cJSON_IsNull(enc) ||
+		    (cJSON_IsString(enc) && !strcmp(enc->valuestring, "utf8")))
 			return 1;
 	}
 	return 0;

@@ -39,7 +39,7 @@ void piston_semver_text(const struct semver *v, char *out, size_t n)
 
 int piston_semver_cmp(const struct semver *a, const struct semver *b)
 {
-	long d = a->major != b->major ? a->major - b->major
+	long d = a->major != b->major	? a->major - b->major
 		 : a->minor != b->minor ? a->minor - b->minor
 					: a->patch - b->patch;
 	return d < 0 ? -1 : d > 0;
@@ -234,7 +234,9 @@ int piston_range_match(const char *range, const struct semver *v)
  * metadata.json); our id is added as an alias where Piston's name differs. */
 static const struct piston_lang langs[] = {
 	{ "python", "python", NULL, { "py", "py3", "python3", NULL } },
-	{ "javascript", "javascript", "node",
+	{ "javascript",
+	  "javascript",
+	  "node",
 	  { "node-javascript", "node-js", "javascript", "js", NULL } },
 	{ "typescript", "typescript", NULL, { "ts", "node-ts", "tsc", NULL } },
 	{ "c", "c", "gcc", { "gcc", NULL } },
@@ -272,14 +274,13 @@ int piston_lang_matches(const char *id, const char *name)
 
 /* Linux's numbering (x86-64 and arm64 alike), as Piston's globals.SIGNALS lists it. */
 static const char *const signals[] = {
-	[1] = "SIGHUP",     [2] = "SIGINT",     [3] = "SIGQUIT",  [4] = "SIGILL",
-	[5] = "SIGTRAP",    [6] = "SIGABRT",    [7] = "SIGBUS",   [8] = "SIGFPE",
-	[9] = "SIGKILL",    [10] = "SIGUSR1",   [11] = "SIGSEGV", [12] = "SIGUSR2",
-	[13] = "SIGPIPE",   [14] = "SIGALRM",   [15] = "SIGTERM", [16] = "SIGSTKFLT",
-	[17] = "SIGCHLD",   [18] = "SIGCONT",   [19] = "SIGSTOP", [20] = "SIGTSTP",
-	[21] = "SIGTTIN",   [22] = "SIGTTOU",   [23] = "SIGURG",  [24] = "SIGXCPU",
-	[25] = "SIGXFSZ",   [26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH",
-	[29] = "SIGIO",     [30] = "SIGPWR",    [31] = "SIGSYS",
+	[1] = "SIGHUP",	    [2] = "SIGINT",   [3] = "SIGQUIT",	 [4] = "SIGILL",   [5] = "SIGTRAP",
+	[6] = "SIGABRT",    [7] = "SIGBUS",   [8] = "SIGFPE",	 [9] = "SIGKILL",  [10] = "SIGUSR1",
+	[11] = "SIGSEGV",   [12] = "SIGUSR2", [13] = "SIGPIPE",	 [14] = "SIGALRM", [15] = "SIGTERM",
+	[16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT",	 [19] = "SIGSTOP", [20] = "SIGTSTP",
+	[21] = "SIGTTIN",   [22] = "SIGTTOU", [23] = "SIGURG",	 [24] = "SIGXCPU", [25] = "SIGXFSZ",
+	[26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO",   [30] = "SIGPWR",
+	[31] = "SIGSYS",
 };
 
 int piston_signal_number(const char *name)

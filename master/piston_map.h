@@ -13,7 +13,8 @@ struct semver {
 };
 
 /* The semver form of a toolchain's version string ("3.11.2", "17.0.19", "5.2.15(1)-release" ->
- * "5.2.15", "1.63" -> "1.63.0"): its first three numeric parts. -1 when it starts with no number. */
+ * "5.2.15", "1.63" -> "1.63.0"): its first three numeric parts. -1 when it starts with no
+ * number. */
 int piston_semver_parse(const char *s, struct semver *v);
 
 /* "MAJOR.MINOR.PATCH" into out (n bytes). */
@@ -31,7 +32,7 @@ int piston_range_match(const char *range, const struct semver *v);
 /* Piston's name for one of our languages: its "language", the "runtime" that provides it (NULL
  * when Piston gives none) and its aliases (NULL-terminated; our own id is one when it differs). */
 struct piston_lang {
-	const char *id;       /* ours, e.g. "cpp" */
+	const char *id;	      /* ours, e.g. "cpp" */
 	const char *language; /* Piston's, e.g. "c++" */
 	const char *runtime;  /* e.g. "gcc", or NULL */
 	const char *aliases[8];
@@ -47,9 +48,9 @@ int piston_lang_matches(const char *id, const char *name);
 
 /* How one step (compile or run) ended, in our terms. */
 struct piston_outcome {
-	int ran;                 /* 0: never started (internal error) */
-	int exit_code;           /* valid when signal is NULL */
-	const char *signal;      /* "SIGSEGV", ... or NULL */
+	int ran;	    /* 0: never started (internal error) */
+	int exit_code;	    /* valid when signal is NULL */
+	const char *signal; /* "SIGSEGV", ... or NULL */
 	int wall_timeout, cpu_timeout, memory_exceeded, stdout_capped, stderr_capped;
 };
 
