@@ -206,8 +206,8 @@ static cJSON *file_native(const cJSON *f, int i, struct req_error *e)
 }
 
 /* The native request: files, stdin (with Piston's trailing newline), args and limits. */
-static cJSON *native_request(const cJSON *req, const struct lang *g, const double vals[NLIMITS],
-			     struct req_error *e)
+static cJSON *native_request(const cJSON *req, const struct config *c, const struct lang *g,
+			     const double vals[NLIMITS], struct req_error *e)
 {
 	const cJSON *files = cJSON_GetObjectItemCaseSensitive(req, "files"), *f;
 	const cJSON *in = cJSON_GetObjectItemCaseSensitive(req, "stdin");
@@ -241,8 +241,12 @@ static cJSON *native_request(const cJSON *req, const struct lang *g, const doubl
 		cJSON_AddNumberToObject(n, "memory_limit_mb", floor(vals[RMEM] / MIB));
 	if (vals[RCPU] > 0)
 		cJSON_AddNumberToObject(n, "time_limit", fmax(vals[RCPU] / 1000, 0.001));
-	if (vals[RWALL] > 0)
-		cJSON_AddNumberToObject(n, "wall_time_limit", fmax(vals[RWALL] / 1000, 0.001));
+	/* Piston's wall default does not follow the CPU limit: the configured time, or the CPU's */
+	double wall = vals[RWALL] > 0  ? vals[RWALL] / 1000
+		      : vals[RCPU] > 0 ? fmax(c->time_s, vals[RCPU] / 1000)
+				       : 0;
+	if (wall > 0)
+		cJSON_AddNumberToObject(n, "wall_time_limit", fmax(wall, 0.001));
 	return n;
 }
 
@@ -306,7 +310,8 @@ int piston_parse(const struct master *m, const char *body, size_t len, cJSON **j
 		fail(e, 400, "files must include at least one utf8 encoded file%s", "", 0);
 		goto out;
 	}
-	if (check_limits(req, &m->cfg, g, vals, e) < 0 || !(n = native_request(req, g, vals, e)))
+	if (check_limits(req, &m->cfg, g, vals, e) < 0 ||
+	    !(n = native_request(req, &m->cfg, g, vals, e)))
 		goto out;
 	char *text = cJSON_PrintUnformatted(n);
 	if (!text) {

@@ -314,6 +314,14 @@ static void test_parse_good(void **state)
 	assert_int_equal(num(j, "lang", "compile_memory_mb"), 128);
 	assert_string_equal(str(cJSON_GetObjectItem(j, "detail"), "language"), "c++");
 	cJSON_Delete(j);
+	/* run_cpu_time alone: the wall is the configured time, or the CPU limit when larger */
+	j = good("{\"language\":\"bash\",\"version\":\"*\"," F ",\"run_cpu_time\":250}");
+	assert_int_equal(num(j, NULL, "time_ms"), 250);
+	assert_int_equal(num(j, NULL, "wall_ms"), m.cfg.time_s * 1000);
+	cJSON_Delete(j);
+	j = good("{\"language\":\"bash\",\"version\":\"*\"," F ",\"run_cpu_time\":20000}");
+	assert_int_equal(num(j, NULL, "wall_ms"), 20000);
+	cJSON_Delete(j);
 }
 
 /* A job done with the native answer body (HTTP http), rendered; returns the parsed result. */
