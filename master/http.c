@@ -194,7 +194,7 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 	struct req_error e;
 	cJSON *spec;
 	int v1 = !strcmp(x->path, "/v1/exec"); /* seed 002's shape (v1.c) */
-	int pv2 = !strcmp(x->path, "/api/v2/execute"); /* Piston's (piston.c) */
+	int pv2 = !strcmp(x->path, PISTON_EXECUTE); /* Piston's (piston.c) */
 	if (x->too_big) {
 		char msg[96];
 		snprintf(msg, sizeof(msg), "the request body is larger than the limit of %d KiB",
@@ -363,8 +363,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	}
 	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	int post = !strcmp(method, "POST");
-	int exec = path_is(url, "/execute", "/api/v1/execute") || path_is(url, "/v1/exec",
-										 "/api/v2/execute");
+	int exec = path_is(url, "/execute", "/api/v1/execute") ||
+		   path_is(url, "/v1/exec", PISTON_EXECUTE);
 	if (!strcmp(method, "OPTIONS"))
 		return respond(c, x, 204, strdup(""), NULL);
 	if (piston_path(url) && !piston_route_known(url, method)) /* as Piston's express app */
@@ -501,18 +501,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
-/* MHD's own unescaping, except that a path (or argument) holding "%00" is left as sent: decoded,
- * the NUL would cut it short ("/execute%00.png" would route as "/execute"); route() refuses such a
- * path. "%00" is the only way percent-decoding yields a NUL, so looking for it first is exact. */
-static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s)
-{
-	(void)cls;
-	(void)c;
-	if (strstr(s, "%00"))
-		return strlen(s);
-	return MHD_http_unescape(s);
-}
-
 int http_start(struct master *state)
 {
 	m = state;
@@ -529,9 +517,10 @@ int http_start(struct master *state)
 		flags, (uint16_t)m->cfg.port, NULL, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &sa,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
-		unescape_url, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)m->cfg.max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)m->cfg.connection_timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+		http_unescape_url, NULL, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)m->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)m->cfg.connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)64 * 1024, MHD_OPTION_END);
 	if (!daemon_) {
 		log_errorx("cannot listen on %s:%d", m->cfg.address, m->cfg.port);
 		return -1;

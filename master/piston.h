@@ -13,6 +13,8 @@
 #include "master.h"
 #include "request.h"
 
+#define PISTON_EXECUTE "/api/v2/execute"
+
 /* Is (url, method) one of Piston's routes? Other paths under /api/v2 answer piston_not_found(). */
 int piston_path(const char *url);
 int piston_route_known(const char *url, const char *method);
