@@ -98,6 +98,21 @@ enum {
 };
 
 /*
+ * Master <-> gRPC process (master/grpc_proc.c, master/grpc_main.c), one JSON object each.
+ *   MSG_GR_CALL    id: the call's number (nonzero, chosen by the gRPC process). Required "kind"
+ *                  ("execute" or "health"), "peer" (the client's IP); optional "key" (the API
+ *                  key its metadata gave), "request" (execute: a POST /execute body, made by
+ *                  grpc_conv_request). Answered once by MSG_GR_REPLY, unless cancelled.
+ *   MSG_GR_CANCEL  id: a call whose client went away (cancel, deadline); {}: its job is
+ *                  cancelled (a MSG_GR_REPLY may still come, and is dropped).
+ * Master -> gRPC process:
+ *   MSG_GR_REPLY   id: the call. "code" (a gRPC status); when not 0 "message" and optional
+ *                  "field" (the offending request field); when 0 "result" (execute: the native
+ *                  result object, as POST /execute answers it) or "serving" (health: bool).
+ */
+enum { MSG_GR_CALL = 24, MSG_GR_CANCEL, MSG_GR_REPLY = 56 };
+
+/*
  * Worker <-> helper, all TLV. Required fields must be present exactly once where marked (1);
  * the helper answers H_FATAL to a message that lacks one, the worker fails the job (500) on a
  * reply that does.
