@@ -31,6 +31,9 @@
 #define M_EXECUTE "/executor.CodeExecutor/Execute"
 #define M_HEALTH "/grpc.health.v1.Health/Check"
 #define REPLY_MAX (WIRE_MAX_PAYLOAD)
+#define HEALTH_SERVING GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+#define HEALTH_NOT_SERVING GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING
+typedef Grpc__Health__V1__HealthCheckResponse HealthResponse;
 
 enum tag_kind { TAG_NEW, TAG_RECV, TAG_CLOSE, TAG_SEND, TAG_SHUTDOWN };
 
@@ -171,9 +174,10 @@ static char *metadata(const struct gcall *c, const char *key)
 {
 	for (size_t i = 0; i < c->md.count; i++) {
 		const grpc_slice *k = &c->md.metadata[i].key, *v = &c->md.metadata[i].value;
-		if (GRPC_SLICE_LENGTH(*k) == strlen(key) &&
-		    !strncasecmp((const char *)GRPC_SLICE_START_PTR(*k), key, strlen(key)))
-			return strndup((const char *)GRPC_SLICE_START_PTR(*v), GRPC_SLICE_LENGTH(*v));
+		const char *kp = (const char *)GRPC_SLICE_START_PTR(*k);
+		if (GRPC_SLICE_LENGTH(*k) == strlen(key) && !strncasecmp(kp, key, strlen(key)))
+			return strndup((const char *)GRPC_SLICE_START_PTR(*v),
+				       GRPC_SLICE_LENGTH(*v));
 	}
 	return NULL;
 }
@@ -363,10 +367,8 @@ static void on_reply(struct gcall *c, const cJSON *o)
 	uint8_t *p = NULL;
 	size_t n = 0;
 	if (cJSON_IsBool(serving)) {
-		Grpc__Health__V1__HealthCheckResponse h = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
-		h.status = cJSON_IsTrue(serving)
-				   ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
-				   : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+		HealthResponse h = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
+		h.status = cJSON_IsTrue(serving) ? HEALTH_SERVING : HEALTH_NOT_SERVING;
 		n = grpc__health__v1__health_check_response__get_packed_size(&h);
 		if ((p = malloc(n + 1)))
 			grpc__health__v1__health_check_response__pack(&h, p);

@@ -1,7 +1,8 @@
 /*
  * grpc_main.h - the gRPC process: forked by the master (grpc_proc.c), it serves the gRPC API
- * (shared/proto/executor.proto, health.proto) with gRPC's C core, which runs threads of its own, and hands every call
- * to the master over its socketpair (wire.h, MSG_GR_*), so the master's loop never waits on it.
+ * (shared/proto/executor.proto, health.proto) with gRPC's C core, which runs threads of its
+ * own, and hands every call to the master over its socketpair (wire.h, MSG_GR_*), so the
+ * master's loop never waits on it.
  */
 #ifndef EXECUTIONER_GRPC_MAIN_H
 #define EXECUTIONER_GRPC_MAIN_H

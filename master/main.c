@@ -47,7 +47,8 @@ static int serve_grpc = 1;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: executioner [-c FILE] [--port N] [--workers N] [--mode M] [-v] [--log-level L]\n"
+		"usage: executioner [-c FILE] [--port N] [--workers N] [--mode M] [-v]\n"
+		"                   [--log-level L]\n"
 		"       executioner [-c FILE] --check-config | --list-images\n"
 		"Runs untrusted code in hardened Docker containers behind a REST API.\n"
 		"  -c, --config FILE   settings file (default executioner.conf)\n"
