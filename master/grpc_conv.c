@@ -252,6 +252,48 @@ int grpc_conv_response(const cJSON *res, uint8_t **out, size_t *len)
 	return rc;
 }
 
+int grpc_conv_chunk_event(const char *stream, const uint8_t *data, size_t n, uint8_t **out,
+			  size_t *len)
+{
+	Executor__OutputChunk c = EXECUTOR__OUTPUT_CHUNK__INIT;
+	Executor__ExecuteEvent e = EXECUTOR__EXECUTE_EVENT__INIT;
+	size_t tn;
+	char *text = utf8_sanitize((const char *)data, n, &tn);
+	*out = NULL;
+	if (!text)
+		return -1;
+	c.stream = (char *)stream;
+	c.data = text;
+	e.event_case = EXECUTOR__EXECUTE_EVENT__EVENT_OUTPUT;
+	e.output = &c;
+	*len = executor__execute_event__get_packed_size(&e);
+	if ((*out = malloc(*len + 1)))
+		executor__execute_event__pack(&e, *out);
+	free(text);
+	return *out ? 0 : -1;
+}
+
+/* The event is field 2 (length-delimited) around the packed response: key 0x12, the length as
+ * a varint, the bytes, which is what packing ExecuteEvent{result} would write. */
+int grpc_conv_result_event(const uint8_t *resp, size_t n, uint8_t **out, size_t *len)
+{
+	uint8_t head[11];
+	size_t h = 0;
+	head[h++] = (2 << 3) | 2;
+	for (uint64_t v = n; ; v >>= 7) {
+		head[h++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	if (!(*out = malloc(h + n + 1)))
+		return -1;
+	memcpy(*out, head, h);
+	if (n)
+		memcpy(*out + h, resp, n);
+	*len = h + n;
+	return 0;
+}
+
 int grpc_conv_status(int http, int queue_full)
 {
 	if (http >= 200 && http < 300)

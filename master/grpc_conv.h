@@ -22,6 +22,13 @@ cJSON *grpc_conv_request(const Executor__ExecuteRequest *r);
  * buffer (*len bytes); -1 on ENOMEM or a result that is not an object. */
 int grpc_conv_response(const cJSON *res, uint8_t **out, size_t *len);
 
+/* ExecuteStream's events, packed into a malloc'd buffer (*len bytes): an OutputChunk of stream
+ * ("stdout", "stderr") with n bytes of data (sanitized to UTF-8), or the result given as the
+ * packed ExecuteResponse resp[0..n). -1 on ENOMEM. */
+int grpc_conv_chunk_event(const char *stream, const uint8_t *data, size_t n, uint8_t **out,
+			  size_t *len);
+int grpc_conv_result_event(const uint8_t *resp, size_t n, uint8_t **out, size_t *len);
+
 /* The gRPC status code for an HTTP status of the service (200 OK, 400 INVALID_ARGUMENT, ...).
  * queue_full: the answer is the queue's refusal at admission (503 -> RESOURCE_EXHAUSTED). */
 int grpc_conv_status(int http, int queue_full);

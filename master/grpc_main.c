@@ -29,6 +29,7 @@
 #include "wire.h"
 
 #define M_EXECUTE "/executor.CodeExecutor/Execute"
+#define M_STREAM "/executor.CodeExecutor/ExecuteStream"
 #define M_HEALTH "/grpc.health.v1.Health/Check"
 #define REPLY_MAX (WIRE_MAX_PAYLOAD)
 #define HEALTH_SERVING GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
@@ -36,6 +37,16 @@
 typedef Grpc__Health__V1__HealthCheckResponse HealthResponse;
 
 enum tag_kind { TAG_NEW, TAG_RECV, TAG_CLOSE, TAG_SEND, TAG_SHUTDOWN };
+
+/* A message waiting to be sent on a call: one at a time may be in flight (gRPC's rule). */
+struct outmsg {
+	uint8_t *p;              /* the message, or NULL (a status alone) */
+	size_t n;
+	int final;               /* with the status: the call's last */
+	grpc_status_code code;
+	char *msg, *field;
+	struct outmsg *next;
+};
 
 struct gcall;
 struct gtag {
@@ -54,6 +65,9 @@ struct gcall {
 	int cancelled;           /* RECV_CLOSE_ON_SERVER: the client went away or its deadline */
 	int refs;                /* batches in flight */
 	int closed, answered, forwarded;
+	int stream;              /* ExecuteStream: output events, then the result event */
+	int md_sent, sending;    /* initial metadata sent; a batch of sends in flight */
+	struct outmsg *q, *q_tail;
 	struct gtag t_new, t_recv, t_close, t_send;
 	struct gcall *next;      /* the calls the master may answer */
 };
@@ -86,8 +100,21 @@ static int send_json(uint16_t type, uint32_t id, cJSON *o)
 	return rc;
 }
 
+static void outmsg_free(struct outmsg *o)
+{
+	free(o->p);
+	free(o->msg);
+	free(o->field);
+	free(o);
+}
+
 static void call_free(struct gcall *c)
 {
+	while (c->q) {
+		struct outmsg *o = c->q;
+		c->q = o->next;
+		outmsg_free(o);
+	}
 	if (c->call)
 		grpc_call_unref(c->call);
 	grpc_call_details_destroy(&c->details);
@@ -131,39 +158,84 @@ static void request_next(void)
 	}
 }
 
-/* Sends the status (and, when OK, the response message: bytes p[0..n)). */
-static void answer(struct gcall *c, grpc_status_code code, const char *msg, const char *field,
-		   const uint8_t *p, size_t n)
+/* The status op of o (the call's last): details, and x-field in the trailing metadata. */
+static void status_op(struct gcall *c, grpc_op *op, const struct outmsg *o, grpc_slice *details)
 {
+	*details = grpc_slice_from_copied_string(o->msg ? o->msg : "");
+	if (o->field && *o->field) {
+		c->trailer.key = grpc_slice_from_static_string("x-field");
+		c->trailer.value = grpc_slice_from_copied_string(o->field);
+		c->has_trailer = 1;
+	}
+	op->op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+	op->data.send_status_from_server.status = o->code;
+	op->data.send_status_from_server.status_details = o->msg ? details : NULL;
+	op->data.send_status_from_server.trailing_metadata_count = (size_t)c->has_trailer;
+	op->data.send_status_from_server.trailing_metadata = &c->trailer;
+}
+
+/* Starts sending the next queued message, unless one is in flight. */
+static void send_next(struct gcall *c)
+{
+	struct outmsg *o = c->q;
+	if (c->sending || !o || c->closed)
+		return;
+	if (!(c->q = o->next))
+		c->q_tail = NULL;
 	grpc_op ops[3];
 	size_t k = 0;
+	grpc_slice details = grpc_empty_slice();
 	memset(ops, 0, sizeof(ops));
-	c->answered = 1;
-	ops[k++].op = GRPC_OP_SEND_INITIAL_METADATA;
-	if (p) {
-		grpc_slice s = grpc_slice_from_copied_buffer((const char *)p, n);
+	if (!c->md_sent)
+		ops[k++].op = GRPC_OP_SEND_INITIAL_METADATA;
+	if (o->p) {
+		grpc_slice s = grpc_slice_from_copied_buffer((const char *)o->p, o->n);
 		c->send = grpc_raw_byte_buffer_create(&s, 1);
 		grpc_slice_unref(s);
 		ops[k].op = GRPC_OP_SEND_MESSAGE;
 		ops[k++].data.send_message.send_message = c->send;
 	}
-	grpc_slice details = grpc_slice_from_copied_string(msg ? msg : "");
-	if (field && *field) {
-		c->trailer.key = grpc_slice_from_static_string("x-field");
-		c->trailer.value = grpc_slice_from_copied_string(field);
-		c->has_trailer = 1;
-	}
-	ops[k].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
-	ops[k].data.send_status_from_server.status = code;
-	ops[k].data.send_status_from_server.status_details = msg ? &details : NULL;
-	ops[k].data.send_status_from_server.trailing_metadata_count = (size_t)c->has_trailer;
-	ops[k++].data.send_status_from_server.trailing_metadata = &c->trailer;
+	if (o->final)
+		status_op(c, &ops[k++], o, &details);
 	grpc_call_error e = grpc_call_start_batch(c->call, ops, k, &c->t_send, NULL);
 	grpc_slice_unref(details);
-	if (e != GRPC_CALL_OK)
-		log_errorx("grpc: call %u: cannot send its answer (%d)", c->id, (int)e);
-	else
+	if (e != GRPC_CALL_OK) {
+		log_errorx("grpc: call %u: cannot send (%d)", c->id, (int)e);
+	} else {
+		c->md_sent = 1;
+		c->sending = 1;
 		c->refs++;
+	}
+	outmsg_free(o);
+}
+
+/* Queues a message (bytes p[0..n), or none) and, when final, the status. */
+static void enqueue(struct gcall *c, const uint8_t *p, size_t n, int final, grpc_status_code code,
+		    const char *msg, const char *field)
+{
+	struct outmsg *o = calloc(1, sizeof(*o));
+	if (!o || (p && !(o->p = malloc(n + 1))) || (msg && !(o->msg = strdup(msg))) ||
+	    (field && !(o->field = strdup(field))))
+		fatalx("grpc: out of memory");
+	if (p)
+		memcpy(o->p, p, n);
+	o->n = n;
+	o->final = final;
+	o->code = code;
+	if (c->q_tail)
+		c->q_tail->next = o;
+	else
+		c->q = o;
+	c->q_tail = o;
+	send_next(c);
+}
+
+/* Sends the status (and, when OK, the response message: bytes p[0..n)) after what is queued. */
+static void answer(struct gcall *c, grpc_status_code code, const char *msg, const char *field,
+		   const uint8_t *p, size_t n)
+{
+	c->answered = 1;
+	enqueue(c, p, n, 1, code, msg, field);
 	if (code != GRPC_STATUS_OK)
 		log_debug("grpc: call %u: %s %s", c->id, grpc_conv_status_name(code),
 			  msg ? msg : "");
@@ -254,7 +326,7 @@ static void on_execute(struct gcall *c, const uint8_t *p, size_t n)
 	if (!j)
 		answer(c, GRPC_STATUS_INTERNAL, "out of memory", NULL, NULL, 0);
 	else
-		forward(c, "execute", j);
+		forward(c, c->stream ? "stream" : "execute", j);
 }
 
 static void on_health(struct gcall *c, const uint8_t *p, size_t n)
@@ -279,7 +351,8 @@ static void on_recv(struct gcall *c, int ok)
 {
 	if (!ok || c->closed)
 		return;
-	int exec = method_is(c, M_EXECUTE), health = method_is(c, M_HEALTH);
+	c->stream = method_is(c, M_STREAM);
+	int exec = method_is(c, M_EXECUTE) || c->stream, health = method_is(c, M_HEALTH);
 	if (!exec && !health) {
 		answer(c, GRPC_STATUS_UNIMPLEMENTED, "no such method", NULL, NULL, 0);
 		return;
@@ -347,6 +420,11 @@ static void on_event(struct gtag *t, int ok)
 		break;
 	case TAG_SEND:
 		c->refs--;
+		c->sending = 0;
+		if (c->send)
+			grpc_byte_buffer_destroy(c->send);
+		c->send = NULL;
+		send_next(c);
 		break;
 	}
 	if (c->closed && c->refs == 0)
@@ -374,11 +452,31 @@ static void on_reply(struct gcall *c, const cJSON *o)
 			grpc__health__v1__health_check_response__pack(&h, p);
 	} else if (grpc_conv_response(res, &p, &n) < 0) {
 		p = NULL;
+	} else if (c->stream) { /* the last event */
+		uint8_t *r = p;
+		if (grpc_conv_result_event(r, n, &p, &n) < 0)
+			p = NULL;
+		free(r);
 	}
 	if (!p)
 		answer(c, GRPC_STATUS_INTERNAL, "the result could not be encoded", NULL, NULL, 0);
 	else
 		answer(c, GRPC_STATUS_OK, NULL, NULL, p, n);
+	free(p);
+}
+
+/* MSG_GR_CHUNK: {"stream", "data"} as an OutputChunk event of an ExecuteStream call. */
+static void on_chunk(struct gcall *c, const cJSON *o)
+{
+	const char *data = json_str(o, "data", "");
+	uint8_t *p;
+	size_t n;
+	if (!c->stream)
+		return;
+	if (grpc_conv_chunk_event(json_str(o, "stream", "stdout"), (const uint8_t *)data,
+				  strlen(data), &p, &n) < 0)
+		fatalx("grpc: out of memory");
+	enqueue(c, p, n, 0, GRPC_STATUS_OK, NULL, NULL);
 	free(p);
 }
 
@@ -399,7 +497,7 @@ static void *reader(void *arg)
 		struct wire_hdr h;
 		if (wire_read_msg(G.fd, &b, &h, REPLY_MAX, -1) < 0 || h.type == MSG_SHUTDOWN)
 			break;
-		if (h.type != MSG_GR_REPLY) {
+		if (h.type != MSG_GR_REPLY && h.type != MSG_GR_CHUNK) {
 			log_warnx("grpc: unexpected message %u from the master", h.type);
 			continue;
 		}
@@ -408,7 +506,9 @@ static void *reader(void *arg)
 		struct gcall *c = G.calls;
 		while (c && c->id != h.id)
 			c = c->next;
-		if (c && o && !c->answered && !c->closed) {
+		if (c && o && !c->answered && !c->closed && h.type == MSG_GR_CHUNK) {
+			on_chunk(c, o);
+		} else if (c && o && !c->answered && !c->closed) {
 			call_unlink(c);
 			on_reply(c, o);
 		}

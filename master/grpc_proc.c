@@ -106,8 +106,25 @@ static void job_done(struct job *j, void *arg)
 	jobs_free(j);
 }
 
-/* Admission, then request.c's checks, then the queue: as POST /execute. */
-static void call_execute(uint32_t call, const cJSON *q, const char *client, long t0)
+/* A streamed job's output, passed on to its ExecuteStream call at once. */
+static void job_chunk(struct job *j, uint32_t tag, const uint8_t *p, size_t n, void *arg)
+{
+	(void)j;
+	struct gjob *g = arg;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "stream", tag == T_STDOUT ? "stdout" : "stderr");
+	cJSON_AddItemToObject(o, "data", json_bytes((const char *)p, n));
+	char *txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!txt || procs_send(index_, MSG_GR_CHUNK, g->call, txt) < 0)
+		log_warnx("grpc: could not pass output to call %u", g->call);
+	free(txt);
+}
+
+/* Admission, then request.c's checks, then the queue: as POST /execute. stream: the output is
+ * passed on as it is written (not in judge mode). */
+static void call_execute(uint32_t call, const cJSON *q, const char *client, long t0,
+			 int stream)
 {
 	struct admit_verdict v;
 	admit_check(&m->cfg, client, 1, m->running + m->queue.len, (double)clock_ms() / 1000.0,
@@ -131,6 +148,9 @@ static void call_execute(uint32_t call, const cJSON *q, const char *client, long
 	}
 	const char *lang =
 		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
+	stream = stream && !cJSON_GetObjectItem(spec, "tests");
+	if (stream)
+		cJSON_AddBoolToObject(spec, "stream", 1);
 	struct gjob *g = calloc(1, sizeof(*g));
 	int http = 500;
 	char *body = NULL;
@@ -146,6 +166,8 @@ static void call_execute(uint32_t call, const cJSON *q, const char *client, long
 		return;
 	}
 	*g = (struct gjob){ .call = call, .job = j, .t0 = t0, .next = gjobs };
+	if (stream)
+		j->on_chunk = job_chunk;
 	snprintf(g->client, sizeof(g->client), "%s", client);
 	gjobs = g;
 	sched_kick();
@@ -161,7 +183,7 @@ static void on_call(uint32_t call, const char *payload, size_t len)
 		cJSON_AddNumberToObject(o, "code", GRPC_STATUS_OK);
 		cJSON_AddBoolToObject(o, "serving", health_http_status(m) == 200);
 		send_reply(call, o);
-	} else if (strcmp(kind, "execute")) {
+	} else if (strcmp(kind, "execute") && strcmp(kind, "stream")) {
 		reply_error(call, GRPC_STATUS_INTERNAL, "unknown call kind", NULL);
 	} else if (!admit_key_ok(&m->cfg, json_str(q, "key", NULL))) {
 		reply_error(call, GRPC_STATUS_UNAUTHENTICATED,
@@ -170,7 +192,7 @@ static void on_call(uint32_t call, const char *payload, size_t len)
 			    "authorization");
 		access_log(client, GRPC_STATUS_UNAUTHENTICATED, NULL, 0, t0);
 	} else {
-		call_execute(call, q, client, t0);
+		call_execute(call, q, client, t0, !strcmp(kind, "stream"));
 	}
 	cJSON_Delete(q);
 }

@@ -3,7 +3,8 @@ with Debian's python3-grpcio through stubs generated from shared/proto/ at test 
 into build/grpc_py). Plain runs (python, C++), judge mode, 8 calls at once, each error code
 (INVALID_ARGUMENT naming the field, UNAUTHENTICATED, RESOURCE_EXHAUSTED for rates and a full
 queue, UNAVAILABLE with the engine unreachable, DEADLINE_EXCEEDED cancelling the job, INTERNAL,
-UNIMPLEMENTED for a method the service does not have) and --mode."""
+UNIMPLEMENTED for a method the service does not have), ExecuteStream (chunks before the program
+ends) and --mode."""
 import os
 import signal
 import socket
@@ -171,7 +172,7 @@ def test_unimplemented_method():
     s = server()
     grpc = pb()[4]
     ch = grpc.insecure_channel(f"127.0.0.1:{s.grpc_port}")
-    e = rpc_error(ch.unary_unary("/executor.CodeExecutor/ExecuteStream"), b"", timeout=10)
+    e = rpc_error(ch.unary_unary("/executor.CodeExecutor/Compile"), b"", timeout=10)
     check(e.code() == grpc.StatusCode.UNIMPLEMENTED, e)
 
 
@@ -279,3 +280,30 @@ def test_modes():
         s.wait_ready()
         check("ex-grpc" not in [harness.comm(p) for p in child_pids(s.proc.pid, store=True)], "no gRPC process")
         check(s.run("bash", "echo hi")["stdout"] == "hi\n", "REST serves")
+
+
+def test_execute_stream_sends_output_as_it_is_written():
+    """ExecuteStream: 'a' arrives while the program still sleeps, then 'b', then the result, last;
+    stderr comes as its own chunks. In judge mode only the result is sent."""
+    s = server()
+    ex = pb()[0]
+    code = "import sys, time\nprint('a', flush=True)\nprint('e', file=sys.stderr, flush=True)\ntime.sleep(1)\nprint('b')"
+    t0 = time.time()
+    events = []
+    for ev in stub(s).ExecuteStream(ex.ExecuteRequest(language="python", code=code), timeout=60):
+        events.append((time.time() - t0, ev))
+    kinds = [ev.WhichOneof("event") for _, ev in events]
+    check(kinds[-1] == "result" and kinds.count("result") == 1, kinds)
+    out = [(t, ev.output.data) for t, ev in events if ev.output.stream == "stdout" and ev.WhichOneof("event") == "output"]
+    err = "".join(ev.output.data for _, ev in events if ev.output.stream == "stderr")
+    check("".join(d for _, d in out) == "a\nb\n" and err == "e\n", events)
+    t_a = next(t for t, d in out if "a" in d)
+    t_end = events[-1][0]
+    check(t_end - t_a >= 0.8, f"'a' came at {t_a:.2f}s, the result at {t_end:.2f}s: not streamed")
+    r = events[-1][1].result
+    check(r.status == "ok" and r.stdout == "a\nb\n" and r.stderr == "e\n", r)
+    tests = [ex.TestCase(stdin="", expected_output="x")]
+    evs = list(stub(s).ExecuteStream(ex.ExecuteRequest(language="python", code="print('x')", tests=tests), timeout=60))
+    check(len(evs) == 1 and evs[0].result.verdict == "accepted", evs)
+    e = rpc_error(lambda: list(stub(s).ExecuteStream(ex.ExecuteRequest(language="nope", code="x"), timeout=30)))
+    check(e.code() == pb()[4].StatusCode.INVALID_ARGUMENT and field_of(e) == "language", e)
