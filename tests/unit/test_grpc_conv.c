@@ -1,7 +1,8 @@
 /*
  * test_grpc_conv.c - unit tests of master/grpc_conv.c: an ExecuteRequest becomes the JSON body
  * request.c checks (field errors name the proto's fields), native results become
- * ExecuteResponses (judge mode, output files, signals), and HTTP answers map to gRPC codes.
+ * ExecuteResponses (judge mode, output files, signals) and ExecuteStream events, and HTTP
+ * answers map to gRPC codes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -201,6 +202,39 @@ static void test_response_signal_and_judge(void **state)
 	cJSON_Delete(arr);
 }
 
+static void test_stream_events(void **state)
+{
+	(void)state;
+	uint8_t *p, *resp;
+	size_t n, rn;
+	assert_int_equal(grpc_conv_chunk_event("stderr", (const uint8_t *)"ok\xff", 3, &p, &n), 0);
+	Executor__ExecuteEvent *e = executor__execute_event__unpack(NULL, n, p);
+	free(p);
+	assert_non_null(e);
+	assert_int_equal(e->event_case, EXECUTOR__EXECUTE_EVENT__EVENT_OUTPUT);
+	assert_string_equal(e->output->stream, "stderr");
+	assert_string_equal(e->output->data, "ok\xef\xbf\xbd"); /* U+FFFD */
+	executor__execute_event__free_unpacked(e, NULL);
+	/* a result over 127 bytes: a two-byte length */
+	cJSON *res = cJSON_CreateObject();
+	char big[300];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cJSON_AddStringToObject(res, "stdout", big);
+	cJSON_AddStringToObject(res, "status", "ok");
+	assert_int_equal(grpc_conv_response(res, &resp, &rn), 0);
+	cJSON_Delete(res);
+	assert_int_equal(grpc_conv_result_event(resp, rn, &p, &n), 0);
+	free(resp);
+	e = executor__execute_event__unpack(NULL, n, p);
+	free(p);
+	assert_non_null(e);
+	assert_int_equal(e->event_case, EXECUTOR__EXECUTE_EVENT__EVENT_RESULT);
+	assert_string_equal(e->result->stdout, big);
+	assert_string_equal(e->result->status, "ok");
+	executor__execute_event__free_unpacked(e, NULL);
+}
+
 static void test_status_codes(void **state)
 {
 	(void)state;
@@ -230,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_request_judge_and_files),
 		cmocka_unit_test(test_response_plain),
 		cmocka_unit_test(test_response_signal_and_judge),
+		cmocka_unit_test(test_stream_events),
 		cmocka_unit_test(test_status_codes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
