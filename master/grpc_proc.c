@@ -25,6 +25,7 @@
 #include "scheduler.h"
 
 #define GRPC_PATH "/executor.CodeExecutor/Execute" /* for the access log and the metrics */
+#define GRPC_STREAM_PATH "/executor.CodeExecutor/ExecuteStream"
 
 /* A call whose job is queued or running. */
 struct gjob {
@@ -32,6 +33,7 @@ struct gjob {
 	struct job *job;
 	char client[48];
 	long t0;
+	int stream;
 	struct gjob *next;
 };
 
@@ -75,11 +77,12 @@ static void reply_http(uint32_t call, int code, const char *body)
 	cJSON_Delete(b);
 }
 
-static void access_log(const char *client, int code, const char *lang, uint32_t job, long t0)
+static void access_log(const char *client, int stream, int code, const char *lang, uint32_t job,
+		       long t0)
 {
 	log_info("request client=%s method=GRPC path=%s status=%s language=%s job=%u total_ms=%ld",
-		 client, GRPC_PATH, grpc_conv_status_name(code), lang && *lang ? lang : "-", job,
-		 clock_ms() - t0);
+		 client, stream ? GRPC_STREAM_PATH : GRPC_PATH, grpc_conv_status_name(code),
+		 lang && *lang ? lang : "-", job, clock_ms() - t0);
 }
 
 /* The job's completion callback: the native result (or error) goes back to the call. */
@@ -99,8 +102,8 @@ static void job_done(struct job *j, void *arg)
 	} else {
 		reply_http(g->call, code, j->body);
 	}
-	metrics_request(GRPC_PATH, j->http);
-	access_log(g->client, code, j->lang, j->id, g->t0);
+	metrics_request(g->stream ? GRPC_STREAM_PATH : GRPC_PATH, j->http);
+	access_log(g->client, g->stream, code, j->lang, j->id, g->t0);
 	gjob_unlink(g);
 	free(g);
 	jobs_free(j);
@@ -143,7 +146,7 @@ static void call_execute(uint32_t call, const cJSON *q, const char *client, long
 	if (rc < 0) {
 		int code = made ? grpc_conv_status(e.http, 0) : GRPC_STATUS_INTERNAL;
 		reply_error(call, code, made ? e.msg : "out of memory", made ? e.field : NULL);
-		access_log(client, code, NULL, 0, t0);
+		access_log(client, stream, code, NULL, 0, t0);
 		return;
 	}
 	const char *lang =
@@ -159,13 +162,13 @@ static void call_execute(uint32_t call, const cJSON *q, const char *client, long
 		/* refused at the door: a full queue is RESOURCE_EXHAUSTED, a stop UNAVAILABLE */
 		int code = grpc_conv_status(http, g && m->stopping == STOP_NONE);
 		reply_http(call, code, body);
-		access_log(client, code, lang, 0, t0);
+		access_log(client, stream, code, lang, 0, t0);
 		cJSON_Delete(spec);
 		free(body);
 		free(g);
 		return;
 	}
-	*g = (struct gjob){ .call = call, .job = j, .t0 = t0, .next = gjobs };
+	*g = (struct gjob){ .call = call, .job = j, .t0 = t0, .stream = stream, .next = gjobs };
 	if (stream)
 		j->on_chunk = job_chunk;
 	snprintf(g->client, sizeof(g->client), "%s", client);
@@ -190,7 +193,8 @@ static void on_call(uint32_t call, const char *payload, size_t len)
 			    "a valid API key is required (metadata x-api-key: KEY or "
 			    "authorization: Bearer KEY)",
 			    "authorization");
-		access_log(client, GRPC_STATUS_UNAUTHENTICATED, NULL, 0, t0);
+		access_log(client, !strcmp(kind, "stream"), GRPC_STATUS_UNAUTHENTICATED, NULL, 0,
+			   t0);
 	} else {
 		call_execute(call, q, client, t0, !strcmp(kind, "stream"));
 	}
