@@ -182,7 +182,7 @@ def variant(env, lat_s, n):
         out["c1"] = wrk(srv.port, {"language": "python", "source_code": PY_HELLO}, '"stdout":"1\\n"', 1, lat_s)
         return out
     finally:
-        srv.stop()
+        stop(srv)
 
 
 def grpc_vs_rest(srv, seconds):
@@ -214,6 +214,15 @@ def grpc_vs_rest(srv, seconds):
     r = {k: {"p50": round(pct(v, 50), 2), "p95": round(pct(v, 95), 2), "n": len(v)} for k, v in out.items()}
     r["grpc_p50_over_rest_p50"] = round(r["grpc"]["p50"] / r["rest"]["p50"], 3) if r["rest"]["p50"] else None
     return r
+
+
+def stop(srv):
+    """Stops a server; containers it left behind (an engine too slow for the stop's cleanup) are
+    reported, and removed by the harness, without losing the figures already measured."""
+    try:
+        srv.stop()
+    except harness.TestFailure as e:
+        print(f"bench: warning: {e}", file=sys.stderr)
 
 
 def main():
@@ -250,7 +259,7 @@ def main():
         res["warm"] = {}
         for lang, code in (("python", PY_HELLO), ("c", C_HELLO), ("javascript", JS_HELLO)):
             res["warm"][lang] = wrk(srv.port, {"language": lang, "source_code": code}, '"stdout":"1\\n"', 1, lat_s)
-        res["grpc_vs_rest"] = grpc_vs_rest(srv, lat_s)
+        res["grpc_vs_rest"] = grpc_vs_rest(srv, max(lat_s, 10))
         timed(cold_cmd(py_img, rt), 2)  # warm-up, like the service's
         cold = timed(cold_cmd(py_img, rt), cold_n)
         res["cold"] = {"p50": round(pct(cold, 50), 2), "p95": round(pct(cold, 95), 2), "runs": cold_n, "runtime": rt}
@@ -277,7 +286,7 @@ def main():
                             "verdict": r["verdict"], "compile_ms": r["compile_time_ms"]}
         res["footprint_loaded"] = footprint(srv.proc.pid)
     finally:
-        srv.stop()
+        stop(srv)
     res["variants"] = {}
     for name, env in (("pause_idle_ms=0", {"EXECUTIONER_POOL_PAUSE_IDLE_MS": "0"}),
                       ("pause=false", {"EXECUTIONER_POOL_PAUSE": "false"}),
