@@ -3,10 +3,12 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers \
+		   -I$(B)/gen
 PKGS     = libcurl libcjson libmicrohttpd libconfig sqlite3
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3) -lm
+	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3) -lm \
+	   -lgrpc -lgpr -lprotobuf-c -lpthread
 CONF    ?= executioner.conf
 B        = build
 
@@ -17,7 +19,12 @@ LIB_SRC    = $(SHARED_SRC) $(MASTER_SRC) $(WORKER_SRC)
 HELPER_SRC = $(wildcard workers/helper/helper_*.c) shared/wire.c shared/buf.c shared/relpath.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
-LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o $(B)/obj/gen/openapi_json.o
+# The gRPC API's messages (protobuf-c), generated from shared/proto/ into $(B)/gen.
+PROTO      = $(wildcard shared/proto/*.proto)
+PROTO_H    = $(PROTO:shared/proto/%.proto=$(B)/gen/%.pb-c.h)
+PROTO_OBJ  = $(PROTO:shared/proto/%.proto=$(B)/obj/gen/%.pb-c.o)
+LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o $(B)/obj/gen/openapi_json.o \
+	     $(PROTO_OBJ)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps engine images run test unit integration lint asan bench clean prepare \
@@ -27,6 +34,15 @@ all: $(B)/executioner $(B)/executioner-helper $(UNIT_BIN)
 $(B)/obj/%.o: %.c $(wildcard shared/*.h master/*.h workers/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: shared/proto/%.proto
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen -Ishared/proto $<
+$(B)/obj/gen/%.pb-c.o: $(B)/gen/%.pb-c.c $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(patsubst %.c,$(B)/obj/%.o,$(wildcard master/grpc_*.c)): $(PROTO_H)
+$(B)/test_grpc_conv: $(PROTO_H)
 
 # GET /openapi.json serves master/openapi.json as built in (v1.c): a C array made by xxd -i.
 $(B)/gen/openapi_json.c: master/openapi.json

@@ -105,6 +105,7 @@ void jobs_finish(struct job *j, int http, char *body)
 void jobs_detach(struct job *j)
 {
 	j->on_done = NULL;
+	j->on_chunk = NULL; /* nobody to pass output to either */
 	j->done_arg = NULL;
 }
 

@@ -17,6 +17,7 @@
 #include "admit.h"
 #include "callbacks.h"
 #include "clock.h"
+#include "grpc_proc.h"
 #include "http.h"
 #include "jobs.h"
 #include "log.h"
@@ -41,16 +42,21 @@ static int sigpipe_fds[2] = { -1, -1 }; /* the handler's wake-up for poll() */
 static const char *conf_path = "executioner.conf";
 static int flag_port = -1, flag_workers = -1;
 static const char *flag_level;
+static int serve_http = 1; /* --mode: which fronts serve (gRPC also needs grpc.port) */
+static int serve_grpc = 1;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: executioner [-c FILE] [--port N] [--workers N] [-v] [--log-level L]\n"
+		"usage: executioner [-c FILE] [--port N] [--workers N] [--mode M] [-v]\n"
+		"                   [--log-level L]\n"
 		"       executioner [-c FILE] --check-config | --list-images\n"
 		"Runs untrusted code in hardened Docker containers behind a REST API.\n"
 		"  -c, --config FILE   settings file (default executioner.conf)\n"
 		"      --port N        override server.port\n"
 		"      --workers N     override workers.count\n"
+		"      --mode M        http, grpc or both (default): the REST API, the gRPC API\n"
+		"                      (on grpc.port), or both\n"
 		"  -v                  log at debug level (same as --log-level debug)\n"
 		"      --check-config  validate FILE, print the effective settings, exit\n"
 		"      --list-images   print \"language image\" per configured language, exit\n"
@@ -71,6 +77,12 @@ static int load_config(struct config *c)
 		c->workers = flag_workers;
 	if (flag_level)
 		snprintf(c->log_level, sizeof(c->log_level), "%s", flag_level);
+	if (!serve_grpc)
+		c->grpc_port = 0;
+	if (!serve_http && c->grpc_port == 0) {
+		fprintf(stderr, "executioner: --mode grpc needs grpc.port (it is 0)\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -101,7 +113,8 @@ static void reload(void)
 		log_errorx("SIGHUP: keeping the old config; the new one is refused: %s", e.msg);
 		return;
 	}
-	c.port = M.cfg.port; /* the listener and the worker count stay as started */
+	c.port = M.cfg.port; /* the listeners and the worker count stay as started */
+	c.grpc_port = M.cfg.grpc_port;
 	c.workers = M.cfg.workers;
 	snprintf(c.docker_socket, sizeof(c.docker_socket), "%s", M.cfg.docker_socket);
 	snprintf(c.instance, sizeof(c.instance), "%s", M.cfg.instance);
@@ -245,9 +258,10 @@ static int serve(void)
 	log_info("owner id %s (lock in %s)", M.owner, M.cfg.state_dir);
 	subs_init(&M);
 	if (sched_init(&M) < 0 || procs_start(M.cfg.workers, &M.cfg, &sched_procs_cb) < 0 ||
-	    store_proc_start(&M, subs_store_up) < 0 || callbacks_start(&M) < 0)
+	    store_proc_start(&M, subs_store_up) < 0 || callbacks_start(&M) < 0 ||
+	    grpc_proc_start(&M) < 0)
 		return 1;
-	if (http_start(&M) < 0) {
+	if (serve_http && http_start(&M) < 0) {
 		procs_stop_all(2000);
 		return 1;
 	}
@@ -269,6 +283,16 @@ static int serve(void)
 	return 0;
 }
 
+static int parse_mode(const char *s)
+{
+	serve_http = !strcmp(s, "http") || !strcmp(s, "both");
+	serve_grpc = !strcmp(s, "grpc") || !strcmp(s, "both");
+	if (serve_http || serve_grpc)
+		return 0;
+	fprintf(stderr, "executioner: --mode must be http, grpc or both, not \"%s\"\n", s);
+	return -1;
+}
+
 static int list_images(void)
 {
 	for (int i = 0; i < M.cfg.nlangs; i++)
@@ -278,7 +302,7 @@ static int list_images(void)
 
 int main(int argc, char **argv)
 {
-	enum { O_PORT = 256, O_WORKERS, O_CHECK, O_LIST, O_LEVEL };
+	enum { O_PORT = 256, O_WORKERS, O_CHECK, O_LIST, O_LEVEL, O_MODE };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, O_PORT },
@@ -286,6 +310,7 @@ int main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, O_CHECK },
 		{ "list-images", no_argument, NULL, O_LIST },
 		{ "log-level", required_argument, NULL, O_LEVEL },
+		{ "mode", required_argument, NULL, O_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -305,6 +330,10 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			flag_level = optarg;
+			break;
+		case O_MODE:
+			if (parse_mode(optarg) < 0)
+				return 2;
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("executioner %s\n", EXECUTIONER_VERSION); return 0;

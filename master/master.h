@@ -6,6 +6,7 @@
 #ifndef EXECUTIONER_MASTER_H
 #define EXECUTIONER_MASTER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -24,6 +25,8 @@ struct job;
 typedef void (*job_done_fn)(struct job *j, void *arg);
 /* Called each time the job is handed to a worker. */
 typedef void (*job_start_fn)(struct job *j, void *arg);
+/* A streamed job's output as it is written (tag T_STDOUT or T_STDERR), before it ends. */
+typedef void (*job_chunk_fn)(struct job *j, uint32_t tag, const uint8_t *p, size_t n, void *arg);
 
 struct job {
 	uint32_t id;
@@ -40,6 +43,7 @@ struct job {
 	job_done_fn on_done;         /* NULL once its client is gone: freed when it ends */
 	void *done_arg;
 	job_start_fn on_start;       /* optional; gets done_arg */
+	job_chunk_fn on_chunk;       /* optional (spec "stream": true); gets done_arg */
 	struct job *next;            /* queue link */
 };
 

@@ -498,11 +498,25 @@ static void on_json(struct slot *s, uint16_t type, const char *payload, size_t l
 
 /* ---- the callback table for procs.c ---- */
 
+/* A streamed job's output (MSG_CHUNK: one T_STDOUT or T_STDERR) to its chunk callback. */
+static void on_chunk(struct slot *s, uint32_t id, const char *payload, size_t len)
+{
+	struct job *j = s->task == TASK_JOB ? s->job : NULL;
+	const uint8_t *p = (const uint8_t *)payload, *end = p + len;
+	struct wire_field f;
+	if (!j || j->id != id || j->done || j->cancelled || !j->on_chunk)
+		return;
+	if (wire_next(&p, end, &f) == 1 && (f.tag == T_STDOUT || f.tag == T_STDERR))
+		j->on_chunk(j, f.tag, f.data, f.len, j->done_arg);
+}
+
 static void on_message(void *arg, int i, const struct wire_hdr *h, const char *payload)
 {
 	(void)arg;
 	struct slot *s = &m->slots[i];
-	if (h->type == MSG_RESULT)
+	if (h->type == MSG_CHUNK)
+		on_chunk(s, h->id, payload, h->len);
+	else if (h->type == MSG_RESULT)
 		on_result(s, h->id, payload, h->len);
 	else if (h->type == MSG_RETRY)
 		on_retry(s, h->id);

@@ -39,6 +39,7 @@ static const struct setting settings[] = {
 	SI("server", "max_connections", max_connections, "512", 4, 65536),
 	SI("server", "connection_timeout_s", connection_timeout_s, "30", 1, 3600),
 	SS("server", "cors_origin", cors_origin, ""),
+	SI("grpc", "port", grpc_port, "50051", 0, 65535),
 	SI("workers", "count", workers, "4", 1, 256),
 	SS("docker", "socket", docker_socket, "/var/run/docker.sock"),
 	SS("docker", "api_version", docker_api, "v1.41"),

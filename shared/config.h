@@ -37,6 +37,8 @@ struct config {
 	double queue_timeout_s;
 	int max_connections;
 	int connection_timeout_s;
+	/* grpc */
+	int grpc_port;        /* the gRPC API's port (on server.address); 0: no gRPC */
 	/* workers */
 	int workers;
 	/* docker */

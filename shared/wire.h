@@ -62,11 +62,14 @@ struct wire_hdr {
  *                or one of {"created", "removed", "create_failed"}: n (see metrics.c).
  *   MSG_RETRY    id: job id, no payload: its container was gone before the job began; the
  *                master queues it again.
+ *   MSG_CHUNK    id: job id. TLV, exactly one T_STDOUT or T_STDERR: output of a streamed run
+ *                (spec "stream": true) as the helper read it, before the MSG_RESULT.
  */
 enum {
 	MSG_JOB = 1, MSG_FILL, MSG_REMOVE, MSG_CLEANUP, MSG_PING, MSG_SHUTDOWN, MSG_PAUSE,
 	MSG_CANCEL,
 	MSG_RESULT = 32, MSG_READY, MSG_FAILED, MSG_IDLE, MSG_PONG, MSG_STATS, MSG_RETRY,
+	MSG_CHUNK,
 };
 
 /*
@@ -114,6 +117,23 @@ enum {
 };
 
 /*
+ * Master <-> gRPC process (master/grpc_proc.c, master/grpc_main.c), one JSON object each.
+ *   MSG_GR_CALL    id: the call's number (nonzero, chosen by the gRPC process). Required "kind"
+ *                  ("execute" or "health"), "peer" (the client's IP); optional "key" (the API
+ *                  key its metadata gave), "request" (execute: a POST /execute body, made by
+ *                  grpc_conv_request). Answered once by MSG_GR_REPLY, unless cancelled.
+ *   MSG_GR_CANCEL  id: a call whose client went away (cancel, deadline); {}: its job is
+ *                  cancelled (a MSG_GR_REPLY may still come, and is dropped).
+ * Master -> gRPC process:
+ *   MSG_GR_CHUNK   id: the call (ExecuteStream). {"stream": "stdout" or "stderr", "data": the
+ *                  bytes as text (invalid UTF-8 becomes U+FFFD)}: sent before its MSG_GR_REPLY.
+ *   MSG_GR_REPLY   id: the call. "code" (a gRPC status); when not 0 "message" and optional
+ *                  "field" (the offending request field); when 0 "result" (execute: the native
+ *                  result object, as POST /execute answers it) or "serving" (health: bool).
+ */
+enum { MSG_GR_CALL = 24, MSG_GR_CANCEL, MSG_GR_REPLY = 56, MSG_GR_CHUNK };
+
+/*
  * Worker <-> helper, all TLV. Required fields must be present exactly once where marked (1);
  * the helper answers H_FATAL to a message that lacks one, the worker fails the job (500) on a
  * reply that does.
@@ -126,7 +146,11 @@ enum {
  *            T_COMPILE_WALL_MS ..
  *            T_STACK_KB (0 = no limit / as inherited, but T_OUTPUT_MAX 0 = 1 MiB; it is
  *            capped so both streams fit one H_STEP).
- *   H_RUN   (w->h)   T_STDIN (1, may be empty), T_EXTRA_ARG (any: appended to the run argv).
+ *   H_RUN   (w->h)   T_STDIN (1, may be empty), T_EXTRA_ARG (any: appended to the run argv),
+ *            T_STREAM (optional, u64 1: send H_CHUNKs during the run).
+ *   H_CHUNK (h->w, between H_RUN and its H_STEP, only with T_STREAM)  exactly one T_STDOUT or
+ *            T_STDERR: bytes the program wrote, as read (within T_OUTPUT_MAX; the H_STEP still
+ *            carries the whole output).
  *   H_END   (w->h)   no payload: kill everything and exit 0.
  *   H_COLLECT (w->h, after the last H_STEP of a plain run)  T_OUT_MAX (1: bytes read per
  *            file), T_OUT_NAME (at least one): files of the work dir to send back, read as
@@ -143,7 +167,7 @@ enum {
  *            program could not be started, with SF_SPAWN_FAILED).
  *   H_FATAL (h->w)   T_ERROR (1): the helper could not do what was asked and exits 1.
  */
-enum { H_SETUP = 64, H_RUN, H_END, H_STEP, H_FATAL, H_COLLECT, H_FILES };
+enum { H_SETUP = 64, H_RUN, H_END, H_STEP, H_FATAL, H_COLLECT, H_FILES, H_CHUNK };
 
 /* TLV tags. Integers (u64) are exactly 8 bytes, big-endian; strings are bytes without NUL. */
 enum {
@@ -158,6 +182,7 @@ enum {
 	T_FSIZE_MAX, T_NOFILE, T_STACK_KB,                     /* u64 rlimits */
 	T_STDIN = 20,    /* the run's stdin bytes */
 	T_EXTRA_ARG,     /* one extra argv entry for this run */
+	T_STREAM,        /* H_RUN: u64 1: stream the output as H_CHUNKs */
 	T_RUN_UID = 30, T_RUN_GID, /* u64: the uid/gid programs run as (the helper runs as root
 	                            * with only SETUID/SETGID/KILL, so the program cannot touch
 	                            * it) */

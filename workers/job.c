@@ -221,7 +221,9 @@ static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 			break;
 		}
 		const char *in = t ? json_str(t, "stdin", "") : json_str(spec, "stdin", "");
-		if (session_send_run(s, in, t ? NULL : cJSON_GetObjectItem(spec, "args")) < 0 ||
+		int stream = !t && cJSON_IsTrue(cJSON_GetObjectItem(spec, "stream"));
+		const cJSON *args = t ? NULL : cJSON_GetObjectItem(spec, "args");
+		if (session_send_run(s, in, args, stream) < 0 ||
 		    session_recv_step(s, STEP_RUN, &r->runs[i], max, timeout) < 0) {
 			snprintf(r->error, sizeof(r->error), "%s", s->error);
 			return -1;

@@ -205,12 +205,32 @@ static int fatal_decode(const uint8_t *p, size_t n, char *why, size_t wn)
 	return -1;
 }
 
+/* An H_CHUNK of a streamed run, handed to the watch's chunk callback. */
+static int chunk_pass(struct session *s, const uint8_t *p, size_t n)
+{
+	struct wire_field f;
+	const uint8_t *end = p + n;
+	if (wire_next(&p, end, &f) != 1 || (f.tag != T_STDOUT && f.tag != T_STDERR) || p != end) {
+		snprintf(s->error, sizeof(s->error), "the sandbox helper sent a malformed chunk");
+		return -1;
+	}
+	if (s->watch && s->watch->chunk)
+		s->watch->chunk(s->watch->arg, f.tag, f.data, f.len);
+	return 0;
+}
+
 int session_recv_step(struct session *s, int kind, struct step *st, size_t max, int timeout_ms)
 {
 	struct wire_hdr h;
 	const uint8_t *p;
 	char why[208];
-	if (session_recv(s, &h, &p, timeout_ms) < 0)
+	long deadline = clock_ms() + timeout_ms;
+	do {
+		long left = deadline - clock_ms();
+		if (session_recv(s, &h, &p, left > 0 ? (int)left : 0) < 0)
+			return -1;
+	} while (h.type == H_CHUNK && chunk_pass(s, p, h.len) == 0);
+	if (h.type == H_CHUNK)
 		return -1;
 	if (h.type == H_FATAL) {
 		if (fatal_decode(p, h.len, why, sizeof(why)) < 0)
@@ -235,12 +255,14 @@ int session_recv_step(struct session *s, int kind, struct step *st, size_t max, 
 	return 0;
 }
 
-int session_send_run(struct session *s, const char *in, const cJSON *args)
+int session_send_run(struct session *s, const char *in, const cJSON *args, int stream)
 {
 	struct buf m;
 	buf_init(&m, (size_t)WIRE_MAX_PAYLOAD);
 	int rc = wire_begin(&m, H_RUN, 0, 0);
 	rc |= wire_put(&m, T_STDIN, in, strlen(in));
+	if (stream)
+		rc |= wire_put_u64(&m, T_STREAM, 1);
 	const cJSON *it;
 	cJSON_ArrayForEach(it, args) {
 		if (cJSON_IsString(it))

@@ -18,6 +18,8 @@ struct session_watch {
 	int fd;
 	int (*check)(void *arg);
 	void *arg;
+	/* a streamed run's H_CHUNK (tag T_STDOUT or T_STDERR); NULL: chunks are dropped */
+	void (*chunk)(void *arg, uint32_t tag, const uint8_t *p, size_t n);
 };
 
 struct session {
@@ -45,7 +47,7 @@ void session_close(struct session *s);
 
 /* Sends H_RUN: the run's stdin and its extra arguments (args: a JSON array of strings, or
  * NULL). 0, or -1 with s->error set. */
-int session_send_run(struct session *s, const char *in, const cJSON *args);
+int session_send_run(struct session *s, const char *in, const cJSON *args, int stream);
 /* Receives the H_STEP of a step of the given kind (STEP_COMPILE or STEP_RUN) into st, whose
  * output bufs get cap max (the caller frees them). An H_FATAL, another message or an H_STEP
  * that lacks a required field or is of another kind: -1 with s->error set (and logged). */

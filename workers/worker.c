@@ -52,6 +52,18 @@ static int master_says_stop(void *arg)
 	return 0;
 }
 
+/* A streamed run's output, passed on to the master at once (MSG_CHUNK). */
+static void pass_chunk(void *arg, uint32_t tag, const uint8_t *p, size_t n)
+{
+	struct wctx *w = arg;
+	struct buf m;
+	buf_init(&m, n + 64);
+	if (wire_begin(&m, MSG_CHUNK, w->job, w->gen) == 0 && wire_put(&m, tag, p, n) == 0 &&
+	    wire_end(&m, 0) == 0 && wire_write_all(w->fd, m.data, m.len) < 0)
+		fatal("cannot write to the master");
+	buf_free(&m);
+}
+
 /* Writes the message in w->out; the master being gone ends the worker. */
 static void send_out(struct wctx *w)
 {
@@ -130,7 +142,8 @@ static int do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 {
 	char *body = NULL;
 	struct job_stats st;
-	struct session_watch watch = { .fd = w->fd, .check = master_says_stop, .arg = w };
+	struct session_watch watch = { .fd = w->fd, .check = master_says_stop, .arg = w,
+				       .chunk = pass_chunk };
 	w->job = id;
 	int http = job_run(w->d, spec, &watch, &body, &st);
 	w->job = 0;

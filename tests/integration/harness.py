@@ -104,15 +104,15 @@ def comm(pid):
 
 
 def child_pids(pid, store=False):
-    """The direct children of pid: the master's workers (and its store and callbacks processes,
-    named "ex-store" and "ex-callbacks", when store is true)."""
+    """The direct children of pid: the master's workers (and its store, callbacks and gRPC
+    processes, named "ex-store", "ex-callbacks" and "ex-grpc", when store is true)."""
     out = set()
     for f in glob.glob(f"/proc/{pid}/task/*/children"):
         try:
             out.update(int(x) for x in open(f).read().split())
         except OSError:
             pass
-    return sorted(p for p in out if store or comm(p) not in ("ex-store", "ex-callbacks"))
+    return sorted(p for p in out if store or comm(p) not in ("ex-store", "ex-callbacks", "ex-grpc"))
 
 
 def free_port():
@@ -200,17 +200,20 @@ def containers(instance, all_states=True):
 
 
 class Server:
-    """One executioner process. env: extra EXECUTIONER_* overrides."""
+    """One executioner process. env: extra EXECUTIONER_* overrides. grpc: serve the gRPC API on
+    a free port of its own (self.grpc_port); without it, grpc.port is 0 (no gRPC process)."""
     counter = 0
 
-    def __init__(self, env=None, config=None, workers=None, args=()):
+    def __init__(self, env=None, config=None, workers=None, args=(), grpc=False):
         Server.counter += 1
         self.instance = f"itest-{os.getpid()}-{Server.counter}"
         self.port = free_port()
+        self.grpc_port = free_port() if grpc else 0
         self.config = config or CONFIG
         e = dict(os.environ)
         e.update({"EXECUTIONER_SERVER_PORT": str(self.port), "EXECUTIONER_SERVER_ADDRESS": "127.0.0.1",
-                  "EXECUTIONER_DOCKER_INSTANCE": self.instance, "EXECUTIONER_POOL_SIZE": "1"})
+                  "EXECUTIONER_DOCKER_INSTANCE": self.instance, "EXECUTIONER_POOL_SIZE": "1",
+                  "EXECUTIONER_GRPC_PORT": str(self.grpc_port)})
         if workers:
             e["EXECUTIONER_WORKERS_COUNT"] = str(workers)
         # a submission store of its own (tests/integration/test_submissions.py passes one to

@@ -34,6 +34,8 @@ struct step_req {
 	size_t in_len;
 	uid_t uid;         /* run the program as uid/gid (0 = as the helper) */
 	gid_t gid;
+	uint32_t stream_id, stream_gen; /* stream: send H_CHUNKs with this header (H_RUN's) */
+	int stream;
 };
 
 /* What one step did (the fields of H_STEP). */

@@ -307,12 +307,13 @@ static void send_step(const struct wire_hdr *h, int kind, const struct step_res 
 
 /* Runs one step (kind STEP_COMPILE or STEP_RUN) and replies H_STEP. */
 static void do_step(const struct helper_job *s, const struct wire_hdr *h, int kind,
-		    char *const *argv, const uint8_t *in, size_t in_len)
+		    char *const *argv, const uint8_t *in, size_t in_len, int stream)
 {
 	struct step_req rq = {
 		.argv = argv, .env = s->env.v, .path = s->path,
 		.lim = kind == STEP_RUN ? s->rl : s->cl, .rl = s->r, .out_max = s->out_max,
 		.in = in, .in_len = in_len, .uid = s->uid, .gid = s->gid,
+		.stream = stream, .stream_id = h->id, .stream_gen = h->gen,
 	};
 	struct step_res rs;
 	helper_step_init(&rs, s->out_max);
@@ -337,6 +338,7 @@ static void handle_run(const struct helper_job *s, const struct wire_hdr *h, con
 			fatal_reply(h, "out of memory");
 	const uint8_t *end = p + h->len, *in = NULL;
 	size_t in_len = 0;
+	int stream = 0;
 	struct wire_field f;
 	int r;
 	while ((r = wire_next(&p, end, &f)) == 1) {
@@ -345,6 +347,8 @@ static void handle_run(const struct helper_job *s, const struct wire_hdr *h, con
 				fatal_reply(h, "bad run: two T_STDIN");
 			in = f.data;
 			in_len = f.len;
+		} else if (f.tag == T_STREAM) {
+			stream = wire_u64(&f) == 1;
 		} else if (f.tag == T_EXTRA_ARG && strv_push(&argv, f.data, f.len) < 0) {
 			fatal_reply(h, "bad run: bad T_EXTRA_ARG (NUL byte or out of memory)");
 		}
@@ -353,7 +357,7 @@ static void handle_run(const struct helper_job *s, const struct wire_hdr *h, con
 		fatal_reply(h, "bad run: malformed fields");
 	if (!in)
 		fatal_reply(h, "bad run: no T_STDIN");
-	do_step(s, h, STEP_RUN, argv.v, in, in_len);
+	do_step(s, h, STEP_RUN, argv.v, in, in_len, stream);
 	strv_free(&argv);
 }
 
@@ -521,7 +525,7 @@ int main(int argc, char **argv)
 		fatal_reply(&h, "expected H_SETUP, got message type %u", (unsigned)h.type);
 	setup(&s, &h, (const uint8_t *)m.data + WIRE_HDR_LEN);
 	if (s.compile.n)
-		do_step(&s, &h, STEP_COMPILE, s.compile.v, NULL, 0);
+		do_step(&s, &h, STEP_COMPILE, s.compile.v, NULL, 0, 0);
 	for (;;) {
 		read_msg(&m, &h);
 		if (h.type == H_RUN)

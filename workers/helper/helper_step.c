@@ -319,8 +319,21 @@ static void on_main_exit(struct run *r, struct step_res *rs)
 	r->drain_end = clock_us() + DRAIN_US;
 }
 
-static void pump_out(struct run *r, int *fd, struct buf *b, uint32_t cap_flag,
-		     struct step_res *rs)
+/* A streamed run: the bytes just kept go to the worker at once as an H_CHUNK (the H_STEP still
+ * carries them all). A write error is left to the H_STEP's write to report. */
+static void stream_chunk(const struct step_req *rq, uint32_t tag, const char *p, size_t n)
+{
+	struct buf m;
+	buf_init(&m, n + 64);
+	if (n && wire_begin(&m, H_CHUNK, rq->stream_id, rq->stream_gen) == 0 &&
+	    wire_put(&m, tag, p, n) == 0 && wire_end(&m, 0) == 0 &&
+	    wire_write_all(1, m.data, m.len) < 0)
+		helper_warn("cannot stream output to the worker");
+	buf_free(&m);
+}
+
+static void pump_out(const struct step_req *rq, struct run *r, int *fd, struct buf *b,
+		     uint32_t cap_flag, struct step_res *rs)
 {
 	static char chunk[CHUNK];
 	ssize_t n = read(*fd, chunk, sizeof(chunk));
@@ -330,7 +343,12 @@ static void pump_out(struct run *r, int *fd, struct buf *b, uint32_t cap_flag,
 		close_fd(fd);
 		return;
 	}
-	if (buf_append_trunc(b, chunk, (size_t)n) > 0 && !(rs->flags & cap_flag)) {
+	size_t before = b->len;
+	int cut = buf_append_trunc(b, chunk, (size_t)n) > 0;
+	if (rq->stream)
+		stream_chunk(rq, cap_flag == SF_STDOUT_CAP ? T_STDOUT : T_STDERR, chunk,
+			     b->len - before);
+	if (cut && !(rs->flags & cap_flag)) {
 		rs->flags |= cap_flag;
 		step_kill(r);
 	}
@@ -404,9 +422,9 @@ static void supervise(const struct step_req *rq, struct run *r, struct step_res 
 			helper_warn("poll"); /* the limits below still end the step */
 		if (ready > 0) {
 			if (iout >= 0 && p[iout].revents)
-				pump_out(r, &r->out_fd, &rs->out, SF_STDOUT_CAP, rs);
+				pump_out(rq, r, &r->out_fd, &rs->out, SF_STDOUT_CAP, rs);
 			if (ierr >= 0 && p[ierr].revents)
-				pump_out(r, &r->err_fd, &rs->err, SF_STDERR_CAP, rs);
+				pump_out(rq, r, &r->err_fd, &rs->err, SF_STDERR_CAP, rs);
 			if (io >= 0 && p[io].revents)
 				pump_in(r, rq);
 		}
