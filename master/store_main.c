@@ -123,6 +123,7 @@ static cJSON *row_json(const struct store_row *r, int with_result)
 	cJSON_AddNumberToObject(o, "updated_ms", (double)r->updated_ms);
 	cJSON_AddNumberToObject(o, "http", r->http);
 	if (with_result) {
+		cJSON_AddStringToObject(o, "request", r->request ? r->request : "");
 		if (r->result)
 			cJSON_AddStringToObject(o, "result", r->result);
 		else

@@ -11,6 +11,7 @@
 
 #include "jobs.h"
 #include "jsonutil.h"
+#include "judge0_json.h"
 #include "log.h"
 #include "request.h"
 #include "scheduler.h"
@@ -28,6 +29,7 @@ struct subs_call {
 	uint32_t req;                /* a GET, LIST or DELETE in flight */
 	struct sub *sub;             /* a POST's submission */
 	int list_limit;
+	int raw;                     /* answer a GET with the row itself */
 };
 
 /* A submission's job in the master. Freed once the job ended and the PUT was answered. */
@@ -213,12 +215,25 @@ static struct sub *sub_admit(cJSON *spec, const char *token, int *http, char **b
 	return s;
 }
 
+/* request_parse, then the adjustments a Judge0 submission's body asks for (judge0_json.c) */
+static int parse(const char *body, size_t len, cJSON **spec, struct req_error *e)
+{
+	if (request_parse(body, len, &m->cfg, spec, e) < 0)
+		return -1;
+	if (judge0_patch_spec(body, *spec, e) < 0) {
+		cJSON_Delete(*spec);
+		*spec = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct subs_call **call,
 		int *http, char **body)
 {
 	struct req_error e;
 	cJSON *spec;
-	if (request_parse(r->body ? r->body : "", r->len, &m->cfg, &spec, &e) < 0)
+	if (parse(r->body ? r->body : "", r->len, &spec, &e) < 0)
 		return *http = e.http, *body = request_error_json(&e), 0;
 	const char *src = json_str(spec, "source", "");
 	if (strlen(src) > (size_t)m->cfg.store_source_kb * 1024) {
@@ -296,7 +311,7 @@ static int recover_row(const cJSON *row)
 	const char *req = json_str(row, "request", ""), *token = json_str(row, "token", "");
 	struct req_error e;
 	cJSON *spec;
-	if (request_parse(req, strlen(req), &m->cfg, &spec, &e) < 0) {
+	if (parse(req, strlen(req), &spec, &e) < 0) {
 		/* valid when it was accepted; the config has changed since (e.g. a language) */
 		finish_now(token, e.http, request_error_json(&e));
 		rec.failed++;
@@ -362,6 +377,9 @@ static void read_reply(void *arg, const cJSON *reply, const char *why)
 	struct subs_call *c = arg;
 	c->req = 0;
 	int http;
+	const cJSON *row = cJSON_GetObjectItem(reply, "row");
+	if (c->raw && row && cJSON_IsTrue(cJSON_GetObjectItem(reply, "found")))
+		return answer(c, 200, cJSON_PrintUnformatted(row), NULL);
 	char *body = subs_render_reply(reply, why, c->list_limit, &http);
 	answer(c, http, body, NULL);
 }
@@ -410,5 +428,8 @@ int subs_handle(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 	cJSON *q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "token", r->token);
 	cJSON_AddStringToObject(q, "owner", owner);
-	return ask(get ? MSG_ST_GET : MSG_ST_DELETE, q, 0, fn, conn, call, http, body);
+	int rc = ask(get ? MSG_ST_GET : MSG_ST_DELETE, q, 0, fn, conn, call, http, body);
+	if (rc == 1)
+		(*call)->raw = r->raw;
+	return rc;
 }

@@ -91,6 +91,8 @@ static const struct setting settings[] = {
 	SI("store", "retention_days", store_retention_days, "30", 0, 36500),
 	SI("store", "max_rows", store_max_rows, "100000", 0, 100000000),
 	SI("store", "sweep_interval_s", store_sweep_s, "600", 1, 86400),
+	SS("judge0", "prefix", judge0_prefix, "/judge0"),
+	SS("judge0", "compiler_options", judge0_compiler_options, "c, cpp"),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -416,6 +418,29 @@ static int load_keys(config_t *cf, struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* judge0.prefix: "/name" (letters, digits, - _ / .), no trailing '/'; judge0.compiler_options:
+ * configured language ids. */
+static int check_judge0(const struct config *c, char *err, size_t errlen)
+{
+	const char *p = c->judge0_prefix;
+	size_t n = strlen(p);
+	if (n < 2 || p[0] != '/' || p[n - 1] == '/' || strspn(p, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/.") != n)
+		return ERR("%s: judge0.prefix must be a path like \"/judge0\" (no trailing /)",
+			   c->path), -1;
+	char ids[CONF_STR_MAX], *save = NULL;
+	snprintf(ids, sizeof(ids), "%s", c->judge0_compiler_options);
+	for (char *t = strtok_r(ids, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		int known = 0;
+		for (int i = 0; i < c->nlangs; i++)
+			known |= !strcmp(c->langs[i].id, t) && c->langs[i].compile;
+		if (!known)
+			return ERR("%s: judge0.compiler_options: \"%s\" is not a compiled language",
+				   c->path, t), -1;
+	}
+	return 0;
+}
+
 static int check_consistency(struct config *c, char *err, size_t errlen)
 {
 	if (c->time_s > c->max_time_s)
@@ -435,7 +460,7 @@ static int check_consistency(struct config *c, char *err, size_t errlen)
 	if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
 	    strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
 		return ERR("%s: log.level must be debug, info, warn or error", c->path), -1;
-	return 0;
+	return check_judge0(c, err, errlen);
 }
 
 static int load_seccomp(struct config *c, char *err, size_t errlen)
