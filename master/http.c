@@ -150,23 +150,7 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, struct reqctx *x, 
 
 static enum MHD_Result route_languages(struct MHD_Connection *c, struct reqctx *x)
 {
-	cJSON *a = cJSON_CreateArray();
-	for (int i = 0; i < m->cfg.nlangs; i++) {
-		const struct lang *g = &m->cfg.langs[i];
-		const char *ver = g->version;
-		for (int k = 0; k < m->npools; k++)
-			if (!strcmp(m->pools[k].lang, g->id) && m->pools[k].version[0])
-				ver = m->pools[k].version;
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", g->id);
-		cJSON_AddStringToObject(o, "name", g->name);
-		cJSON_AddStringToObject(o, "version", ver);
-		cJSON_AddBoolToObject(o, "compiled", g->compile != NULL);
-		cJSON_AddStringToObject(o, "image", g->image);
-		cJSON_AddStringToObject(o, "file", g->file);
-		cJSON_AddItemToArray(a, o);
-	}
-	return respond_json(c, x, 200, a);
+	return respond_json(c, x, 200, v1_languages(m));
 }
 
 static enum MHD_Result route_health(struct MHD_Connection *c, struct reqctx *x)
@@ -381,9 +365,11 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	int subs = !strcmp(url, "/submissions") || !strncmp(url, "/submissions/", 13);
 	const char *j0 = NULL;
 	enum MHD_Result rc;
-	if (judge0_path(&m->cfg, url, &j0))
-		return admission(c, x, judge0_executes(method, j0), &rc) ? rc
-									: route_judge0(c, x, j0, method);
+	if (judge0_path(&m->cfg, url, &j0)) {
+		if (admission(c, x, judge0_executes(method, j0), &rc))
+			return rc;
+		return route_judge0(c, x, j0, method);
+	}
 	if (admission(c, x, (exec || subs) && post, &rc))
 		return rc;
 	if (subs)

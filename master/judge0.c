@@ -25,10 +25,10 @@ enum kind { K_POST, K_GET, K_BATCH_POST, K_BATCH_GET, K_DIRECT };
 
 struct part {
 	struct judge0_call *owner;
-	struct subs_call *sc;        /* while its answer is awaited */
+	struct subs_call *sc; /* while its answer is awaited */
 	int done, http;
 	char token[STORE_TOKEN_LEN + 1]; /* set with a job's result (?wait=true) */
-	char *body;                  /* the answer; or, for an invalid batch entry, its 422 */
+	char *body;			 /* the answer; or, for an invalid batch entry, its 422 */
 };
 
 struct judge0_call {
@@ -37,8 +37,8 @@ struct judge0_call {
 	enum kind kind;
 	int base64, wait, pending, nparts;
 	cJSON *fields;
-	cJSON *request;              /* K_POST, K_DIRECT: the native body, parsed */
-	struct job *job;             /* K_DIRECT while it runs */
+	cJSON *request;	 /* K_POST, K_DIRECT: the native body, parsed */
+	struct job *job; /* K_DIRECT while it runs */
 	struct part parts[BATCH_MAX];
 };
 
@@ -98,6 +98,18 @@ void judge0_forget(struct judge0_call *c)
 	call_free(c);
 }
 
+static cJSON *language_json(const struct judge0_lang *j, int full);
+
+/* The name GET /languages shows for the Judge0 language id of a native request body. */
+static void language_name(const cJSON *request, char *out, size_t n)
+{
+	const cJSON *meta = cJSON_GetObjectItem(request, "judge0");
+	const struct judge0_lang *j = judge0_lang_find((int)json_num(meta, "language_id", 0));
+	cJSON *l = j ? language_json(j, 0) : NULL;
+	snprintf(out, n, "%s", json_str(l, "name", ""));
+	cJSON_Delete(l);
+}
+
 /* ---- answers in Judge0's shape ---- */
 
 /* A native refusal of a POST (400/413: a field; 503: queue full or store down). */
@@ -113,7 +125,8 @@ static char *refusal(int *http, const char *body)
 		*http = 422;
 		out = print(judge0_error_422(&e));
 	} else {
-		out = error_json(*http == 503 && strstr(msg, "queue is full") ? "queue is full" : msg);
+		out = error_json(*http == 503 && strstr(msg, "queue is full") ? "queue is full"
+									      : msg);
 	}
 	cJSON_Delete(b);
 	return out;
@@ -126,15 +139,20 @@ static cJSON *render_row(const struct judge0_call *c, const char *rowtext)
 	cJSON *req = cJSON_Parse(json_str(row, "request", "{}"));
 	const char *res = json_str(row, "result", NULL);
 	cJSON *result = res ? cJSON_Parse(res) : NULL;
-	char created[40] = "", finished[40] = "";
+	char created[40] = "", finished[40] = "", name[128];
 	int st = (int)json_num(row, "status", 0);
+	language_name(req, name, sizeof(name));
 	subs_iso_time(json_num(row, "created_ms", 0), created, sizeof(created));
 	subs_iso_time(json_num(row, "updated_ms", 0), finished, sizeof(finished));
 	struct judge0_sub s = {
-		.token = json_str(row, "token", NULL), .request = req,
+		.token = json_str(row, "token", NULL),
+		.request = req,
 		.result = st == ST_DONE || st == ST_FAILED ? result : NULL,
-		.http = (int)json_num(row, "http", 500), .running = st == ST_RUNNING,
-		.created_at = created, .finished_at = finished,
+		.http = (int)json_num(row, "http", 500),
+		.running = st == ST_RUNNING,
+		.created_at = created,
+		.finished_at = finished,
+		.language_name = name,
 	};
 	cJSON *o = judge0_render(&s, c->fields, c->base64);
 	cJSON_Delete(result);
@@ -148,10 +166,16 @@ static char *render_result(const struct judge0_call *c, int http, const char *bo
 			   const char *token)
 {
 	cJSON *result = cJSON_Parse(body ? body : "{}");
-	char now[40];
+	char now[40], name[128];
 	subs_iso_time((double)subs_now_ms(), now, sizeof(now));
-	struct judge0_sub s = { .token = token, .request = c->request, .result = result,
-				.http = http, .created_at = now, .finished_at = now };
+	language_name(c->request, name, sizeof(name));
+	struct judge0_sub s = { .token = token,
+				.request = c->request,
+				.result = result,
+				.http = http,
+				.created_at = now,
+				.finished_at = now,
+				.language_name = name };
 	cJSON *o = judge0_render(&s, c->fields, c->base64);
 	cJSON_Delete(result);
 	return print(o);
@@ -162,9 +186,10 @@ static void finish_one(struct judge0_call *c, struct part *p, int *http, char **
 	if (c->kind == K_GET) {
 		cJSON *b = p->http == 200 ? NULL : cJSON_Parse(p->body);
 		*http = p->http;
-		*body = p->http == 200 ? print(render_row(c, p->body))
-				       : error_json(p->http == 404 ? "Not Found"
-								   : json_str(b, "error", "failed"));
+		*body = p->http == 200
+				? print(render_row(c, p->body))
+				: error_json(p->http == 404 ? "Not Found"
+							    : json_str(b, "error", "failed"));
 		cJSON_Delete(b);
 	} else if (p->http == 422 || (p->http == 201 && !c->wait)) { /* its 422, or {"token"} */
 		*http = p->http;
@@ -290,17 +315,19 @@ static char *convert(struct judge0_call *c, int i, const cJSON *s)
 	if (!native) {
 		if (!errors) {
 			errors = cJSON_CreateObject();
-			cJSON_AddItemToObject(errors, "submission", cJSON_CreateStringArray(
-				(const char *[]){ "must be a JSON object" }, 1));
+			cJSON_AddItemToObject(
+				errors, "submission",
+				cJSON_CreateStringArray((const char *[]){ "must be a JSON object" },
+							1));
 		}
-		c->parts[i] = (struct part){ .owner = c, .done = 1, .http = 422,
-					     .body = print(errors) };
+		c->parts[i] =
+			(struct part){ .owner = c, .done = 1, .http = 422, .body = print(errors) };
 	}
 	return native;
 }
 
-static int post_one(struct judge0_call *c, const cJSON *s, const struct judge0_req *r,
-		    int *http, char **body)
+static int post_one(struct judge0_call *c, const cJSON *s, const struct judge0_req *r, int *http,
+		    char **body)
 {
 	char *native = convert(c, 0, s);
 	c->nparts = 1;
@@ -312,8 +339,11 @@ static int post_one(struct judge0_call *c, const cJSON *s, const struct judge0_r
 		free(native);
 		return rc;
 	}
-	struct subs_req q = { .method = "POST", .body = native, .len = strlen(native),
-			      .key = r->key, .wait = c->wait ? "true" : NULL };
+	struct subs_req q = { .method = "POST",
+			      .body = native,
+			      .len = strlen(native),
+			      .key = r->key,
+			      .wait = c->wait ? "true" : NULL };
 	part_start(c, 0, &q);
 	free(native);
 	if (c->pending)
@@ -322,26 +352,29 @@ static int post_one(struct judge0_call *c, const cJSON *s, const struct judge0_r
 	return 0;
 }
 
-static int post_batch(struct judge0_call *c, const cJSON *b, const struct judge0_req *r,
-		      int *http, char **body)
+static int post_batch(struct judge0_call *c, const cJSON *b, const struct judge0_req *r, int *http,
+		      char **body)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(b, "submissions"), *s;
 	int n = cJSON_GetArraySize(a);
 	if (!cJSON_IsArray(a) || n == 0 || n > BATCH_MAX) {
 		*http = 400;
-		*body = error_json(n > BATCH_MAX ? "number of submissions in a batch should be "
-						   "less than or equal to 20"
-						 : "there should be at least one submission in a batch");
+		*body = error_json(n > BATCH_MAX
+					   ? "number of submissions in a batch should be "
+					     "less than or equal to 20"
+					   : "there should be at least one submission in a batch");
 		return 0;
 	}
 	c->kind = K_BATCH_POST;
 	c->nparts = n;
 	int i = 0;
-	cJSON_ArrayForEach(s, a) {
+	cJSON_ArrayForEach (s, a) {
 		char *native = convert(c, i, s);
 		if (native) {
-			struct subs_req q = { .method = "POST", .body = native,
-					      .len = strlen(native), .key = r->key };
+			struct subs_req q = { .method = "POST",
+					      .body = native,
+					      .len = strlen(native),
+					      .key = r->key };
 			part_start(c, i, &q);
 		}
 		free(native);
@@ -471,8 +504,7 @@ static int info(const char *path, int *http, char **body)
 
 /* ---- the entry ---- */
 
-static int submissions(struct judge0_call *c, const struct judge0_req *r, int *http,
-		       char **body)
+static int submissions(struct judge0_call *c, const struct judge0_req *r, int *http, char **body)
 {
 	const char *p = r->path + strlen("/submissions");
 	int post = !strcmp(r->method, "POST"), batch = !strcmp(p, "/batch");
@@ -486,6 +518,8 @@ static int submissions(struct judge0_call *c, const struct judge0_req *r, int *h
 		cJSON_Delete(b);
 		return rc;
 	}
+	if (!strcmp(r->method, "DELETE") && p[0] == '/') /* Judge0's default (delete disabled) */
+		return *http = 400, *body = error_json("delete not allowed"), 0;
 	if (post || (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")))
 		return *http = 405, *body = error_json("method not allowed"), 0;
 	if (batch)
@@ -516,7 +550,10 @@ int judge0_handle(const struct judge0_req *r, subs_answer_fn fn, void *conn,
 		cJSON_Delete(fields);
 		return *http = 500, *body = error_json("out of memory"), 0;
 	}
-	*c = (struct judge0_call){ .fn = fn, .conn = conn, .fields = fields, .kind = K_POST,
+	*c = (struct judge0_call){ .fn = fn,
+				   .conn = conn,
+				   .fields = fields,
+				   .kind = K_POST,
 				   .base64 = r->base64 && !strcmp(r->base64, "true"),
 				   .wait = r->wait && !strcmp(r->wait, "true") };
 	int rc = submissions(c, r, http, body);

@@ -13,10 +13,10 @@
 #include "subs.h"
 
 struct judge0_req {
-	const char *method, *path;   /* path: after the prefix, e.g. "/submissions/batch" */
+	const char *method, *path; /* path: after the prefix, e.g. "/submissions/batch" */
 	const char *body;
 	size_t len;
-	const char *key;             /* the client's API key, NULL when none */
+	const char *key;			     /* the client's API key, NULL when none */
 	const char *wait, *base64, *fields, *tokens; /* query, NULL if absent */
 };
 struct judge0_call;

@@ -126,11 +126,13 @@ static void options(const cJSON *s, const struct config *c, const struct lang *g
 		else if (!argv)
 			add_error(errors, k[i], "has an unclosed quote");
 		else if (i == 0 && g && !g->compile)
-			add_error(errors, k[i], "setting compiler options is only allowed for "
-						"compiled languages");
+			add_error(errors, k[i],
+				  "setting compiler options is only allowed for "
+				  "compiled languages");
 		else if (i == 0 && g && !judge0_listed(c->judge0_compiler_options, g->id))
-			add_error(errors, k[i], "setting compiler options is not allowed for this "
-						"language (judge0.compiler_options)");
+			add_error(errors, k[i],
+				  "setting compiler options is not allowed for this "
+				  "language (judge0.compiler_options)");
 		else {
 			cJSON_AddStringToObject(meta, k[i], x->valuestring);
 			cJSON_AddItemToObject(meta, i ? "args" : "compiler_argv", argv);
@@ -188,7 +190,6 @@ char *judge0_to_native(const cJSON *s, int base64, const struct config *c, cJSON
 		cJSON *args = cJSON_DetachItemFromObjectCaseSensitive(meta, "args");
 		cJSON_AddItemToObject(n, "args", args ? args : cJSON_CreateArray());
 		cJSON_AddNumberToObject(meta, "language_id", id);
-		cJSON_AddItemToObject(meta, "stdin", in ? cJSON_CreateString(in) : cJSON_CreateNull());
 		cJSON_AddItemToObject(meta, "expected_output",
 				      exp ? cJSON_CreateString(exp) : cJSON_CreateNull());
 		const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "redirect_stderr_to_stdout");
@@ -233,13 +234,13 @@ int judge0_patch_spec(const char *body, cJSON *spec, struct req_error *e)
 	}
 	/* the options go before the source file's name (go build's flags must), else last */
 	cJSON *at = NULL, *o;
-	cJSON_ArrayForEach(at, cc)
+	cJSON_ArrayForEach (at, cc)
 		if (!strcmp(cJSON_GetStringValue(at) ? at->valuestring : "", file))
 			break;
 	int pos = 0;
 	for (cJSON *p = cc ? cc->child : NULL; p && p != at; p = p->next)
 		pos++;
-	cJSON_ArrayForEach(o, opts) {
+	cJSON_ArrayForEach (o, opts) {
 		cJSON *dup = cJSON_CreateString(o->valuestring);
 		if (at)
 			cJSON_InsertItemInArray(cc, pos, dup);
@@ -336,8 +337,9 @@ static cJSON *request_field(const char *f, const struct judge0_sub *s, const cJS
 {
 	static const char *const dec[] = { "cpu_time_limit", "cpu_extra_time", "wall_time_limit",
 					   NULL };
-	static const char *const num[] = { "memory_limit", "stack_limit", "max_file_size",
-					   "max_processes_and_or_threads", "language_id", NULL };
+	static const char *const num[] = { "memory_limit",  "stack_limit",
+					   "max_file_size", "max_processes_and_or_threads",
+					   "language_id",   NULL };
 	static const char *const strs[] = { "compiler_options", "command_line_arguments",
 					    "callback_url", NULL };
 	for (int i = 0; dec[i]; i++)
@@ -351,7 +353,9 @@ static cJSON *request_field(const char *f, const struct judge0_sub *s, const cJS
 			return str_or_null(json_str(meta, f, NULL));
 	if (!strcmp(f, "source_code"))
 		return shown(json_str(s->request, "source_code", ""), base64, 0);
-	if (!strcmp(f, "stdin") || !strcmp(f, "expected_output"))
+	if (!strcmp(f, "stdin"))
+		return shown(json_str(s->request, f, NULL), base64, 0);
+	if (!strcmp(f, "expected_output"))
 		return shown(json_str(meta, f, NULL), base64, 0);
 	if (!strcmp(f, "number_of_runs"))
 		return cJSON_CreateNumber(1);
@@ -364,8 +368,7 @@ static cJSON *request_field(const char *f, const struct judge0_sub *s, const cJS
 	if (!strcmp(f, "language")) {
 		cJSON *l = cJSON_CreateObject();
 		cJSON_AddNumberToObject(l, "id", json_num(meta, "language_id", 0));
-		const struct judge0_lang *j = judge0_lang_find((int)json_num(meta, "language_id", 0));
-		cJSON_AddStringToObject(l, "name", j ? j->ours : "");
+		cJSON_AddStringToObject(l, "name", s->language_name ? s->language_name : "");
 		return l;
 	}
 	return NULL;
@@ -411,7 +414,7 @@ cJSON *judge0_render(const struct judge0_sub *s, const cJSON *fields, int base64
 	struct outcome o;
 	outcome(s, meta, &o);
 	cJSON *r = cJSON_CreateObject();
-	cJSON_ArrayForEach(f, fields) {
+	cJSON_ArrayForEach (f, fields) {
 		cJSON *v = request_field(f->valuestring, s, meta, base64);
 		cJSON_AddItemToObject(r, f->valuestring,
 				      v ? v : result_field(f->valuestring, s, &o, base64));
@@ -420,11 +423,33 @@ cJSON *judge0_render(const struct judge0_sub *s, const cJSON *fields, int base64
 	return r;
 }
 
+char *judge0_callback_body(const char *request, const char *token, int http, const char *result,
+			   const char **url, cJSON **scratch)
+{
+	static const char *const fields[] = { "token",	"time",		  "memory",  "stdout",
+					      "stderr", "compile_output", "message", "status" };
+	cJSON *req = *scratch = cJSON_Parse(request);
+	*url = json_str(cJSON_GetObjectItemCaseSensitive(req, "judge0"), "callback_url", NULL);
+	if (!*url)
+		return NULL;
+	cJSON *res = cJSON_Parse(result ? result : "{}");
+	cJSON *f = cJSON_CreateStringArray(fields, sizeof(fields) / sizeof(fields[0]));
+	struct judge0_sub s = { .token = token, .request = req, .result = res, .http = http };
+	cJSON *o = judge0_render(&s, f, 1);
+	char *body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	cJSON_Delete(f);
+	cJSON_Delete(res);
+	return body;
+}
+
 cJSON *judge0_error_422(const struct req_error *e)
 {
 	static const char *const renames[][2] = {
-		{ "language", "language_id" },       { "time_limit", "cpu_time_limit" },
-		{ "memory_limit_mb", "memory_limit" }, { "args", "command_line_arguments" },
+		{ "language", "language_id" },
+		{ "time_limit", "cpu_time_limit" },
+		{ "memory_limit_mb", "memory_limit" },
+		{ "args", "command_line_arguments" },
 		{ "", "source_code" },
 	};
 	const char *f = e->field;

@@ -20,15 +20,22 @@ char *judge0_to_native(const cJSON *s, int base64, const struct config *c, cJSON
 int judge0_patch_spec(const char *body, cJSON *spec, struct req_error *e);
 /* What judge0_render needs of a submission. */
 struct judge0_sub {
-	const char *token;            /* NULL: not stored (wait=true without the store) */
-	const cJSON *request;         /* the native request body, parsed */
-	const cJSON *result;          /* the native answer, or NULL while it runs */
-	int http;                     /* the native answer's HTTP status */
-	int running;                  /* no result yet: 1 running, 0 queued */
+	const char *token;		      /* NULL: not stored (wait=true without the store) */
+	const cJSON *request;		      /* the native request body, parsed */
+	const cJSON *result;		      /* the native answer, or NULL while it runs */
+	int http;			      /* the native answer's HTTP status */
+	int running;			      /* no result yet: 1 running, 0 queued */
 	const char *created_at, *finished_at; /* ISO 8601, or NULL */
+	const char *language_name;	      /* Judge0's name with our version, "C (GCC 12.2.0)" */
 };
 /* The submission in Judge0's shape with the given fields (a JSON array of names). */
 cJSON *judge0_render(const struct judge0_sub *s, const cJSON *fields, int base64);
+/* The PUT Judge0 sends to a submission's callback_url once it has ended: its default fields,
+ * Base64-encoded (isolate_job.rb call_callback). NULL when the request (a native body) has no
+ * callback_url; else the body (malloc'd) and, in url, the URL (pointing into scratch, which the
+ * caller frees with cJSON_Delete). */
+char *judge0_callback_body(const char *request, const char *token, int http, const char *result,
+			   const char **url, cJSON **scratch);
 /* A native 400/413 error (field, message) as Judge0's 422 {field: [message]}, field renamed. */
 cJSON *judge0_error_422(const struct req_error *e);
 

@@ -75,11 +75,12 @@ static const struct {
 	const char *name;
 	int no;
 } signals[] = {
-	{ "SIGHUP", SIGHUP },   { "SIGINT", SIGINT },   { "SIGQUIT", SIGQUIT }, { "SIGILL", SIGILL },
-	{ "SIGTRAP", SIGTRAP }, { "SIGABRT", SIGABRT }, { "SIGBUS", SIGBUS },   { "SIGFPE", SIGFPE },
-	{ "SIGKILL", SIGKILL }, { "SIGUSR1", SIGUSR1 }, { "SIGSEGV", SIGSEGV }, { "SIGUSR2", SIGUSR2 },
-	{ "SIGPIPE", SIGPIPE }, { "SIGALRM", SIGALRM }, { "SIGTERM", SIGTERM }, { "SIGXCPU", SIGXCPU },
-	{ "SIGXFSZ", SIGXFSZ }, { "SIGSYS", SIGSYS },
+	{ "SIGHUP", SIGHUP },	{ "SIGINT", SIGINT },	{ "SIGQUIT", SIGQUIT },
+	{ "SIGILL", SIGILL },	{ "SIGTRAP", SIGTRAP }, { "SIGABRT", SIGABRT },
+	{ "SIGBUS", SIGBUS },	{ "SIGFPE", SIGFPE },	{ "SIGKILL", SIGKILL },
+	{ "SIGUSR1", SIGUSR1 }, { "SIGSEGV", SIGSEGV }, { "SIGUSR2", SIGUSR2 },
+	{ "SIGPIPE", SIGPIPE }, { "SIGALRM", SIGALRM }, { "SIGTERM", SIGTERM },
+	{ "SIGXCPU", SIGXCPU }, { "SIGXFSZ", SIGXFSZ }, { "SIGSYS", SIGSYS },
 };
 
 int judge0_signal_number(const char *name)
@@ -93,11 +94,16 @@ int judge0_signal_number(const char *name)
 int judge0_signal_status(int signo)
 {
 	switch (signo) {
-	case 11: return J0_SIGSEGV;
-	case 25: return J0_SIGXFSZ;
-	case 8: return J0_SIGFPE;
-	case 6: return J0_SIGABRT;
-	default: return J0_OTHER;
+	case 11:
+		return J0_SIGSEGV;
+	case 25:
+		return J0_SIGXFSZ;
+	case 8:
+		return J0_SIGFPE;
+	case 6:
+		return J0_SIGABRT;
+	default:
+		return J0_OTHER;
 	}
 }
 
@@ -204,19 +210,50 @@ fail:
 }
 
 /* SubmissionSerializer's attributes: the columns but id, then status and language. */
-static const char *const all_fields[] = {
-	"source_code", "language_id", "stdin", "expected_output", "stdout", "status_id",
-	"created_at", "finished_at", "time", "memory", "stderr", "token", "number_of_runs",
-	"cpu_time_limit", "cpu_extra_time", "wall_time_limit", "memory_limit", "stack_limit",
-	"max_processes_and_or_threads", "enable_per_process_and_thread_time_limit",
-	"enable_per_process_and_thread_memory_limit", "max_file_size", "compile_output",
-	"exit_code", "exit_signal", "message", "wall_time", "compiler_options",
-	"command_line_arguments", "redirect_stderr_to_stdout", "callback_url", "additional_files",
-	"enable_network", "started_at", "queued_at", "updated_at", "queue_host", "execution_host",
-	"status", "language", NULL
-};
-static const char *const default_fields[] = { "token", "time", "memory", "stdout", "stderr",
-					      "compile_output", "message", "status", NULL };
+static const char *const all_fields[] = { "source_code",
+					  "language_id",
+					  "stdin",
+					  "expected_output",
+					  "stdout",
+					  "status_id",
+					  "created_at",
+					  "finished_at",
+					  "time",
+					  "memory",
+					  "stderr",
+					  "token",
+					  "number_of_runs",
+					  "cpu_time_limit",
+					  "cpu_extra_time",
+					  "wall_time_limit",
+					  "memory_limit",
+					  "stack_limit",
+					  "max_processes_and_or_threads",
+					  "enable_per_process_and_thread_time_limit",
+					  "enable_per_process_and_thread_memory_limit",
+					  "max_file_size",
+					  "compile_output",
+					  "exit_code",
+					  "exit_signal",
+					  "message",
+					  "wall_time",
+					  "compiler_options",
+					  "command_line_arguments",
+					  "redirect_stderr_to_stdout",
+					  "callback_url",
+					  "additional_files",
+					  "enable_network",
+					  "started_at",
+					  "queued_at",
+					  "updated_at",
+					  "queue_host",
+					  "execution_host",
+					  "status",
+					  "language",
+					  NULL };
+static const char *const default_fields[] = { "token",	 "time",   "memory",
+					      "stdout",	 "stderr", "compile_output",
+					      "message", "status", NULL };
 
 static int known_field(const char *f)
 {
@@ -241,7 +278,8 @@ cJSON *judge0_fields(const char *fields, char *bad, size_t n)
 	int all = 0;
 	size_t used = 0;
 	bad[0] = '\0';
-	for (char *f = copy ? strtok_r(copy, ",", &save) : NULL; f; f = strtok_r(NULL, ",", &save)) {
+	for (char *f = copy ? strtok_r(copy, ",", &save) : NULL; f;
+	     f = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(f, "*"))
 			all = 1;
 		else if (!known_field(f) && used < n)

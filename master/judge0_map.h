@@ -13,15 +13,27 @@
 #include "config.h"
 
 enum judge0_status {
-	J0_IN_QUEUE = 1, J0_PROCESSING, J0_ACCEPTED, J0_WRONG_ANSWER, J0_TLE, J0_COMPILE_ERROR,
-	J0_SIGSEGV, J0_SIGXFSZ, J0_SIGFPE, J0_SIGABRT, J0_NZEC, J0_OTHER, J0_INTERNAL,
-	J0_EXEC_FORMAT, J0_NSTATUS
+	J0_IN_QUEUE = 1,
+	J0_PROCESSING,
+	J0_ACCEPTED,
+	J0_WRONG_ANSWER,
+	J0_TLE,
+	J0_COMPILE_ERROR,
+	J0_SIGSEGV,
+	J0_SIGXFSZ,
+	J0_SIGFPE,
+	J0_SIGABRT,
+	J0_NZEC,
+	J0_OTHER,
+	J0_INTERNAL,
+	J0_EXEC_FORMAT,
+	J0_NSTATUS
 };
 
 struct judge0_lang {
-	int id;              /* Judge0's language id */
-	const char *ours;    /* our language id */
-	const char *name;    /* Judge0's name, a printf format taking our version */
+	int id;		  /* Judge0's language id */
+	const char *ours; /* our language id */
+	const char *name; /* Judge0's name, a printf format taking our version */
 };
 
 /* Status id to Judge0's description ("Runtime Error (SIGSEGV)"), NULL when out of 1..14. */

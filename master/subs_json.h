@@ -20,7 +20,7 @@ struct subs_req {
 	size_t len;
 	const char *key;             /* the API key the client gave, NULL when none */
 	const char *wait, *limit, *cursor, *language, *status, *since; /* query, NULL if absent */
-	int raw;                     /* GET {token}: answer with the store's row as it is (judge0.c) */
+	int raw;                     /* GET {token}: answered with the store's row (judge0.c) */
 };
 
 int64_t subs_now_ms(void); /* Unix time, ms */
