@@ -210,6 +210,15 @@ char *judge0_to_native(const cJSON *s, int base64, const struct config *c, cJSON
 	return out;
 }
 
+/* Appends copies of the strings of opts to a: 1. */
+static int add_all(cJSON *a, const cJSON *opts)
+{
+	const cJSON *o;
+	cJSON_ArrayForEach (o, opts)
+		cJSON_AddItemToArray(a, cJSON_CreateString(o->valuestring));
+	return 1;
+}
+
 int judge0_patch_spec(const char *body, cJSON *spec, struct req_error *e)
 {
 	cJSON *b = cJSON_Parse(body);
@@ -232,22 +241,22 @@ int judge0_patch_spec(const char *body, cJSON *spec, struct req_error *e)
 		snprintf(e->msg, sizeof(e->msg), "the language compiles nothing");
 		return -1;
 	}
-	/* the options go before the source file's name (go build's flags must), else last */
-	cJSON *at = NULL, *o;
-	cJSON_ArrayForEach (at, cc)
-		if (!strcmp(cJSON_GetStringValue(at) ? at->valuestring : "", file))
-			break;
-	int pos = 0;
-	for (cJSON *p = cc ? cc->child : NULL; p && p != at; p = p->next)
-		pos++;
-	cJSON_ArrayForEach (o, opts) {
-		cJSON *dup = cJSON_CreateString(o->valuestring);
-		if (at)
-			cJSON_InsertItemInArray(cc, pos, dup);
-		else
-			cJSON_AddItemToArray(cc, dup);
-		pos++;
+	/* the options go before the source file's name (go build's flags must), else last; a new
+	 * array, as cJSON 1.7.15's cJSON_InsertItemInArray refuses parsed arrays */
+	if (!cJSON_IsArray(opts)) {
+		cJSON_Delete(b);
+		return 0;
 	}
+	cJSON *argv = cJSON_CreateArray(), *x;
+	int placed = 0;
+	cJSON_ArrayForEach (x, cc) {
+		if (!placed && !strcmp(cJSON_GetStringValue(x) ? x->valuestring : "", file))
+			placed = add_all(argv, opts);
+		cJSON_AddItemToArray(argv, cJSON_CreateString(x->valuestring));
+	}
+	if (!placed)
+		add_all(argv, opts);
+	cJSON_ReplaceItemInObjectCaseSensitive(lang, "compile", argv);
 	cJSON_Delete(b);
 	return 0;
 }
