@@ -36,10 +36,21 @@ static void test_statuses(void **state)
 {
 	(void)state;
 	static const char *const want[] = {
-		NULL, "In Queue", "Processing", "Accepted", "Wrong Answer", "Time Limit Exceeded",
-		"Compilation Error", "Runtime Error (SIGSEGV)", "Runtime Error (SIGXFSZ)",
-		"Runtime Error (SIGFPE)", "Runtime Error (SIGABRT)", "Runtime Error (NZEC)",
-		"Runtime Error (Other)", "Internal Error", "Exec Format Error",
+		NULL,
+		"In Queue",
+		"Processing",
+		"Accepted",
+		"Wrong Answer",
+		"Time Limit Exceeded",
+		"Compilation Error",
+		"Runtime Error (SIGSEGV)",
+		"Runtime Error (SIGXFSZ)",
+		"Runtime Error (SIGFPE)",
+		"Runtime Error (SIGABRT)",
+		"Runtime Error (NZEC)",
+		"Runtime Error (Other)",
+		"Internal Error",
+		"Exec Format Error",
 	};
 	for (int i = 1; i <= 14; i++)
 		assert_string_equal(judge0_status_name(i), want[i]);
@@ -54,9 +65,9 @@ static void test_languages(void **state)
 	static const struct {
 		int id;
 		const char *ours;
-	} want[] = { { 46, "bash" },   { 50, "c" },          { 54, "cpp" },        { 60, "go" },
-		     { 62, "java" },   { 63, "javascript" }, { 68, "php" },        { 71, "python" },
-		     { 72, "ruby" },   { 73, "rust" },       { 74, "typescript" }, { 91, "java" },
+	} want[] = { { 46, "bash" },   { 50, "c" },	     { 54, "cpp" },	   { 60, "go" },
+		     { 62, "java" },   { 63, "javascript" }, { 68, "php" },	   { 71, "python" },
+		     { 72, "ruby" },   { 73, "rust" },	     { 74, "typescript" }, { 91, "java" },
 		     { 92, "python" }, { 93, "javascript" }, { 94, "typescript" }, { 95, "go" },
 		     { 98, "php" } };
 	size_t n;
@@ -218,14 +229,15 @@ static void test_refusals(void **state)
 		"wall_time_limit", "must be less than or equal to 60");
 	refused("{\"language_id\":71,\"source_code\":\"x\",\"cpu_time_limit\":\"abc\"}", 0,
 		"cpu_time_limit", "is not a number");
-	refused("{\"language_id\":71,\"source_code\":\"x\",\"memory_limit\":100}", 0, "memory_limit",
-		"must be greater than or equal to 8192");
+	refused("{\"language_id\":71,\"source_code\":\"x\",\"memory_limit\":100}", 0,
+		"memory_limit", "must be greater than or equal to 8192");
 	refused("{\"language_id\":71,\"source_code\":\"x\",\"compiler_options\":\"-O3\"}", 0,
 		"compiler_options",
 		"setting compiler options is only allowed for compiled languages");
 	refused("{\"language_id\":73,\"source_code\":\"x\",\"compiler_options\":\"-O3\"}", 0,
 		"compiler_options",
-		"setting compiler options is not allowed for this language (judge0.compiler_options)");
+		"setting compiler options is not allowed for this language "
+		"(judge0.compiler_options)");
 	refused("{\"language_id\":71,\"source_code\":\"x\",\"command_line_arguments\":\"'a\"}", 0,
 		"command_line_arguments", "has an unclosed quote");
 	refused("{\"language_id\":71,\"source_code\":\"x\",\"callback_url\":\"file:///etc\"}", 0,
@@ -241,10 +253,11 @@ static void test_refusals(void **state)
 static void test_native_body_and_spec(void **state)
 {
 	(void)state;
-	cJSON *s = cJSON_Parse("{\"language_id\":\"50\",\"source_code\":\"aW50IG1haW4oKXt9\","
-			       "\"stdin\":\"SnVkZ2Uw\",\"cpu_time_limit\":1.5,\"memory_limit\":65536,"
-			       "\"stack_limit\":8192,\"max_file_size\":64,\"command_line_arguments\":"
-			       "\"x 'y z'\",\"compiler_options\":\"-O0 -Wall\"}");
+	cJSON *s =
+		cJSON_Parse("{\"language_id\":\"50\",\"source_code\":\"aW50IG1haW4oKXt9\","
+			    "\"stdin\":\"SnVkZ2Uw\",\"cpu_time_limit\":1.5,\"memory_limit\":65536,"
+			    "\"stack_limit\":8192,\"max_file_size\":64,\"command_line_arguments\":"
+			    "\"x 'y z'\",\"compiler_options\":\"-O0 -Wall\"}");
 	cJSON *e = NULL;
 	char *body = judge0_to_native(s, 1, &cfg, &e);
 	assert_non_null(body);
@@ -281,8 +294,7 @@ static void test_native_body_and_spec(void **state)
 }
 
 /* Renders native answer result for request (Judge0 body), fields f, into a parsed object. */
-static cJSON *rendered(const char *request, const char *result, int http, const char *f,
-		       int base64)
+static cJSON *rendered(const char *request, const char *result, int http, const char *f, int base64)
 {
 	cJSON *s = cJSON_Parse(request), *e = NULL;
 	char *body = judge0_to_native(s, 0, &cfg, &e);
