@@ -105,7 +105,7 @@ static const struct lang *language(const cJSON *s, const struct config *c, int *
 	for (int i = 0; j && i < c->nlangs; i++)
 		if (!strcmp(c->langs[i].id, j->ours))
 			return &c->langs[i];
-	snprintf(msg, sizeof(msg), "language with id %g doesn't exist", v);
+	snprintf(msg, sizeof(msg), "language with id %.15g doesn't exist", v);
 	add_error(errors, "language_id", msg);
 	return NULL;
 }
