@@ -419,25 +419,23 @@ static int load_keys(config_t *cf, struct config *c, char *err, size_t errlen)
 }
 
 /* judge0.prefix: "/name" (letters, digits, - _ / .), no trailing '/'; judge0.compiler_options:
- * configured language ids. */
+ * a configured language listed there must compile (ids not configured are ignored, as the
+ * default "c, cpp" is with a config without them). */
 static int check_judge0(const struct config *c, char *err, size_t errlen)
 {
 	const char *p = c->judge0_prefix;
 	size_t n = strlen(p);
-	if (n < 2 || p[0] != '/' || p[n - 1] == '/' || strspn(p, "abcdefghijklmnopqrstuvwxyz"
-				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/.") != n)
+	if (n < 2 || p[0] != '/' || p[n - 1] == '/' ||
+	    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/.") != n)
 		return ERR("%s: judge0.prefix must be a path like \"/judge0\" (no trailing /)",
 			   c->path), -1;
 	char ids[CONF_STR_MAX], *save = NULL;
 	snprintf(ids, sizeof(ids), "%s", c->judge0_compiler_options);
-	for (char *t = strtok_r(ids, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-		int known = 0;
+	for (char *t = strtok_r(ids, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
 		for (int i = 0; i < c->nlangs; i++)
-			known |= !strcmp(c->langs[i].id, t) && c->langs[i].compile;
-		if (!known)
-			return ERR("%s: judge0.compiler_options: \"%s\" is not a compiled language",
-				   c->path, t), -1;
-	}
+			if (!strcmp(c->langs[i].id, t) && !c->langs[i].compile)
+				return ERR("%s: judge0.compiler_options: %s compiles nothing",
+					   c->path, t), -1;
 	return 0;
 }
 
