@@ -271,7 +271,7 @@ static enum MHD_Result route_judge0(struct MHD_Connection *c, struct reqctx *x, 
 	char *body;
 	x->conn = c;
 	if (!judge0_handle(&r, subs_answered, x, &x->j0call, &http, &body))
-		return respond(c, x, http, body, NULL);
+		return respond(c, x, http, body, http == 405 ? judge0_allow(rest) : NULL);
 	MHD_suspend_connection(c);
 	return MHD_YES;
 }

@@ -58,6 +58,15 @@ int judge0_path(const struct config *c, const char *url, const char **rest)
 	return 1;
 }
 
+const char *judge0_allow(const char *rest)
+{
+	if (!strcmp(rest, "/submissions"))
+		return "POST";
+	if (!strcmp(rest, "/submissions/batch"))
+		return "GET, POST";
+	return !strncmp(rest, "/submissions/", 13) ? "GET, DELETE" : "GET";
+}
+
 int judge0_executes(const char *method, const char *rest)
 {
 	return !strcmp(method, "POST") && !strncmp(rest, "/submissions", 12);

@@ -24,6 +24,8 @@ struct judge0_call;
 void judge0_init(struct master *m);
 /* Is url under judge0.prefix? *rest gets what follows it ("" or "/..."). */
 int judge0_path(const struct config *c, const char *url, const char **rest);
+/* The methods a path under the prefix takes (the Allow of a 405). */
+const char *judge0_allow(const char *rest);
 /* Does the request start executions (for admission's rate of executions)? */
 int judge0_executes(const char *method, const char *rest);
 /* As subs_handle: 0 when answered at once (*http, *body), 1 when fn(conn, ...) answers later,
