@@ -123,7 +123,6 @@ static cJSON *row_json(const struct store_row *r, int with_result)
 	cJSON_AddNumberToObject(o, "updated_ms", (double)r->updated_ms);
 	cJSON_AddNumberToObject(o, "http", r->http);
 	if (with_result) {
-		cJSON_AddStringToObject(o, "request", r->request ? r->request : "");
 		if (r->result)
 			cJSON_AddStringToObject(o, "result", r->result);
 		else
@@ -187,8 +186,11 @@ static int do_get(struct sctx *x, const cJSON *q, cJSON *out, struct store_error
 	if (found < 0)
 		return -1;
 	cJSON_AddBoolToObject(out, "found", found);
-	if (found)
-		cJSON_AddItemToObject(out, "row", row_json(&r, 1));
+	cJSON *row = found ? row_json(&r, 1) : NULL;
+	if (row && cJSON_IsTrue(cJSON_GetObjectItem(q, "with_request"))) /* judge0.c renders it */
+		cJSON_AddStringToObject(row, "request", r.request ? r.request : "");
+	if (row)
+		cJSON_AddItemToObject(out, "row", row);
 	store_row_clear(&r);
 	return 0;
 }

@@ -457,6 +457,8 @@ int subs_handle(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 	cJSON *q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "token", r->token);
 	cJSON_AddStringToObject(q, "owner", owner);
+	if (r->raw)
+		cJSON_AddBoolToObject(q, "with_request", 1);
 	int rc = ask(get ? MSG_ST_GET : MSG_ST_DELETE, q, 0, fn, conn, call, http, body);
 	if (rc == 1)
 		(*call)->raw = r->raw;
