@@ -298,7 +298,7 @@ static int post_direct(struct judge0_call *c, const char *native, int *http, cha
 	struct req_error e;
 	cJSON *spec;
 	if (request_parse(native, strlen(native), &m->cfg, &spec, &e) < 0 ||
-	    judge0_patch_spec(native, spec, &e) < 0) {
+	    judge0_patch_spec(native, strlen(native), spec, &e) < 0) {
 		*http = 422;
 		*body = print(judge0_error_422(&e));
 		return 0;

@@ -195,8 +195,10 @@ char *judge0_to_native(const cJSON *s, int base64, const struct config *c, cJSON
 		const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "redirect_stderr_to_stdout");
 		cJSON_AddBoolToObject(meta, "redirect_stderr_to_stdout", cJSON_IsTrue(r));
 		const char *url = json_str(s, "callback_url", NULL);
-		if (url)
+		if (url) { /* checked and delivered by subs.c and the callbacks process */
 			cJSON_AddStringToObject(meta, "callback_url", url);
+			cJSON_AddStringToObject(n, "callback_url", url);
+		}
 		out = cJSON_PrintUnformatted(n);
 	}
 	if (out) {
@@ -219,9 +221,9 @@ static int add_all(cJSON *a, const cJSON *opts)
 	return 1;
 }
 
-int judge0_patch_spec(const char *body, cJSON *spec, struct req_error *e)
+int judge0_patch_spec(const char *body, size_t len, cJSON *spec, struct req_error *e)
 {
-	cJSON *b = cJSON_Parse(body);
+	cJSON *b = cJSON_ParseWithLength(body, len);
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(b, "judge0");
 	if (!cJSON_IsObject(meta)) {
 		cJSON_Delete(b);

@@ -7,6 +7,8 @@
 #ifndef EXECUTIONER_JUDGE0_JSON_H
 #define EXECUTIONER_JUDGE0_JSON_H
 
+#include <stddef.h>
+
 #include <cjson/cJSON.h>
 
 #include "config.h"
@@ -15,9 +17,9 @@
 /* A Judge0 submission s (a parsed JSON object; base64: its texts are Base64) as a native request
  * body (malloc'd), or NULL with *errors set to Judge0's 422 answer {field: [message]}. */
 char *judge0_to_native(const cJSON *s, int base64, const struct config *c, cJSON **errors);
-/* Adjusts the native spec of a request body made by judge0_to_native (stack, file size,
+/* Adjusts the native spec of a request body (len bytes) made by judge0_to_native (stack, file size,
  * compiler options); a body without a "judge0" member is left alone. 0, or -1 with *e set. */
-int judge0_patch_spec(const char *body, cJSON *spec, struct req_error *e);
+int judge0_patch_spec(const char *body, size_t len, cJSON *spec, struct req_error *e);
 /* What judge0_render needs of a submission. */
 struct judge0_sub {
 	const char *token;		      /* NULL: not stored (wait=true without the store) */

@@ -96,6 +96,13 @@ struct config {
 	/* judge0: the Judge0 CE API drop-in (master/judge0.c) */
 	char judge0_prefix[64];  /* its path prefix, e.g. "/judge0" */
 	char judge0_compiler_options[CONF_STR_MAX]; /* language ids allowing compiler_options */
+	/* callbacks: callback_url of POST /submissions (master/callbacks.c, cb_main.c) */
+	int cb_retries;        /* attempts after the first */
+	int cb_backoff_ms;     /* before the first retry; doubled for each next one */
+	int cb_timeout_ms;     /* one attempt at most */
+	int cb_body_kb;        /* a callback's body cap (bigger ones are not sent) */
+	char cb_secret[CONF_STR_MAX]; /* HMAC-SHA256 key of X-Executioner-Signature ("": none) */
+	char **cb_allow;       /* allowed destinations: CIDRs, addresses, host names */
 	/* languages */
 	struct lang *langs;
 	int nlangs;

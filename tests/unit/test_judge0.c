@@ -273,7 +273,7 @@ static void test_native_body_and_spec(void **state)
 	struct req_error re;
 	cJSON *spec;
 	assert_int_equal(request_parse(body, strlen(body), &cfg, &spec, &re), 0);
-	assert_int_equal(judge0_patch_spec(body, spec, &re), 0);
+	assert_int_equal(judge0_patch_spec(body, strlen(body), spec, &re), 0);
 	assert_int_equal(cJSON_GetObjectItem(spec, "fsize_bytes")->valueint, 64 * 1024);
 	assert_int_equal(cJSON_GetObjectItem(spec, "stack_kb")->valueint, 8192);
 	char *cc = cJSON_PrintUnformatted(
@@ -285,7 +285,7 @@ static void test_native_body_and_spec(void **state)
 	/* a native body without "judge0" is left alone */
 	const char *plain = "{\"language\":\"c\",\"source_code\":\"int main(){}\"}";
 	assert_int_equal(request_parse(plain, strlen(plain), &cfg, &spec, &re), 0);
-	assert_int_equal(judge0_patch_spec(plain, spec, &re), 0);
+	assert_int_equal(judge0_patch_spec(plain, strlen(plain), spec, &re), 0);
 	assert_null(cJSON_GetObjectItem(spec, "stack_kb"));
 	cJSON_Delete(spec);
 	cJSON_Delete(n);
