@@ -23,25 +23,6 @@
 #include "subs.h"
 #include "wire.h"
 
-/* request_parse, then the adjustments a Judge0 submission's body asks for (judge0_json.c). */
-static int parse(const char *body, size_t len, cJSON **spec, struct req_error *e)
-{
-	if (request_parse(body, len, &m->cfg, spec, e) < 0)
-		return -1;
-	if (judge0_patch_spec(body, len, *spec, e) < 0) {
-		cJSON_Delete(*spec);
-		*spec = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* A copy of a Judge0 request (one with a "judge0" member) that has a callback, else NULL. */
-static char *judge0_request_copy(const char *cb_url, const char *request)
-{
-	return cb_url && request && strstr(request, "\"judge0\"") ? strdup(request) : NULL;
-}
-
 /* A POST's parts, kept while its callback_url is checked. */
 struct post_args {
 	cJSON *spec;                 /* the parsed request */
@@ -89,6 +70,25 @@ static struct {
 void subs_init(struct master *state)
 {
 	m = state;
+}
+
+/* request_parse, then the adjustments a Judge0 submission's body asks for (judge0_json.c). */
+static int parse(const char *body, size_t len, cJSON **spec, struct req_error *e)
+{
+	if (request_parse(body, len, &m->cfg, spec, e) < 0)
+		return -1;
+	if (judge0_patch_spec(body, len, *spec, e) < 0) {
+		cJSON_Delete(*spec);
+		*spec = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A copy of a Judge0 request (one with a "judge0" member) that has a callback, else NULL. */
+static char *judge0_request_copy(const char *cb_url, const char *request)
+{
+	return cb_url && request && strstr(request, "\"judge0\"") ? strdup(request) : NULL;
 }
 
 static void answer(struct subs_call *c, int http, char *body, const char *token)
@@ -162,7 +162,8 @@ static void sub_callback(const struct sub *s, const char *lang, const cJSON *fin
 	if (s->j0_request) { /* Judge0's shape, PUT as Judge0 does (judge0_json.c) */
 		const char *url;
 		cJSON *scratch;
-		char *b = judge0_callback_body(s->j0_request, s->token, (int)json_num(fin, "http", 500),
+		int http = (int)json_num(fin, "http", 500);
+		char *b = judge0_callback_body(s->j0_request, s->token, http,
 					       json_str(fin, "result", "{}"), &url, &scratch);
 		if (b)
 			callbacks_send(s->cb_url, "PUT", b, strlen(b));

@@ -4,7 +4,10 @@ round trip, a batch of 5, the statuses of accepted, wrong answer, time limit, co
 SIGSEGV, SIGFPE, SIGABRT and NZEC runs, 422 and 400 answers, languages/statuses/about, API-key
 isolation, a full queue (503), and wait=true with the submission store down."""
 import base64
+import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import Server, check, shared_server, wait_until
 
@@ -233,10 +236,48 @@ def test_options_arguments_and_redirect():
                  "source_code": "import sys\nprint('out')\nsys.stdout.flush()\n"
                                 "print('err', file=sys.stderr)"})
     check(js["stdout"] == "out\nerr\n" and js["stderr"] is None, js)
-    js = run(s, {"language_id": 71, "source_code": "print(1)",
-                 "callback_url": "http://127.0.0.1:9/cb"}, "&fields=callback_url,status")
-    check(js == {"callback_url": "http://127.0.0.1:9/cb",
-                 "status": {"id": 3, "description": "Accepted"}}, js)
+
+
+def test_callback_url_gets_a_put_in_judge0_shape():
+    """Like Judge0 (isolate_job.rb call_callback): a PUT of the default fields, Base64-encoded,
+    once the submission ended; the URL is checked like a native callback_url (callbacks.allow)."""
+    got, cond = [], threading.Condition()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_PUT(self):
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with cond:
+                got.append((self.command, self.path, raw))
+                cond.notify_all()
+            self.send_response(200)
+            self.end_headers()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        s = shared_server()
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/judge0-cb"
+        tok = post(s, {"language_id": 71, "source_code": "print(6 * 7)", "expected_output": "42",
+                       "callback_url": url})["token"]
+        with cond:
+            cond.wait_for(lambda: got, 60)
+        check(got, "no callback within 60 s")
+        method, path, raw = got[0]
+        js = json.loads(raw)
+        check(method == "PUT" and path == "/judge0-cb" and set(js) == DEFAULT_FIELDS, (method, js))
+        check(js["token"] == tok and base64.b64decode(js["stdout"]) == b"42\n" and
+              js["status"] == {"id": 3, "description": "Accepted"}, js)
+        js = post(s, {"language_id": 71, "source_code": "1", "callback_url": "http://10.1.2.3/x"},
+                  status=422)
+        check(list(js) == ["callback_url"], js)
+        js = post(s, {"language_id": 71, "source_code": "1", "callback_url": "file:///x"},
+                  status=422)
+        check(js == {"callback_url": ["must be an http:// or https:// URL"]}, js)
+    finally:
+        httpd.shutdown()
 
 
 def test_languages_statuses_about():
