@@ -85,7 +85,8 @@ static const char *endpoint_of(const char *path)
 	static const char *const known[] = {
 		"/execute", "/api/v1/execute", "/languages", "/api/v1/languages",
 		"/health",  "/api/v1/health",  "/metrics",
-		"/v1/spec", "/v1/exec",        "/openapi.json", NULL};
+		"/v1/spec", "/v1/exec",        "/openapi.json", "/api/v2/runtimes",
+		"/api/v2/execute", NULL};
 	for (int i = 0; known[i]; i++)
 		if (!strcmp(path, known[i]))
 			return known[i];
