@@ -24,6 +24,7 @@
 #include "http.h"
 #include "jobs.h"
 #include "jsonutil.h"
+#include "judge0.h"
 #include "log.h"
 #include "metrics.h"
 #include "piston.h"
@@ -38,6 +39,7 @@ struct reqctx {
 	struct job *job;             /* while suspended: the job it waits for */
 	struct MHD_Connection *conn;
 	struct subs_call *call;      /* while suspended: the submission answer it waits for */
+	struct judge0_call *j0call;  /* or the Judge0 answer (judge0.c) */
 	int ans_ready, ans_http;     /* that answer, once given (subs_answered) */
 	char *ans_body;
 	char ans_token[40];
@@ -149,23 +151,7 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, struct reqctx *x, 
 
 static enum MHD_Result route_languages(struct MHD_Connection *c, struct reqctx *x)
 {
-	cJSON *a = cJSON_CreateArray();
-	for (int i = 0; i < m->cfg.nlangs; i++) {
-		const struct lang *g = &m->cfg.langs[i];
-		const char *ver = g->version;
-		for (int k = 0; k < m->npools; k++)
-			if (!strcmp(m->pools[k].lang, g->id) && m->pools[k].version[0])
-				ver = m->pools[k].version;
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", g->id);
-		cJSON_AddStringToObject(o, "name", g->name);
-		cJSON_AddStringToObject(o, "version", ver);
-		cJSON_AddBoolToObject(o, "compiled", g->compile != NULL);
-		cJSON_AddStringToObject(o, "image", g->image);
-		cJSON_AddStringToObject(o, "file", g->file);
-		cJSON_AddItemToArray(a, o);
-	}
-	return respond_json(c, x, 200, a);
+	return respond_json(c, x, 200, v1_languages(m));
 }
 
 static enum MHD_Result route_health(struct MHD_Connection *c, struct reqctx *x)
@@ -244,6 +230,7 @@ static void subs_answered(void *cx, int http, char *body, const char *token)
 {
 	struct reqctx *x = cx;
 	x->call = NULL;
+	x->j0call = NULL;
 	x->ans_ready = 1;
 	x->ans_http = http;
 	x->ans_body = body;
@@ -273,6 +260,24 @@ static enum MHD_Result route_subs(struct MHD_Connection *c, struct reqctx *x, co
 	if (!subs_handle(&r, subs_answered, x, &x->call, &http, &body))
 		return respond(c, x, http, body,
 			       http != 405 ? NULL : tok ? "GET, DELETE" : "GET, POST");
+	MHD_suspend_connection(c);
+	return MHD_YES;
+}
+
+/* The Judge0 CE API under judge0.prefix (judge0.c); answered now or later, like route_subs. */
+static enum MHD_Result route_judge0(struct MHD_Connection *c, struct reqctx *x, const char *rest,
+				    const char *method)
+{
+	struct judge0_req r = {
+		.method = method, .path = rest, .body = x->body.data, .len = x->body.len,
+		.key = api_key(c), .wait = query(c, "wait"), .base64 = query(c, "base64_encoded"),
+		.fields = query(c, "fields"), .tokens = query(c, "tokens"),
+	};
+	int http;
+	char *body;
+	x->conn = c;
+	if (!judge0_handle(&r, subs_answered, x, &x->j0call, &http, &body))
+		return respond(c, x, http, body, http == 405 ? judge0_allow(rest) : NULL);
 	MHD_suspend_connection(c);
 	return MHD_YES;
 }
@@ -373,7 +378,13 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	if (g && !g->keyed)
 		return get_route_serve(c, x, g, get);
 	int subs = !strcmp(url, "/submissions") || !strncmp(url, "/submissions/", 13);
+	const char *j0 = NULL;
 	enum MHD_Result rc;
+	if (judge0_path(&m->cfg, url, &j0)) {
+		if (admission(c, x, judge0_executes(method, j0), &rc))
+			return rc;
+		return route_judge0(c, x, j0, method);
+	}
 	if (admission(c, x, (exec || subs) && post, &rc))
 		return rc;
 	if (subs)
@@ -484,6 +495,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
 	}
 	if (x->call)
 		subs_forget(x->call); /* the client is gone; the submission goes on */
+	if (x->j0call)
+		judge0_forget(x->j0call);
 	free(x->ans_body);
 	buf_free(&x->body);
 	free(x);

@@ -187,8 +187,11 @@ static int do_get(struct sctx *x, const cJSON *q, cJSON *out, struct store_error
 	if (found < 0)
 		return -1;
 	cJSON_AddBoolToObject(out, "found", found);
-	if (found)
-		cJSON_AddItemToObject(out, "row", row_json(&r, 1));
+	cJSON *row = found ? row_json(&r, 1) : NULL;
+	if (row && cJSON_IsTrue(cJSON_GetObjectItem(q, "with_request"))) /* judge0.c renders it */
+		cJSON_AddStringToObject(row, "request", r.request ? r.request : "");
+	if (row)
+		cJSON_AddItemToObject(out, "row", row);
 	store_row_clear(&r);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "callbacks.h"
 #include "jobs.h"
 #include "jsonutil.h"
+#include "judge0_json.h"
 #include "log.h"
 #include "request.h"
 #include "scheduler.h"
@@ -41,6 +42,7 @@ struct subs_call {
 	struct post_args *pa;
 	struct sub *sub;             /* a POST's submission */
 	int list_limit;
+	int raw;                     /* answer a GET with the row itself (judge0.c) */
 };
 
 /* A submission's job in the master. Freed once the job ended and the PUT was answered. */
@@ -54,6 +56,7 @@ struct sub {
 	int http;                    /* the job's answer, when it ends before the PUT's reply */
 	char *body;
 	char *cb_url;                /* callback_url: the result goes there at the end */
+	char *j0_request;            /* with cb_url, a Judge0 request: its body (the PUT's shape) */
 	int64_t created_ms;
 };
 
@@ -67,6 +70,25 @@ static struct {
 void subs_init(struct master *state)
 {
 	m = state;
+}
+
+/* request_parse, then the adjustments a Judge0 submission's body asks for (judge0_json.c). */
+static int parse(const char *body, size_t len, cJSON **spec, struct req_error *e)
+{
+	if (request_parse(body, len, &m->cfg, spec, e) < 0)
+		return -1;
+	if (judge0_patch_spec(body, len, *spec, e) < 0) {
+		cJSON_Delete(*spec);
+		*spec = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A copy of a Judge0 request (one with a "judge0" member) that has a callback, else NULL. */
+static char *judge0_request_copy(const char *cb_url, const char *request)
+{
+	return cb_url && request && strstr(request, "\"judge0\"") ? strdup(request) : NULL;
 }
 
 static void answer(struct subs_call *c, int http, char *body, const char *token)
@@ -108,6 +130,7 @@ static void sub_free_if_over(struct sub *s)
 		return;
 	free(s->body);
 	free(s->cb_url);
+	free(s->j0_request);
 	free(s);
 }
 
@@ -136,6 +159,18 @@ static void sub_started(struct job *j, void *arg)
 /* The result (fin: the MSG_ST_FINISH request) to s's callback_url, as GET shows it. */
 static void sub_callback(const struct sub *s, const char *lang, const cJSON *fin)
 {
+	if (s->j0_request) { /* Judge0's shape, PUT as Judge0 does (judge0_json.c) */
+		const char *url;
+		cJSON *scratch;
+		int http = (int)json_num(fin, "http", 500);
+		char *b = judge0_callback_body(s->j0_request, s->token, http,
+					       json_str(fin, "result", "{}"), &url, &scratch);
+		if (b)
+			callbacks_send(s->cb_url, "PUT", b, strlen(b));
+		free(b);
+		cJSON_Delete(scratch);
+		return;
+	}
 	cJSON *row = cJSON_Duplicate(fin, 1);
 	cJSON_AddStringToObject(row, "lang", lang);
 	cJSON_AddNumberToObject(row, "created_ms", (double)s->created_ms);
@@ -285,6 +320,7 @@ static int post_admit(struct post_args *pa, struct subs_call *c, int *http, char
 	s->job->keep_queued = !s->wait; /* ?wait=true: the queue timeout of /execute applies */
 	s->cb_url = pa->cb_url;
 	pa->cb_url = NULL;
+	s->j0_request = judge0_request_copy(s->cb_url, pa->request);
 	s->created_ms = subs_now_ms();
 	cJSON_AddStringToObject(q, "token", s->token);
 	cJSON_AddStringToObject(q, "owner", pa->owner);
@@ -344,7 +380,7 @@ static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 {
 	struct req_error e;
 	cJSON *spec;
-	if (request_parse(r->body ? r->body : "", r->len, &m->cfg, &spec, &e) < 0)
+	if (parse(r->body ? r->body : "", r->len, &spec, &e) < 0)
 		return *http = e.http, *body = request_error_json(&e), 0;
 	const char *src = json_str(spec, "source", "");
 	if (strlen(src) > (size_t)m->cfg.store_source_kb * 1024) {
@@ -418,7 +454,7 @@ static int recover_row(const cJSON *row)
 	const char *req = json_str(row, "request", ""), *token = json_str(row, "token", "");
 	struct req_error e;
 	cJSON *spec;
-	if (request_parse(req, strlen(req), &m->cfg, &spec, &e) < 0) {
+	if (parse(req, strlen(req), &spec, &e) < 0) {
 		/* valid when it was accepted; the config has changed since (e.g. a language) */
 		finish_now(token, e.http, request_error_json(&e));
 		rec.failed++;
@@ -436,6 +472,7 @@ static int recover_row(const cJSON *row)
 	cJSON *o = cJSON_Parse(req); /* its callback_url is checked again at delivery */
 	const char *cb = cJSON_GetStringValue(cJSON_GetObjectItem(o, "callback_url"));
 	s->cb_url = cb ? strdup(cb) : NULL;
+	s->j0_request = judge0_request_copy(s->cb_url, req);
 	cJSON_Delete(o);
 	rec.requeued++;
 	return 0;
@@ -489,6 +526,9 @@ static void read_reply(void *arg, const cJSON *reply, const char *why)
 	struct subs_call *c = arg;
 	c->req = 0;
 	int http;
+	const cJSON *row = cJSON_GetObjectItem(reply, "row");
+	if (c->raw && row && cJSON_IsTrue(cJSON_GetObjectItem(reply, "found")))
+		return answer(c, 200, cJSON_PrintUnformatted(row), NULL);
 	char *body = subs_render_reply(reply, why, c->list_limit, &http);
 	answer(c, http, body, NULL);
 }
@@ -537,5 +577,10 @@ int subs_handle(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 	cJSON *q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "token", r->token);
 	cJSON_AddStringToObject(q, "owner", owner);
-	return ask(get ? MSG_ST_GET : MSG_ST_DELETE, q, 0, fn, conn, call, http, body);
+	if (r->raw)
+		cJSON_AddBoolToObject(q, "with_request", 1);
+	int rc = ask(get ? MSG_ST_GET : MSG_ST_DELETE, q, 0, fn, conn, call, http, body);
+	if (rc == 1)
+		(*call)->raw = r->raw;
+	return rc;
 }

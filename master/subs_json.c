@@ -85,14 +85,19 @@ cJSON *subs_list_query(const struct subs_req *r, const struct config *c, const c
 	return q;
 }
 
-static void add_time(cJSON *o, const char *k, double ms)
+void subs_iso_time(double ms, char *s, size_t size)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
-	char s[40];
 	gmtime_r(&t, &tm);
-	size_t n = strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(s + n, sizeof(s) - n, ".%03dZ", (int)((int64_t)ms % 1000));
+	size_t n = strftime(s, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(s + n, size - n, ".%03dZ", (int)((int64_t)ms % 1000));
+}
+
+static void add_time(cJSON *o, const char *k, double ms)
+{
+	char s[40];
+	subs_iso_time(ms, s, sizeof(s));
 	cJSON_AddStringToObject(o, k, s);
 }
 

@@ -20,9 +20,12 @@ struct subs_req {
 	size_t len;
 	const char *key;             /* the API key the client gave, NULL when none */
 	const char *wait, *limit, *cursor, *language, *status, *since; /* query, NULL if absent */
+	int raw;                     /* GET {token}: answered with the store's row (judge0.c) */
 };
 
 int64_t subs_now_ms(void); /* Unix time, ms */
+/* Unix ms as ISO 8601 UTC with milliseconds ("2026-12-05T05:39:12.262Z") into s. */
+void subs_iso_time(double ms, char *s, size_t size);
 /* The GET /submissions query as a MSG_ST_LIST request (asking for limit + 1 rows), or NULL
  * with a 400 in *http and *body. */
 cJSON *subs_list_query(const struct subs_req *r, const struct config *c, const char *owner,

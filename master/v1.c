@@ -55,6 +55,23 @@ static const char *lang_version(const struct master *m, const struct lang *g)
 	return g->version;
 }
 
+cJSON *v1_languages(const struct master *m)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (int i = 0; a && i < m->cfg.nlangs; i++) {
+		const struct lang *g = &m->cfg.langs[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", g->id);
+		cJSON_AddStringToObject(o, "name", g->name);
+		cJSON_AddStringToObject(o, "version", lang_version(m, g));
+		cJSON_AddBoolToObject(o, "compiled", g->compile != NULL);
+		cJSON_AddStringToObject(o, "image", g->image);
+		cJSON_AddStringToObject(o, "file", g->file);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
 cJSON *v1_spec(const struct master *m)
 {
 	cJSON *o = cJSON_CreateObject();

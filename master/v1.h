@@ -1,7 +1,8 @@
 /*
  * v1.h - seed 002's API ("Code Execution Engine": GET /v1/spec, POST /v1/exec) as a translation
  * layer over the native one: its requests become native jobs, native answers take its shape.
- * Also the OpenAPI document of every endpoint, embedded at build time (master/openapi.json).
+ * Also GET /languages and the OpenAPI document of every endpoint, embedded at build time
+ * (master/openapi.json).
  */
 #ifndef EXECUTIONER_V1_H
 #define EXECUTIONER_V1_H
@@ -12,6 +13,10 @@
 
 #include "master.h"
 #include "request.h"
+
+/* GET /languages: [{id, name, version, compiled, image, file}], the version the image's own
+ * when its pool reported one. */
+cJSON *v1_languages(const struct master *m);
 
 /* GET /v1/spec: an object keyed by language id, each with its image, file name, compile and run
  * commands and version (the image's own when its pool reported one). */

@@ -93,6 +93,8 @@ static const struct setting settings[] = {
 	SI("store", "retention_days", store_retention_days, "30", 0, 36500),
 	SI("store", "max_rows", store_max_rows, "100000", 0, 100000000),
 	SI("store", "sweep_interval_s", store_sweep_s, "600", 1, 86400),
+	SS("judge0", "prefix", judge0_prefix, "/judge0"),
+	SS("judge0", "compiler_options", judge0_compiler_options, "c, cpp"),
 	SI("callbacks", "retries", cb_retries, "3", 0, 20),
 	SI("callbacks", "backoff_ms", cb_backoff_ms, "1000", 1, 600000),
 	SI("callbacks", "timeout_ms", cb_timeout_ms, "10000", 100, 600000),
@@ -423,6 +425,27 @@ static int load_keys(config_t *cf, struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* judge0.prefix: "/name" (letters, digits, - _ / .), no trailing '/'; judge0.compiler_options:
+ * a configured language listed there must compile (ids not configured are ignored, as the
+ * default "c, cpp" is with a config without them). */
+static int check_judge0(const struct config *c, char *err, size_t errlen)
+{
+	const char *p = c->judge0_prefix;
+	size_t n = strlen(p);
+	if (n < 2 || p[0] != '/' || p[n - 1] == '/' ||
+	    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/.") != n)
+		return ERR("%s: judge0.prefix must be a path like \"/judge0\" (no trailing /)",
+			   c->path), -1;
+	char ids[CONF_STR_MAX], *save = NULL;
+	snprintf(ids, sizeof(ids), "%s", c->judge0_compiler_options);
+	for (char *t = strtok_r(ids, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+		for (int i = 0; i < c->nlangs; i++)
+			if (!strcmp(c->langs[i].id, t) && !c->langs[i].compile)
+				return ERR("%s: judge0.compiler_options: %s compiles nothing",
+					   c->path, t), -1;
+	return 0;
+}
+
 /* callbacks.allow: a list of strings, or EXECUTIONER_CALLBACKS_ALLOW="a,b"; loopback when
  * absent. Each entry a CIDR, an address or a host name (cbdest.h). */
 static int load_allow(config_t *cf, struct config *c, char *err, size_t errlen)
@@ -475,7 +498,7 @@ static int check_consistency(struct config *c, char *err, size_t errlen)
 	if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
 	    strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
 		return ERR("%s: log.level must be debug, info, warn or error", c->path), -1;
-	return 0;
+	return check_judge0(c, err, errlen);
 }
 
 static int load_seccomp(struct config *c, char *err, size_t errlen)

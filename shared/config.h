@@ -95,6 +95,9 @@ struct config {
 	int store_retention_days; /* finished submissions kept this long (0: no age limit) */
 	int store_max_rows;    /* finished submissions kept at most (0: no cap) */
 	int store_sweep_s;     /* how often the store process sweeps */
+	/* judge0: the Judge0 CE API drop-in (master/judge0.c) */
+	char judge0_prefix[64];  /* its path prefix, e.g. "/judge0" */
+	char judge0_compiler_options[CONF_STR_MAX]; /* language ids allowing compiler_options */
 	/* callbacks: callback_url of POST /submissions (master/callbacks.c, cb_main.c) */
 	int cb_retries;        /* attempts after the first */
 	int cb_backoff_ms;     /* before the first retry; doubled for each next one */

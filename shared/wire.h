@@ -78,7 +78,8 @@ enum {
  * same id: {"ok": true, ...} or {"ok": false, "error"}. MSG_SHUTDOWN ends the process.
  *   MSG_ST_PUT      required "token", "owner", "lang", "request", "created_ms". Committed
  *                   before the reply.
- *   MSG_ST_GET      required "token", "owner". Reply "found"; when found "row" {"seq", "token",
+ *   MSG_ST_GET      required "token", "owner"; optional "with_request" (true: the row also has
+ *                   "request", for judge0.c). Reply "found"; when found "row" {"seq", "token",
  *                   "lang", "status", "attempts", "created_ms", "updated_ms", "http",
  *                   "result" (null until it ends)}.
  *   MSG_ST_LIST     required "owner", "limit", "before" (0: newest), "since_ms", "status"

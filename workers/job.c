@@ -108,7 +108,7 @@ int job_setup_msg(const cJSON *spec, struct buf *m)
 	rc |= wire_put_u64(m, T_OUTPUT_MAX, (uint64_t)json_num(spec, "output_bytes", 0));
 	rc |= wire_put_u64(m, T_FSIZE_MAX, (uint64_t)json_num(spec, "fsize_bytes", 0));
 	rc |= wire_put_u64(m, T_NOFILE, (uint64_t)json_num(spec, "nofile", 0));
-	rc |= wire_put_u64(m, T_STACK_KB, 65536);
+	rc |= wire_put_u64(m, T_STACK_KB, (uint64_t)json_num(spec, "stack_kb", 65536));
 	rc |= wire_end(m, start);
 	return rc ? -1 : 0;
 }

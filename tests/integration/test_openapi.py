@@ -40,6 +40,10 @@ def doc_path(path):
     path = path.split("?")[0]
     if path.startswith("/submissions/") and "/" not in path[len("/submissions/"):]:
         return "/submissions/{token}"
+    if path.startswith("/judge0/submissions/") and path != "/judge0/submissions/batch":
+        return "/judge0/submissions/{token}"
+    if path.startswith("/judge0/languages/"):
+        return "/judge0/languages/{id}"
     return path
 
 
@@ -336,3 +340,28 @@ def test_submission_answers_validate():
     call(s, "PUT", "/submissions", {}, expect=405)
     call(s, "DELETE", f"/submissions/{tok}", expect=204)
     call(s, "OPTIONS", "/submissions", expect=204)
+
+
+def test_judge0_answers_validate():
+    """The Judge0 drop-in's answers (README "Coming from Judge0") against the document."""
+    s = shared_server()
+    req = {"language_id": 71, "source_code": "print(5)", "expected_output": "5"}
+    tok = call(s, "POST", "/judge0/submissions", req, expect=201)[1]["token"]
+    harness.wait_until(lambda: call(s, "GET", f"/judge0/submissions/{tok}?fields=status_id",
+                                    expect=200)[1]["status_id"] > 2, 60, "the submission to end")
+    call(s, "GET", f"/judge0/submissions/{tok}?fields=*", expect=200)
+    call(s, "GET", f"/judge0/submissions/{tok}?base64_encoded=true", expect=200)
+    call(s, "POST", "/judge0/submissions?wait=true", req, expect=201)
+    call(s, "POST", "/judge0/submissions", {"source_code": "x"}, expect=422)
+    call(s, "POST", "/judge0/submissions?fields=nope", req, expect=400)
+    call(s, "POST", "/judge0/submissions/batch", {"submissions": [req, {"language_id": 1}]},
+         expect=201)
+    call(s, "POST", "/judge0/submissions/batch", {"submissions": []}, expect=400)
+    call(s, "GET", f"/judge0/submissions/batch?tokens={tok},{'0' * 32}", expect=200)
+    call(s, "GET", "/judge0/submissions/" + "0" * 32, expect=404)
+    call(s, "DELETE", f"/judge0/submissions/{tok}", expect=400)
+    call(s, "PUT", "/judge0/submissions", {}, expect=405)
+    for p in ("/judge0/languages", "/judge0/languages/71", "/judge0/statuses", "/judge0/about"):
+        call(s, "GET", p, expect=200)
+    call(s, "GET", "/judge0/languages/4", expect=404)
+    call(s, "GET", "/judge0/nope", expect=404)

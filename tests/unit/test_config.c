@@ -169,6 +169,34 @@ static void test_range_and_consistency(void **state)
 	assert_non_null(strstr(err, "plain file name"));
 }
 
+/* judge0.prefix and judge0.compiler_options (the Judge0 drop-in, master/judge0.c) */
+static void test_judge0_settings(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_error e;
+	const char *err = e.msg;
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), 0);
+	assert_string_equal(c.judge0_prefix, "/judge0");
+	assert_string_equal(c.judge0_compiler_options, "c, cpp"); /* not configured: ignored */
+	config_free(&c);
+	assert_int_equal(
+		config_load(write_conf("judge0 = { prefix = \"/api/j0\"; };\n" ONE_LANG), &c, &e),
+		0);
+	assert_string_equal(c.judge0_prefix, "/api/j0");
+	config_free(&c);
+	assert_int_equal(
+		config_load(write_conf("judge0 = { prefix = \"/j0/\"; };\n" ONE_LANG), &c, &e), -1);
+	assert_non_null(strstr(err, "judge0.prefix"));
+	assert_int_equal(
+		config_load(write_conf("judge0 = { prefix = \"j0\"; };\n" ONE_LANG), &c, &e), -1);
+	assert_int_equal(config_load(write_conf("judge0 = { compiler_options = \"c, py\"; };\n"
+						ONE_LANG),
+				     &c, &e),
+			 -1);
+	assert_non_null(strstr(err, "judge0.compiler_options: py compiles nothing"));
+}
+
 static void test_missing_file(void **state)
 {
 	(void)state;
@@ -325,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_error_line),
 		cmocka_unit_test(test_range_and_consistency),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_judge0_settings),
 		cmocka_unit_test(test_env_override),
 		cmocka_unit_test(test_seccomp_default_is_next_to_the_config),
 		cmocka_unit_test(test_seccomp_missing_or_broken_file_names_it),
