@@ -4,9 +4,9 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers
-PKGS     = libcurl libcjson libmicrohttpd libconfig sqlite3
+PKGS     = libcurl libcjson libmicrohttpd libconfig sqlite3 libarchive
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3) -lm
+	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3 -larchive) -lm
 CONF    ?= executioner.conf
 B        = build
 

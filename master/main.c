@@ -24,6 +24,7 @@
 #include "procs.h"
 #include "scheduler.h"
 #include "store_proc.h"
+#include "problems.h"
 #include "subs.h"
 #include "version.h"
 
@@ -242,6 +243,7 @@ static int serve(void)
 		return 1;
 	log_info("owner id %s (lock in %s)", M.owner, M.cfg.state_dir);
 	subs_init(&M);
+	problems_init(&M);
 	if (sched_init(&M) < 0 || procs_start(M.cfg.workers, &M.cfg, &sched_procs_cb) < 0 ||
 	    store_proc_start(&M, subs_store_up) < 0)
 		return 1;

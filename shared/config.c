@@ -91,6 +91,9 @@ static const struct setting settings[] = {
 	SI("store", "retention_days", store_retention_days, "30", 0, 36500),
 	SI("store", "max_rows", store_max_rows, "100000", 0, 100000000),
 	SI("store", "sweep_interval_s", store_sweep_s, "600", 1, 86400),
+	SS("problems", "data_dir", problems_dir, "/var/lib/executioner/problems"),
+	SI("problems", "max_problem_mb", problems_max_mb, "16", 1, 40),
+	SI("problems", "max_total_mb", problems_total_mb, "1024", 1, 1048576),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

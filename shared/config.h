@@ -93,6 +93,10 @@ struct config {
 	int store_retention_days; /* finished submissions kept this long (0: no age limit) */
 	int store_max_rows;    /* finished submissions kept at most (0: no cap) */
 	int store_sweep_s;     /* how often the store process sweeps */
+	/* problems: stored contest problems (POST /problems) */
+	char problems_dir[CONF_STR_MAX]; /* test data (content-addressed) and manifests */
+	int problems_max_mb;   /* one problem's tests (and an upload's body) at most */
+	int problems_total_mb; /* every stored version's tests together at most */
 	/* languages */
 	struct lang *langs;
 	int nlangs;

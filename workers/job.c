@@ -15,7 +15,9 @@
 #include "container.h"
 #include "job.h"
 #include "log.h"
+#include "problem.h"
 #include "result.h"
+#include "score.h"
 #include "session.h"
 #include "wire.h"
 
@@ -211,10 +213,15 @@ static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 	double tol = json_num(spec, "float_tolerance", 1e-6);
 	size_t cap = report_cap(spec, r->ntests);
 	long t0 = clock_ms(), budget = (long)json_num(spec, "max_request_ms", 0);
-	for (int i = 0; i < r->ntests; i++) {
-		const cJSON *t = tests ? cJSON_GetArrayItem(tests, i) : NULL;
+	const cJSON *groups = cJSON_GetObjectItem(spec, "groups");
+	const cJSON *t = tests ? tests->child : NULL;
+	for (int i = 0; i < r->ntests; i++, t = t ? t->next : NULL) {
 		if (failed && stop)
 			break;
+		if (groups && score_skip(groups, r->verdicts, i)) {
+			r->nruns = i + 1; /* its verdict stays VERDICT_SKIPPED */
+			continue;
+		}
 		if (i > 0 && budget > 0 && clock_ms() - t0 >= budget) {
 			r->over_budget = 1; /* limits.max_request_s: the rest are skipped */
 			break;
@@ -317,8 +324,31 @@ static int open_helper(struct session *s, struct docker *d, const char *id, cons
 	}
 }
 
+static int job_run_spec(struct docker *d, const cJSON *spec, const struct session_watch *watch,
+			char **body, struct job_stats *st);
+
 int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body,
 	    struct job_stats *st)
+{
+	if (!cJSON_GetObjectItem(spec, "problem"))
+		return job_run_spec(d, spec, watch, body, st);
+	char msg[300];
+	int http;
+	cJSON *own = problem_load(spec, &http, msg, sizeof(msg));
+	if (!own) {
+		memset(st, 0, sizeof(*st));
+		snprintf(st->status, sizeof(st->status), "internal_error");
+		st->compile_s = -1;
+		*body = json_error(msg, "problem_id");
+		return http;
+	}
+	http = job_run_spec(d, own, watch, body, st);
+	cJSON_Delete(own);
+	return http;
+}
+
+static int job_run_spec(struct docker *d, const cJSON *spec, const struct session_watch *watch,
+			char **body, struct job_stats *st)
 {
 	struct job_result r;
 	struct session s;

@@ -1,0 +1,190 @@
+/*
+ * problems.c - POST /problems, GET, PUT and DELETE /problems/{id} (see problems.h): the package
+ * is checked here (problem_pkg.c, in memory), stored by the store process (MSG_ST_PROB_*), and
+ * the client answered from its reply, so the master never waits on a disk or a database.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "problem_pkg.h"
+#include "problems.h"
+#include "store_proc.h"
+#include "wire.h"
+
+struct problems_call {
+	subs_answer_fn fn;
+	void *conn;
+	uint32_t req;
+	int del;                     /* a DELETE: 204 when found */
+};
+
+static struct master *m;
+
+void problems_init(struct master *state)
+{
+	m = state;
+}
+
+void problems_forget(struct problems_call *c)
+{
+	if (c->req)
+		store_proc_forget(c->req);
+	free(c);
+}
+
+/* What clients see of a stored version: its settings, no hashes. */
+static cJSON *summary(const cJSON *man)
+{
+	static const char *const keys[] = { "id", "version", "created_ms", "time_limit",
+					    "memory_limit_mb", "compare", "float_tolerance", NULL };
+	cJSON *o = cJSON_CreateObject(), *t;
+	for (int i = 0; keys[i]; i++) {
+		const cJSON *v = cJSON_GetObjectItem(man, keys[i]);
+		if (v)
+			cJSON_AddItemToObject(o, keys[i], cJSON_Duplicate(v, 1));
+	}
+	const cJSON *g = cJSON_GetObjectItem(man, "groups");
+	if (g)
+		cJSON_AddItemToObject(o, "groups", cJSON_Duplicate(g, 1));
+	double bytes = 0;
+	int n = 0;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(man, "tests")) {
+		bytes += json_num(t, "in_bytes", 0) + json_num(t, "out_bytes", 0);
+		n++;
+	}
+	cJSON_AddNumberToObject(o, "tests", n);
+	cJSON_AddNumberToObject(o, "test_bytes", bytes);
+	return o;
+}
+
+static char *render(const cJSON *reply, const char *why, int del, int *http)
+{
+	if (!reply || !cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok"))) {
+		char msg[400];
+		if (!why)
+			why = json_str(reply, "error", "the store is unavailable");
+		snprintf(msg, sizeof(msg), "the problem store failed: %s", why);
+		*http = 503;
+		return json_error(msg, NULL);
+	}
+	const cJSON *found = cJSON_GetObjectItem(reply, "found");
+	*http = (int)json_num(reply, "http", found && !cJSON_IsTrue(found) ? 404 : 200);
+	if (*http >= 400)
+		return json_error(json_str(reply, "message", "no such problem"), NULL);
+	if (del) {
+		*http = 204;
+		return strdup("");
+	}
+	char *s = NULL;
+	cJSON *o = summary(cJSON_GetObjectItem(reply, "problem"));
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static void reply_cb(void *arg, const cJSON *reply, const char *why)
+{
+	struct problems_call *c = arg;
+	int http;
+	char *body = render(reply, why, c->del, &http);
+	c->req = 0;
+	c->fn(c->conn, http, body, NULL);
+	free(c);
+}
+
+/* Sends q; 1 when the answer will come through fn, 0 with it now. */
+static int ask(uint16_t type, cJSON *q, int del, subs_answer_fn fn, void *conn,
+	       struct problems_call **call, int *http, char **body)
+{
+	struct problems_call *c = calloc(1, sizeof(*c));
+	if (!c) {
+		cJSON_Delete(q);
+		return *http = 500, *body = json_error("out of memory", NULL), 0;
+	}
+	*c = (struct problems_call){ .fn = fn, .conn = conn, .del = del };
+	const char *why = NULL;
+	if (!(c->req = store_proc_request(type, q, reply_cb, c, &why))) {
+		free(c);
+		*body = render(NULL, why ? why : "the store is down", 0, http);
+		return 0;
+	}
+	*call = c;
+	return 1;
+}
+
+static int is_json(const struct problems_req *r)
+{
+	if (r->ctype && !strncasecmp(r->ctype, "application/json", 16))
+		return 1;
+	for (size_t i = 0; r->body && i < r->len; i++)
+		if (r->body[i] != ' ' && r->body[i] != '\n' && r->body[i] != '\r' &&
+		    r->body[i] != '\t')
+			return r->body[i] == '{';
+	return 0;
+}
+
+/* POST (id from the body or ?id=) and PUT (id from the path). */
+static int store_pkg(const struct problems_req *r, subs_answer_fn fn, void *conn,
+		     struct problems_call **call, int *http, char **body)
+{
+	struct req_error e;
+	cJSON *p = is_json(r) ? problem_pkg_json(r->body ? r->body : "", r->len, &m->cfg, &e)
+			      : problem_pkg_tar(r->body ? r->body : "", r->len, &m->cfg, &e);
+	if (!p)
+		return *http = e.http, *body = request_error_json(&e), 0;
+	const char *id = r->id ? r->id : json_str(p, "id", r->qid ? r->qid : "");
+	if (r->id && cJSON_GetObjectItem(p, "id") && strcmp(json_str(p, "id", ""), r->id)) {
+		cJSON_Delete(p);
+		return *http = 400, *body = json_error("id differs from the path's", "id"), 0;
+	}
+	if (!problem_pkg_id_valid(id)) {
+		cJSON_Delete(p);
+		return *http = 400,
+		       *body = json_error("id must be 1 to 64 letters, digits, '_', '.', '-' (in "
+					  "the JSON body or ?id=)", "id"), 0;
+	}
+	cJSON *q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "id", id);
+	cJSON_AddBoolToObject(q, "create", r->id == NULL);
+	cJSON_AddItemToObject(q, "problem", p);
+	return ask(MSG_ST_PROB_PUT, q, 0, fn, conn, call, http, body);
+}
+
+int problems_handle(const struct problems_req *r, subs_answer_fn fn, void *conn,
+		    struct problems_call **call, int *http, char **body)
+{
+	int post = !strcmp(r->method, "POST"), put = !strcmp(r->method, "PUT");
+	int get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+	int del = !strcmp(r->method, "DELETE");
+	if (r->too_big) {
+		char msg[120];
+		snprintf(msg, sizeof(msg),
+			 "the body is larger than problems.max_problem_mb (%d MiB)",
+			 m->cfg.problems_max_mb);
+		return *http = 413, *body = json_error(msg, NULL), 0;
+	}
+	if (!r->id ? !post : !(put || get || del))
+		return *http = 405, *body = json_error(!r->id ? "use POST for /problems"
+							      : "use GET, PUT or DELETE",
+						       NULL), 0;
+	if (r->id && !problem_pkg_id_valid(r->id))
+		return *http = 404, *body = json_error("no such problem", "id"), 0;
+	if (post || put)
+		return store_pkg(r, fn, conn, call, http, body);
+	cJSON *q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "id", r->id);
+	if (del)
+		return ask(MSG_ST_PROB_DEL, q, 1, fn, conn, call, http, body);
+	char *end = NULL;
+	long v = r->version ? strtol(r->version, &end, 10) : 0;
+	if (r->version && (!*r->version || *end || v < 1 || v > 1000000000)) {
+		cJSON_Delete(q);
+		return *http = 400, *body = json_error("version must be a positive integer",
+						       "version"), 0;
+	}
+	cJSON_AddNumberToObject(q, "version", (double)v);
+	return ask(MSG_ST_PROB_GET, q, 0, fn, conn, call, http, body);
+}
