@@ -129,8 +129,8 @@ TEST(tar_refusals_name_the_file)
 TEST(json_bodies)
 {
 	struct req_error e;
-	const char *ok = "{\"id\":\"a.b-c_1\",\"tests\":[{\"stdin\":\"1\",\"expected_output\":\"1\"},"
-			 "{\"input\":\"2\",\"output\":\"2\"}],\"compare\":\"tokens\"}";
+	const char *ok = "{\"id\":\"a.b-c_1\",\"tests\":[{\"stdin\":\"1\","
+			 "\"expected_output\":\"1\"},{\"input\":\"2\",\"output\":\"2\"}],\"compare\":\"tokens\"}";
 	cJSON *p = problem_pkg_json(ok, strlen(ok), &cfg, &e);
 	assert_non_null(p);
 	assert_string_equal(cJSON_GetObjectItem(p, "id")->valuestring, "a.b-c_1");
@@ -143,7 +143,8 @@ TEST(json_bodies)
 		  "time_limit" },
 		{ "{\"tests\":[{\"stdin\":\"1\",\"expected_output\":\"1\"}],\"groups\":[{\"tests\":"
 		  "[1,2]}]}", "groups" },
-		{ "{\"tests\":[{\"stdin\":\"1\",\"expected_output\":\"1\"}],\"id\":\"../x\"}", "id" },
+		{ "{\"tests\":[{\"stdin\":\"1\",\"expected_output\":\"1\"}],\"id\":\"../x\"}",
+		  "id" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_null(problem_pkg_json(bad[i][0], strlen(bad[i][0]), &cfg, &e));
@@ -158,7 +159,8 @@ TEST(json_bodies)
 TEST(scores_min_sum_and_skips)
 {
 	cJSON *g = cJSON_Parse(
-		"[{\"name\":\"a\",\"points\":30,\"tests\":[1,2],\"scoring\":\"min\",\"depends\":[]},"
+		"[{\"name\":\"a\",\"points\":30,\"tests\":[1,2],\"scoring\":\"min\","
+		"\"depends\":[]},"
 		"{\"name\":\"b\",\"points\":30,\"tests\":[3,4],\"scoring\":\"sum\",\"depends\":[]},"
 		"{\"name\":\"c\",\"points\":40,\"tests\":[5,6],\"scoring\":\"min\","
 		"\"depends\":[\"b\"]}]");
