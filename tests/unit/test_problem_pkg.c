@@ -130,7 +130,8 @@ TEST(json_bodies)
 {
 	struct req_error e;
 	const char *ok = "{\"id\":\"a.b-c_1\",\"tests\":[{\"stdin\":\"1\","
-			 "\"expected_output\":\"1\"},{\"input\":\"2\",\"output\":\"2\"}],\"compare\":\"tokens\"}";
+			 "\"expected_output\":\"1\"},{\"input\":\"2\",\"output\":\"2\"}],"
+			 "\"compare\":\"tokens\"}";
 	cJSON *p = problem_pkg_json(ok, strlen(ok), &cfg, &e);
 	assert_non_null(p);
 	assert_string_equal(cJSON_GetObjectItem(p, "id")->valuestring, "a.b-c_1");
