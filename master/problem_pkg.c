@@ -132,6 +132,43 @@ static int check_groups(const cJSON *in, int ntests, cJSON *out, const char *whe
 	return 0;
 }
 
+/* "checker": {"language", "source", "files": [{"name", "content"}], "time_limit",
+ * "memory_limit_mb"}: a language of the config whose program is ./main when compiled. */
+static int check_checker(const cJSON *in, const struct config *c, cJSON *out, const char *where,
+			 struct req_error *e)
+{
+	const cJSON *ck = cJSON_GetObjectItem(in, "checker"), *f;
+	const char *w = *where ? where : "checker";
+	if (!ck || cJSON_IsNull(ck))
+		return 0;
+	const struct lang *g = config_lang(c, json_str(ck, "language", ""));
+	if (!cJSON_IsObject(ck) || !g)
+		return fail(e, 400, w, "checker must be {\"language\", \"source\", \"files\"} with "
+			    "a configured language");
+	if (g->compile && (!g->run || !g->run[0] || strcmp(g->run[0], "./main") || g->run[1]))
+		return fail(e, 400, w, "checker.language %s is not supported for checkers (a "
+			    "compiled language must run ./main)", g->id);
+	const cJSON *src = cJSON_GetObjectItem(ck, "source");
+	if (!cJSON_IsString(src) || !*src->valuestring)
+		return fail(e, 400, w, "checker.source must be the checker's source text");
+	cJSON *o = cJSON_AddObjectToObject(out, "checker");
+	cJSON_AddStringToObject(o, "language", g->id);
+	cJSON_AddStringToObject(o, "source", src->valuestring);
+	cJSON *files = cJSON_AddArrayToObject(o, "files");
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(ck, "files")) {
+		if (!cJSON_IsString(cJSON_GetObjectItem(f, "name")) ||
+		    !cJSON_IsString(cJSON_GetObjectItem(f, "content")) ||
+		    cJSON_GetArraySize(files) >= 16)
+			return fail(e, 400, w, "checker.files must be at most 16 {\"name\", "
+				    "\"content\"}");
+		cJSON_AddItemToArray(files, cJSON_Duplicate(f, 1));
+	}
+	if (num(ck, "time_limit", 0.01, c->max_time_s, 5, o, w, e) < 0 ||
+	    num(ck, "memory_limit_mb", 8, c->max_memory_mb, 256, o, w, e) < 0)
+		return -1;
+	return 0;
+}
+
 /* The settings of a problem (limits, compare, groups) from in, for ntests tests; where names
  * the file they came from ("" for a JSON body). */
 static int settings(const cJSON *in, const struct config *c, int ntests, cJSON *out,
@@ -154,6 +191,8 @@ static int settings(const cJSON *in, const struct config *c, int ntests, cJSON *
 		return fail(e, 400, *where ? where : "compare",
 			    "compare must be one of lines, exact, tokens, float");
 	cJSON_AddStringToObject(out, "compare", mode);
+	if (check_checker(in, c, out, where, e) < 0)
+		return -1;
 	return check_groups(in, ntests, out, where, e);
 }
 

@@ -120,6 +120,19 @@ static cJSON *manifest(const char *dir, const char *id, int version, const cJSON
 		cJSON_AddItemToArray(tests, o);
 		*bytes += (int64_t)(strlen(in) + strlen(out));
 	}
+	cJSON *ck = cJSON_GetObjectItem(m, "checker");
+	if (ck) { /* its program by hash; its source is kept only in the row */
+		char h[65];
+		const char *prog = json_str(ck, "program", "");
+		if (put_blob(dir, prog, h, e) < 0) {
+			cJSON_Delete(m);
+			return NULL;
+		}
+		*bytes += (int64_t)strlen(prog);
+		cJSON_DeleteItemFromObject(ck, "program");
+		cJSON_DeleteItemFromObject(ck, "files");
+		cJSON_AddStringToObject(ck, "blob", h);
+	}
 	return m;
 }
 
@@ -215,6 +228,9 @@ static void blob_names(const char *manifest, cJSON *list)
 		cJSON_AddItemToArray(list, cJSON_CreateString(json_str(t, "in", "")));
 		cJSON_AddItemToArray(list, cJSON_CreateString(json_str(t, "out", "")));
 	}
+	t = cJSON_GetObjectItem(m, "checker");
+	if (t)
+		cJSON_AddItemToArray(list, cJSON_CreateString(json_str(t, "blob", "")));
 	cJSON_Delete(m);
 }
 

@@ -113,6 +113,25 @@ static void apply(const cJSON *man, const cJSON *p, cJSON *spec)
 	const cJSON *g = cJSON_GetObjectItem(man, "groups");
 	if (g)
 		cJSON_AddItemToObject(spec, "groups", cJSON_Duplicate(g, 1));
+	const cJSON *ck = cJSON_GetObjectItem(man, "checker");
+	if (ck)
+		cJSON_AddItemToObject(spec, "checker", cJSON_Duplicate(ck, 1));
+}
+
+/* The checker's cached program (base64 when compiled, else its source) into its "program". */
+static int load_checker(const char *dir, cJSON *spec, char *msg, size_t n)
+{
+	cJSON *ck = cJSON_GetObjectItem(spec, "checker");
+	if (!ck)
+		return 0;
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/blobs/%.64s", dir, json_str(ck, "blob", ""));
+	char *prog = slurp(path, 64u << 20, NULL);
+	if (!prog)
+		return fail(msg, n, 500, "the problem's checker cannot be read", path);
+	cJSON_AddStringToObject(ck, "program", prog);
+	free(prog);
+	return 0;
 }
 
 cJSON *problem_load(const cJSON *spec, int *http, char *msg, size_t n)
@@ -146,7 +165,8 @@ cJSON *problem_load(const cJSON *spec, int *http, char *msg, size_t n)
 	cJSON *pp = cJSON_GetObjectItem(out, "problem");
 	set_num(pp, "version", ver);
 	apply(man, p, out);
-	if ((*http = load_tests(dir, man, cap, out, msg, n))) {
+	if ((*http = load_tests(dir, man, cap, out, msg, n)) ||
+	    (*http = load_checker(dir, out, msg, n))) {
 		cJSON_Delete(out);
 		out = NULL;
 	}

@@ -148,6 +148,10 @@ static cJSON *test_json(const struct job_result *r, int i, size_t share)
 	int cut = add_bytes(t, "stdout", &s->out, share) | add_bytes(t, "stderr", &s->err, share);
 	cJSON_AddBoolToObject(t, "output_truncated",
 			      cut || (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
+	if (r->ck_msg && r->ck_msg[i][0])
+		cJSON_AddStringToObject(t, "checker_message", r->ck_msg[i]);
+	if (r->points)
+		cJSON_AddNumberToObject(t, "points", r->points[i]);
 	return t;
 }
 
@@ -166,7 +170,7 @@ static void add_problem(cJSON *o, const struct job_result *r)
 	for (int i = 0; v && i < r->ntests; i++)
 		v[i] = r->compile_failed || i >= r->nruns ? VERDICT_SKIPPED : r->verdicts[i];
 	if (v)
-		score_add(groups, v, r->ntests, o);
+		score_add(groups, v, r->points, r->ntests, o);
 	free(v);
 }
 

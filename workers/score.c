@@ -53,13 +53,15 @@ int score_skip(const cJSON *groups, const enum judge_verdict *v, int i)
 	return 0;
 }
 
-void score_add(const cJSON *groups, const enum judge_verdict *v, int ntests, cJSON *o)
+void score_add(const cJSON *groups, const enum judge_verdict *v, const double *share, int ntests,
+	       cJSON *o)
 {
 	const cJSON *g;
 	cJSON *arr = cJSON_AddArrayToObject(o, "groups");
 	double score = 0, max = 0;
 	cJSON_ArrayForEach(g, groups) {
 		int a, b, ok = 0;
+		double part = 0;
 		range(g, &a, &b);
 		if (b >= ntests)
 			b = ntests - 1;
@@ -67,6 +69,7 @@ void score_add(const cJSON *groups, const enum judge_verdict *v, int ntests, cJS
 		int any_ran = 0;
 		for (int i = a; i <= b; i++) {
 			ok += v[i] == VERDICT_ACCEPTED;
+			part += share ? share[i] : v[i] == VERDICT_ACCEPTED;
 			any_ran |= v[i] != VERDICT_SKIPPED;
 			if (v[i] != VERDICT_ACCEPTED && v[i] != VERDICT_SKIPPED &&
 			    gv == VERDICT_ACCEPTED)
@@ -79,7 +82,7 @@ void score_add(const cJSON *groups, const enum judge_verdict *v, int ntests, cJS
 			gv = VERDICT_SKIPPED; /* some ran and passed, the rest did not run */
 		double pts = json_num(g, "points", 0), got;
 		if (!strcmp(json_str(g, "scoring", "min"), "sum"))
-			got = n > 0 ? round(pts * ok / n * 1e6) / 1e6 : 0;
+			got = n > 0 ? round(pts * part / n * 1e6) / 1e6 : 0;
 		else
 			got = ok == n ? pts : 0;
 		cJSON *e = cJSON_CreateObject();

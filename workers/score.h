@@ -15,7 +15,9 @@
  * last] (1-based), "scoring", "depends": [names]}], as problem_pkg.c checked them. */
 int score_skip(const cJSON *groups, const enum judge_verdict *v, int i);
 /* Adds "groups" [{"name", "points", "score", "verdict", "passed", "total"}], "score" and
- * "max_score" to o from the tests' verdicts (v[0..ntests)). */
-void score_add(const cJSON *groups, const enum judge_verdict *v, int ntests, cJSON *o);
+ * "max_score" to o from the tests' verdicts (v[0..ntests)) and, when not NULL, each test's
+ * share of its points (a checker's partial points count in "sum" groups). */
+void score_add(const cJSON *groups, const enum judge_verdict *v, const double *share, int ntests,
+	       cJSON *o);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "checker.h"
 #include "container.h"
 #include "job.h"
 #include "jsonutil.h"
@@ -314,6 +315,7 @@ static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload
 int worker_main(int fd, uint32_t gen, const struct config *c)
 {
 	struct wctx w = { .fd = fd, .gen = gen, .cfg = c };
+	checker_init(c);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		log_error("prctl(PR_SET_PDEATHSIG)");
 		return 1;

@@ -270,3 +270,128 @@ def test_problem_solution_cannot_read_answers():
     for t in r["tests"]:
         check(t["verdict"] == "wrong_answer", t)
         check(t["stdout"].strip() == "found: []", f"the solution saw answers: {t['stdout']}")
+
+
+# ---------------------------------------------------------------- checkers
+
+# A minimal testlib-compatible header: the checker conventions (registerTestlibCmd, inf/ouf/ans,
+# quitf/quitp and their exit codes), enough for the checkers below.
+TESTLIB_H = r"""
+#pragma once
+#include <cctype>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+enum TResult { _ok = 0, _wa = 1, _pe = 2, _fail = 3, _points = 7 };
+[[noreturn]] inline void quitf(TResult r, const char *fmt, ...) {
+    va_list ap; va_start(ap, fmt); vfprintf(stderr, fmt, ap); va_end(ap);
+    fputc('\n', stderr); exit(r);
+}
+[[noreturn]] inline void quitp(double points, const char *msg) {
+    fprintf(stderr, "%.6f %s\n", points, msg); exit(_points);
+}
+struct InStream {
+    FILE *f = nullptr; TResult eof_res = _fail;
+    void init(const char *path, TResult r) {
+        eof_res = r; f = fopen(path, "r");
+        if (!f) quitf(_fail, "cannot open %s", path);
+    }
+    double readDouble() {
+        double x;
+        if (fscanf(f, "%lf", &x) != 1) quitf(eof_res, "expected a number");
+        return x;
+    }
+    long long readLong() {
+        long long x;
+        if (fscanf(f, "%lld", &x) != 1) quitf(eof_res, "expected an integer");
+        return x;
+    }
+    bool seekEof() {
+        int c;
+        while ((c = fgetc(f)) != EOF) if (!isspace(c)) { ungetc(c, f); return false; }
+        return true;
+    }
+};
+inline InStream inf, ouf, ans;
+inline void registerTestlibCmd(int argc, char **argv) {
+    if (argc < 4) quitf(_fail, "usage: checker input output answer");
+    inf.init(argv[1], _fail); ouf.init(argv[2], _pe); ans.init(argv[3], _fail);
+}
+"""
+
+FLOAT_CHECKER = r"""
+#include <cmath>
+#include "testlib.h"
+int main(int argc, char **argv) {
+    registerTestlibCmd(argc, argv);
+    long long n = inf.readLong();
+    if (n < 0) quitf(_fail, "the input is broken");
+    for (long long i = 0; i < n; i++) {
+        double want = ans.readDouble(), got = ouf.readDouble();
+        if (std::fabs(want - got) > 1e-6 * std::fmax(1.0, std::fabs(want))) {
+            if (n == 3 && i == 2) quitp(0.5, "two of three");
+            quitf(_wa, "number %lld: want %.9f, got %.9f", i + 1, want, got);
+        }
+    }
+    if (!ouf.seekEof()) quitf(_pe, "extra output");
+    quitf(_ok, "%lld numbers", n);
+}
+"""
+
+SQRT_CPP = r"""
+#include <cmath>
+#include <cstdio>
+int main() {
+    long long n; if (scanf("%lld", &n) != 1) return 1;
+    for (long long i = 0; i < n; i++) { double x; scanf("%lf", &x); printf(FMT, MODE(std::sqrt(x))); }
+}
+"""
+
+
+def sqrt_solution(fmt='"%.9f\\n"', mode=""):
+    return SQRT_CPP.replace("FMT", fmt).replace("MODE", mode)
+
+
+def float_problem(s, checker=FLOAT_CHECKER, http=201):
+    p = pid("float")
+    tests = [{"stdin": "2\n2 9\n", "expected_output": "1.414213562 3.000000000\n"},
+             {"stdin": "1\n0.25\n", "expected_output": "0.5\n"},
+             {"stdin": "3\n1 4 2\n", "expected_output": "1 2 1.414213562\n"},
+             {"stdin": "-1\n", "expected_output": "\n"}]
+    body = {"id": p, "tests": tests, "checker": {
+        "language": "cpp", "source": checker, "files": [{"name": "testlib.h", "content": TESTLIB_H}]}}
+    return p, post_problem(s, body, http=http)
+
+
+def test_problem_checker_testlib_float():
+    s = shared_server()
+    p, js = float_problem(s)
+    check(js["checker"]["language"] == "cpp" and js["checker"]["compiled"], js)
+    r = judge(s, p, sqrt_solution(), lang="cpp")
+    v = [t["verdict"] for t in r["tests"]]
+    # test 4's input makes the checker fail: judge_error, not the solution's fault
+    check(v == ["accepted", "accepted", "accepted", "judge_error"], r)
+    check(r["tests"][0]["checker_message"].startswith("2 numbers"), r["tests"][0])
+    check("broken" in r["tests"][3]["checker_message"], r["tests"][3])
+    # rounded to 0.1: wrong answer (with the checker's message), partial points on test 3
+    r = judge(s, p, sqrt_solution('"%.1f\\n"'), lang="cpp")
+    v = [t["verdict"] for t in r["tests"]]
+    check(v[:3] == ["wrong_answer", "accepted", "partial"], r)
+    check("want 1.414213562" in r["tests"][0]["checker_message"], r["tests"][0])
+    check(r["tests"][2]["points"] == 0.5, r["tests"][2])
+    # words instead of numbers: presentation error
+    r = judge(s, p, sqrt_solution('"x%.3f\\n"'), lang="cpp")
+    check(r["tests"][0]["verdict"] == "presentation_error", r)
+    # a solution that crashes is judged without the checker
+    r = judge(s, p, "int main(){return 3;}", lang="cpp")
+    check(r["tests"][0]["verdict"] == "runtime_error", r)
+
+
+def test_problem_checker_that_does_not_compile_is_refused():
+    s = shared_server()
+    _, js = float_problem(s, checker="int main( {", http=400)
+    check(js["field"] == "checker" and "does not compile" in js["error"], js)
+    body = {"id": pid("ck"), "tests": aplusb_tests(1),
+            "checker": {"language": "nope", "source": "x"}}
+    js = post_problem(s, body, http=400)
+    check(js["field"] == "checker", js)

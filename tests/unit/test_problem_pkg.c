@@ -170,7 +170,7 @@ TEST(scores_min_sum_and_skips)
 	assert_int_equal(score_skip(g, v, 1), 0);
 	assert_int_equal(score_skip(g, v, 4), 1);
 	cJSON *o = cJSON_CreateObject();
-	score_add(g, v, 6, o);
+	score_add(g, v, NULL, 6, o);
 	assert_true(cJSON_GetObjectItem(o, "score")->valuedouble == 45);
 	assert_true(cJSON_GetObjectItem(o, "max_score")->valuedouble == 100);
 	cJSON *gs = cJSON_GetObjectItem(o, "groups");
