@@ -63,8 +63,8 @@ static cJSON *summary(const cJSON *man)
 	if (ck) {
 		cJSON *c = cJSON_AddObjectToObject(o, "checker");
 		cJSON_AddStringToObject(c, "language", json_str(ck, "lang", ""));
-		cJSON_AddBoolToObject(c, "compiled", cJSON_IsTrue(cJSON_GetObjectItem(ck,
-											"compiled")));
+		int compiled = cJSON_IsTrue(cJSON_GetObjectItem(ck, "compiled"));
+		cJSON_AddBoolToObject(c, "compiled", compiled);
 		cJSON_AddNumberToObject(c, "time_limit", json_num(ck, "time_limit", 0));
 		cJSON_AddNumberToObject(c, "memory_limit_mb", json_num(ck, "memory_limit_mb", 0));
 	}
