@@ -230,7 +230,9 @@ static int with_checker(cJSON *q, subs_answer_fn fn, void *conn, struct problems
 	cJSON *b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "language", g->id);
 	cJSON_AddStringToObject(b, "source_code", json_str(ck, "source", ""));
-	cJSON_AddItemToObject(b, "files", cJSON_Duplicate(cJSON_GetObjectItem(ck, "files"), 1));
+	const cJSON *files = cJSON_GetObjectItem(ck, "files");
+	if (cJSON_GetArraySize(files) > 0)
+		cJSON_AddItemToObject(b, "files", cJSON_Duplicate(files, 1));
 	cJSON *of = cJSON_AddArrayToObject(b, "output_files");
 	cJSON_AddItemToArray(of, cJSON_CreateString("main"));
 	char *txt = cJSON_PrintUnformatted(b);

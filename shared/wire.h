@@ -58,7 +58,8 @@ struct wire_hdr {
  *   MSG_READY    {"lang", "container", "paused", "version" (first fill of a language only)}.
  *   MSG_FAILED   {"lang", "error", "engine_down"}: a MSG_FILL failed.
  *   MSG_PONG     {"engine": bool, "error" (when false)}.
- *   MSG_STATS    counters for /metrics: {"lang", "status", "compile_s", "run_s"} after a job,
+ *   MSG_STATS    counters for /metrics: {"lang", "status", "compile_s", "run_s", "problem" (a
+ *                stored problem's id, when the job named one)} after a job,
  *                or one of {"created", "removed", "create_failed"}: n (see metrics.c).
  *   MSG_RETRY    id: job id, no payload: its container was gone before the job began; the
  *                master queues it again.

@@ -147,6 +147,9 @@ static int do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 	cJSON_AddStringToObject(o, "status", st.status);
 	cJSON_AddNumberToObject(o, "compile_s", st.compile_s);
 	cJSON_AddNumberToObject(o, "run_s", st.run_s);
+	const cJSON *prob = cJSON_GetObjectItem(spec, "problem");
+	if (prob)
+		cJSON_AddStringToObject(o, "problem", json_str(prob, "id", ""));
 	stats(w, o); /* before the result, so a scrape right after the answer sees it */
 	int rc = reply_result(w, id, http, body);
 	if (rc < 0) {

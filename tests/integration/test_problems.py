@@ -6,6 +6,7 @@ import io
 import json
 import os
 import tarfile
+import urllib.request
 import uuid
 
 import harness
@@ -89,6 +90,12 @@ def test_problem_aplusb_50_tests_judged_by_id():
     bad = judge(s, p, APLUSB_C.replace("a+b", "a+b+(a==17)"))
     check(bad["verdict"] == "wrong_answer" and bad["passed"] == 49, bad)
     check(bad["tests"][16]["verdict"] == "wrong_answer", bad["tests"][16])
+    # /metrics: the judged submissions by problem and verdict (the scrape follows the answers)
+    st, _, _ = s.request("GET", "/metrics")
+    text = urllib.request.urlopen(s.url("/metrics"), timeout=30).read().decode()
+    for v in ("accepted", "wrong_answer"):
+        line = f'executioner_problem_verdicts_total{{problem="{p}",verdict="{v}"}} 1'
+        check(line in text, f"/metrics lacks {line}")
 
 
 def test_problem_versions_put_and_delete():
