@@ -267,6 +267,8 @@ struct tar_files {
 	char **in, **out;            /* [1..max] */
 	int max;
 	char *meta;                  /* problem.json */
+	char *ck_name[16], *ck_data[16]; /* checker/NAME: the checker's source and its files */
+	int nck;
 	size_t total, cap;
 };
 
@@ -291,6 +293,13 @@ static char **slot(struct tar_files *f, const char *name)
 	char ext[8], end;
 	if (!strcmp(name, "problem.json"))
 		return &f->meta;
+	if (!strncmp(name, "checker/", 8) && name[8] && !strchr(name + 8, '/') && f->nck < 16) {
+		for (int i = 0; i < f->nck; i++)
+			if (!strcmp(f->ck_name[i], name + 8))
+				return &f->ck_data[i];
+		f->ck_name[f->nck] = strdup(name + 8);
+		return f->ck_name[f->nck] ? &f->ck_data[f->nck++] : NULL;
+	}
 	if (sscanf(name, "tests/%u.%3[a-z]%c", &n, ext, &end) != 2 || n < 1 || (int)n > f->max)
 		return NULL;
 	if (!strcmp(ext, "in"))
@@ -316,7 +325,7 @@ static int read_entry(struct archive *a, struct archive_entry *ent, struct tar_f
 		return fail(e, 400, name, "%.200s: only regular files are accepted", name);
 	if (!(dst = slot(f, name)))
 		return fail(e, 400, name, "%.200s: unexpected file (tests/N.in, tests/N.out with N "
-			    "from 1 to %d, problem.json)", name, f->max);
+			    "from 1 to %d, problem.json, up to 16 checker/NAME)", name, f->max);
 	int64_t size = archive_entry_size(ent);
 	if (size < 0 || (size_t)size > f->cap - f->total)
 		return fail(e, 413, name, "%.200s: the files are larger than "
@@ -361,6 +370,36 @@ static int tar_tests(struct tar_files *f, cJSON *out, int *ntests, struct req_er
 	return 0;
 }
 
+/* problem.json's "checker": {"language", "source": NAME} takes checker/NAME as its source and
+ * the other files under checker/ as its files, as a JSON body gives them. */
+static int tar_checker(struct tar_files *f, cJSON *meta, struct req_error *e)
+{
+	cJSON *ck = cJSON_GetObjectItem(meta, "checker");
+	const char *src = json_str(ck, "source", "");
+	int at = -1;
+	if (!cJSON_IsObject(ck))
+		return 0;
+	for (int i = 0; i < f->nck; i++)
+		if (f->ck_data[i] && !strcmp(f->ck_name[i], src))
+			at = i;
+	if (at < 0)
+		return fail(e, 400, "problem.json",
+			    "checker.source must name a file under checker/ in the archive");
+	cJSON_DeleteItemFromObject(ck, "source");
+	cJSON_AddStringToObject(ck, "source", f->ck_data[at]);
+	cJSON_DeleteItemFromObject(ck, "files");
+	cJSON *files = cJSON_AddArrayToObject(ck, "files");
+	for (int i = 0; i < f->nck; i++) {
+		if (i == at || !f->ck_data[i])
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", f->ck_name[i]);
+		cJSON_AddStringToObject(o, "content", f->ck_data[i]);
+		cJSON_AddItemToArray(files, o);
+	}
+	return 0;
+}
+
 static cJSON *from_files(struct tar_files *f, const struct config *c, struct req_error *e)
 {
 	cJSON *out = cJSON_CreateObject(), *meta = NULL;
@@ -372,7 +411,7 @@ static cJSON *from_files(struct tar_files *f, const struct config *c, struct req
 		fail(e, 400, "problem.json", "problem.json is not valid JSON");
 		goto bad;
 	}
-	if (settings(meta, c, n, out, "problem.json", e) < 0)
+	if (tar_checker(f, meta, e) < 0 || settings(meta, c, n, out, "problem.json", e) < 0)
 		goto bad;
 	cJSON_Delete(meta);
 	return out;
@@ -427,5 +466,9 @@ done:
 	free(f.in);
 	free(f.out);
 	free(f.meta);
+	for (int i = 0; i < f.nck; i++) {
+		free(f.ck_name[i]);
+		free(f.ck_data[i]);
+	}
 	return out;
 }

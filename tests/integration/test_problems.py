@@ -394,6 +394,22 @@ def test_problem_checker_testlib_float():
     check(r["tests"][0]["verdict"] == "runtime_error", r)
 
 
+def test_problem_checker_in_a_tar_archive():
+    s = shared_server()
+    p = pid("tarck")
+    files = {"tests/1.in": b"1\n4\n", "tests/1.out": b"2\n", "tests/2.in": b"1\n2\n",
+             "tests/2.out": b"1.414213562\n", "checker/check.cpp": FLOAT_CHECKER.encode(),
+             "checker/testlib.h": TESTLIB_H.encode(),
+             "problem.json": json.dumps({"checker": {"language": "cpp", "source": "check.cpp"}}).encode()}
+    js = post_problem(s, None, raw=tar_bytes(files), path=f"/problems?id={p}", headers=TAR)
+    check(js["checker"]["compiled"], js)
+    r = judge(s, p, sqrt_solution('"%.12f\\n"'), lang="cpp")
+    check([t["verdict"] for t in r["tests"]] == ["accepted", "accepted"], r)
+    files["problem.json"] = json.dumps({"checker": {"language": "cpp", "source": "nope.cpp"}}).encode()
+    st, js, _ = s.request("POST", f"/problems?id={p}x", raw=tar_bytes(files), headers=TAR)
+    check(st == 400 and js["field"] == "problem.json", js)
+
+
 def test_problem_checker_that_does_not_compile_is_refused():
     s = shared_server()
     _, js = float_problem(s, checker="int main( {", http=400)
