@@ -97,6 +97,13 @@ struct config {
 	char problems_dir[CONF_STR_MAX]; /* test data (content-addressed) and manifests */
 	int problems_max_mb;   /* one problem's tests (and an upload's body) at most */
 	int problems_total_mb; /* every stored version's tests together at most */
+	/* callbacks: callback_url of POST /submissions (master/callbacks.c, cb_main.c) */
+	int cb_retries;        /* attempts after the first */
+	int cb_backoff_ms;     /* before the first retry; doubled for each next one */
+	int cb_timeout_ms;     /* one attempt at most */
+	int cb_body_kb;        /* a callback's body cap (bigger ones are not sent) */
+	char cb_secret[CONF_STR_MAX]; /* HMAC-SHA256 key of X-Executioner-Signature ("": none) */
+	char **cb_allow;       /* allowed destinations: CIDRs, addresses, host names */
 	/* languages */
 	struct lang *langs;
 	int nlangs;
