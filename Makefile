@@ -5,9 +5,9 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers \
 		   -I$(B)/gen
-PKGS     = libcurl libcjson libmicrohttpd libconfig sqlite3
+PKGS     = libcurl libcjson libmicrohttpd libconfig sqlite3 libarchive
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3) -lm \
+	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3 -larchive) -lm \
 	   -lgrpc -lgpr -lprotobuf-c -lpthread
 CONF    ?= executioner.conf
 B        = build

@@ -225,6 +225,46 @@ def stop(srv):
         print(f"bench: warning: {e}", file=sys.stderr)
 
 
+CHECKER_CPP = r"""
+#include <cstdio>
+int main(int argc, char **argv) {
+    if (argc < 4) return 3;
+    FILE *o = fopen(argv[2], "r"), *a = fopen(argv[3], "r");
+    long x, y;
+    if (!o || !a || fscanf(a, "%ld", &y) != 1) return 3;
+    if (fscanf(o, "%ld", &x) != 1) return 2;
+    return x == y ? 0 : 1;
+}
+"""
+
+
+def contest(srv, n):
+    """A 100-test C++ A+B submission inline, against the same tests stored as a problem, and
+    against a stored problem with a checker: median wall ms of n runs each, and the checker's
+    cost per test."""
+    tests = [{"stdin": f"{i} {i * 7}", "expected_output": str(i * 8)} for i in range(100)]
+    for pid, extra in (("bench-aplusb", {}), ("bench-aplusb-checker",
+                                           {"checker": {"language": "cpp", "source": CHECKER_CPP}})):
+        st, js, _ = srv.request("POST", "/problems", {"id": pid, "tests": tests, "time_limit": 5, **extra},
+                                timeout=300)
+        assert st == 201, js
+
+    def med(body):
+        out = []
+        for _ in range(n):
+            t = time.perf_counter()
+            st, js = srv.execute(body, timeout=300)
+            assert st == 200 and js["verdict"] == "accepted", js
+            out.append((time.perf_counter() - t) * 1000)
+        return round(pct(out, 50), 1)
+    base = {"language": "cpp", "source_code": APLUSB, "time_limit": 5}
+    r = {"inline_ms": med({**base, "tests": tests}), "stored_ms": med({**base, "problem_id": "bench-aplusb"}),
+         "checker_ms": med({**base, "problem_id": "bench-aplusb-checker"}), "runs": n}
+    r["stored_over_inline"] = round(r["stored_ms"] / r["inline_ms"], 3)
+    r["checker_per_test_ms"] = round((r["checker_ms"] - r["stored_ms"]) / 100, 2)
+    return r
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=harness.BINARY)
@@ -284,6 +324,7 @@ def main():
         r = srv.run("cpp", APLUSB, tests=tests)
         res["judge_100"] = {"wall_ms": round((time.perf_counter() - t) * 1000, 1), "compile_count": r["compile_count"],
                             "verdict": r["verdict"], "compile_ms": r["compile_time_ms"]}
+        res["contest_100"] = contest(srv, 3 if a.quick else 5)
         res["footprint_loaded"] = footprint(srv.proc.pid)
     finally:
         stop(srv)
@@ -332,6 +373,10 @@ def print_table(r):
         print(f"{'concurrency ' + c:30} {t['warm_rps']:11.1f} {t['cold_rps']:11.1f} {t['errors']:7d}")
     j = r["judge_100"]
     print(f"\njudge, 100 tests C++ A+B: {j['wall_ms']:.0f} ms wall, {j['compile_count']} compile, verdict {j['verdict']}")
+    c = r["contest_100"]
+    print(f"contest, 100 tests C++ A+B (median of {c['runs']}): inline {c['inline_ms']:.0f} ms, stored problem "
+          f"{c['stored_ms']:.0f} ms (x{c['stored_over_inline']}), with a checker {c['checker_ms']:.0f} ms "
+          f"({c['checker_per_test_ms']} ms per test)")
     print(f"phases (python, median ms): {r['phases_python']}")
     print(f"footprint idle: {r['footprint_idle']}; after load: {r['footprint_loaded']}; start to ready {r['start_to_ready_s']} s")
     for name, v in r.get("variants", {}).items():

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "piston.h"
+#include "problems.h"
 #include "request.h"
 #include "scheduler.h"
 #include "subs.h"
@@ -40,6 +41,7 @@ struct reqctx {
 	struct MHD_Connection *conn;
 	struct subs_call *call;      /* while suspended: the submission answer it waits for */
 	struct judge0_call *j0call;  /* or the Judge0 answer (judge0.c) */
+	struct problems_call *pcall; /* while suspended: the problem store's answer */
 	int ans_ready, ans_http;     /* that answer, once given (subs_answered) */
 	char *ans_body;
 	char ans_token[40];
@@ -282,6 +284,39 @@ static enum MHD_Result route_judge0(struct MHD_Connection *c, struct reqctx *x, 
 	return MHD_YES;
 }
 
+/* A problem request's answer (problems.c), as subs_answered. */
+static void problems_answered(void *cx, int http, char *body, const char *token)
+{
+	struct reqctx *x = cx;
+	x->pcall = NULL;
+	subs_answered(cx, http, body, token);
+}
+
+static int is_problems(const char *url)
+{
+	return !strcmp(url, "/problems") || !strncmp(url, "/problems/", 10);
+}
+
+/* /problems and /problems/{id} (problems.c); answered now or once the store replies. */
+static enum MHD_Result route_problems(struct MHD_Connection *c, struct reqctx *x,
+				      const char *url, const char *method)
+{
+	struct problems_req r = {
+		.method = method, .id = url[9] == '/' ? url + 10 : NULL, .body = x->body.data,
+		.len = x->body.len, .qid = query(c, "id"), .version = query(c, "version"),
+		.ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+		.too_big = x->too_big,
+	};
+	int http;
+	char *body;
+	x->conn = c;
+	if (!problems_handle(&r, problems_answered, x, &x->pcall, &http, &body))
+		return respond(c, x, http, body,
+			       http != 405 ? NULL : r.id ? "GET, PUT, DELETE" : "POST");
+	MHD_suspend_connection(c);
+	return MHD_YES;
+}
+
 /* Auth, then rates: refused requests do no work and leave no trace in execution counters. */
 static int admission(struct MHD_Connection *c, struct reqctx *x, int executes, enum MHD_Result *rc)
 {
@@ -387,6 +422,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	}
 	if (admission(c, x, (exec || subs) && post, &rc))
 		return rc;
+	if (is_problems(url))
+		return route_problems(c, x, url, method);
 	if (subs)
 		return route_subs(c, x, url, method);
 	if (exec) {
@@ -426,7 +463,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!x) {
 		if (!(x = calloc(1, sizeof(*x))))
 			return MHD_NO;
-		buf_init(&x->body, (size_t)m->cfg.body_kb * 1024);
+		buf_init(&x->body, is_problems(url) ? (size_t)m->cfg.problems_max_mb << 20
+						    : (size_t)m->cfg.body_kb * 1024);
 		*ctxp = x;
 		x->t0 = clock_ms();
 		snprintf(x->method, sizeof(x->method), "%s", method);
@@ -439,7 +477,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > x->body.max) {
 			x->too_big = x->responded = 1;
-			return route_execute(c, x);
+			return is_problems(url) ? route_problems(c, x, url, method)
+						: route_execute(c, x);
 		}
 		return MHD_YES;
 	}
@@ -472,7 +511,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (x->responded)
 		return MHD_YES;
-	if (x->too_big)
+	if (x->too_big && !is_problems(url))
 		return route_execute(c, x);
 	return route(c, url, method, x);
 }
@@ -497,6 +536,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
 		subs_forget(x->call); /* the client is gone; the submission goes on */
 	if (x->j0call)
 		judge0_forget(x->j0call);
+	if (x->pcall)
+		problems_forget(x->pcall); /* the store's work goes on; its answer is dropped */
 	free(x->ans_body);
 	buf_free(&x->body);
 	free(x);

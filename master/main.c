@@ -26,6 +26,7 @@
 #include "procs.h"
 #include "scheduler.h"
 #include "store_proc.h"
+#include "problems.h"
 #include "subs.h"
 #include "judge0.h"
 #include "version.h"
@@ -259,6 +260,7 @@ static int serve(void)
 	log_info("owner id %s (lock in %s)", M.owner, M.cfg.state_dir);
 	subs_init(&M);
 	judge0_init(&M);
+	problems_init(&M);
 	if (sched_init(&M) < 0 || procs_start(M.cfg.workers, &M.cfg, &sched_procs_cb) < 0 ||
 	    store_proc_start(&M, subs_store_up) < 0 || callbacks_start(&M) < 0 ||
 	    grpc_proc_start(&M) < 0)

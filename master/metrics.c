@@ -29,6 +29,9 @@ static struct family f_requests = {"executioner_requests_total",
 				   "HTTP requests by endpoint and status code", NULL, 0};
 static struct family f_exec = {"executioner_executions_total", "Executions by language and status",
 			       NULL, 0};
+static struct family f_problem = {"executioner_problem_verdicts_total",
+				  "Judged submissions of stored problems by problem and verdict",
+				  NULL, 0};
 static struct family f_limited = {"executioner_rate_limited_total",
 				  "Requests refused by admission control (429)", NULL, 0};
 static struct family f_callbacks = {
@@ -148,6 +151,14 @@ void metrics_stats(const cJSON *st)
 	if (!lang || !status)
 		return;
 	metrics_execution(lang, status);
+	const char *prob = cJSON_GetStringValue(cJSON_GetObjectItem(st, "problem"));
+	if (prob) {
+		char l[160], a[72], b[64];
+		label_value(a, sizeof(a), prob);
+		label_value(b, sizeof(b), status);
+		snprintf(l, sizeof(l), "problem=\"%s\",verdict=\"%s\"", a, b);
+		bump(&f_problem, l, 1);
+	}
 	if ((v = cJSON_GetObjectItem(st, "compile_s")) && cJSON_IsNumber(v) && v->valuedouble >= 0)
 		metrics_observe(lang, PH_COMPILE, v->valuedouble);
 	if ((v = cJSON_GetObjectItem(st, "run_s")) && cJSON_IsNumber(v))
@@ -235,6 +246,7 @@ char *metrics_render(const struct master *m)
 	buf_init(&b, 16u << 20);
 	render_family(&b, &f_requests);
 	render_family(&b, &f_exec);
+	render_family(&b, &f_problem);
 	render_histos(&b);
 	render_state(&b, m);
 	render_scalar(&b, "executioner_containers_created_total", "counter",

@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "files.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "problem_pkg.h"
 #include "request.h"
 
 #define MAX_ARGS 64
@@ -157,6 +160,51 @@ static int parse_tests(const cJSON *req, const struct config *c, cJSON *job, str
 	return 0;
 }
 
+/* problem_id (and problem_version) instead of tests: the worker reads the stored problem's
+ * manifest and tests (workers/problem.c); here only that it exists (one local stat). */
+static int parse_problem(const cJSON *req, const struct config *c, cJSON *job,
+			 struct req_error *e)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "problem_id");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "problem_version");
+	if (!id || cJSON_IsNull(id)) {
+		if (v && !cJSON_IsNull(v))
+			return fail(e, 400, "problem_version", "problem_version needs problem_id",
+				    NULL);
+		return 0;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(req, "tests"))
+		return fail(e, 400, "problem_id", "give either tests or problem_id", NULL);
+	if (!cJSON_IsString(id) || !problem_pkg_id_valid(id->valuestring))
+		return fail(e, 400, "problem_id", "problem_id must be a stored problem's id", NULL);
+	int ver = 0;
+	if (v && !cJSON_IsNull(v)) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 1e9 ||
+		    v->valuedouble != (double)(int)v->valuedouble)
+			return fail(e, 400, "problem_version",
+				    "problem_version must be a positive integer", NULL);
+		ver = (int)v->valuedouble;
+	}
+	char path[CONF_STR_MAX + 200];
+	if (ver)
+		snprintf(path, sizeof(path), "%s/problems/%s/%d.json", c->problems_dir,
+			 id->valuestring, ver);
+	else
+		snprintf(path, sizeof(path), "%s/problems/%s/current", c->problems_dir,
+			 id->valuestring);
+	if (access(path, R_OK) < 0)
+		return fail(e, 404, ver ? "problem_version" : "problem_id",
+			    ver ? "no such version of the problem %s" : "no such problem: %s",
+			    id->valuestring);
+	cJSON *p = cJSON_AddObjectToObject(job, "problem");
+	cJSON_AddStringToObject(p, "id", id->valuestring);
+	cJSON_AddNumberToObject(p, "version", ver);
+	cJSON_AddStringToObject(p, "dir", c->problems_dir);
+	cJSON_AddNumberToObject(p, "wall_factor", c->wall_factor);
+	cJSON_AddNumberToObject(p, "max_mb", c->problems_max_mb);
+	return 0;
+}
+
 static int parse_compare(const cJSON *req, cJSON *job, struct req_error *e)
 {
 	static const char *const names[] = { "compare", NULL };
@@ -239,7 +287,8 @@ static int parse_limits(const cJSON *req, const struct config *c, const struct l
 		return -1;
 	/* Judges limit CPU time with a wall-clock safety net; plain runs limit both by
 	 * time_limit. */
-	int judge = cJSON_GetObjectItemCaseSensitive(req, "tests") != NULL;
+	int judge = cJSON_GetObjectItemCaseSensitive(req, "tests") != NULL ||
+		    cJSON_GetObjectItemCaseSensitive(req, "problem_id") != NULL;
 	if (wall <= 0)
 		wall = judge ? t * c->wall_factor : t;
 	if (wall < t && judge)
@@ -398,7 +447,8 @@ int request_parse(const char *body, size_t len, const struct config *c, cJSON **
 		goto out;
 	cJSON_AddStringToObject(j, "stdin", input);
 	if (parse_args(req, j, e) < 0 || parse_limits(req, c, g, j, e) < 0 ||
-	    parse_tests(req, c, j, e) < 0 || parse_compare(req, j, e) < 0 ||
+	    parse_tests(req, c, j, e) < 0 || parse_problem(req, c, j, e) < 0 ||
+	    parse_compare(req, j, e) < 0 ||
 	    files_parse_output(req, c, j, e) < 0)
 		goto out;
 	*job = j;

@@ -123,6 +123,26 @@ static int slot_begin_on(struct slot *s, enum task t, uint16_t type, const char 
 	return rc;
 }
 
+/* How a worker makes a stored problem's checker sandbox: hardened as the pool's (container.c),
+ * of this service's owner so that a cleanup finds it if the worker dies. */
+static cJSON *sandbox_json(void)
+{
+	const struct config *c = &m->cfg;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "owner", m->owner);
+	cJSON_AddNumberToObject(o, "cpus", c->cpus);
+	cJSON_AddNumberToObject(o, "pids", c->pids);
+	cJSON_AddNumberToObject(o, "workdir_mb", c->workdir_mb);
+	cJSON_AddNumberToObject(o, "tmp_mb", c->tmp_mb);
+	cJSON_AddNumberToObject(o, "shm_mb", c->shm_mb);
+	cJSON_AddNumberToObject(o, "nofile", c->nofile);
+	cJSON_AddNumberToObject(o, "fsize_bytes", (double)c->fsize_kb * 1024);
+	cJSON_AddStringToObject(o, "runtime", c->runtime);
+	cJSON_AddStringToObject(o, "transport", "attach");
+	cJSON_AddNumberToObject(o, "slack_mb", config_slack_mb(c));
+	return o;
+}
+
 /* The spec as the worker gets it: the request plus the container and how to reach it. The spec
  * stays with the job until it ends: a job whose container was gone runs again. */
 static char *job_json(struct job *j, const char *id, int paused, const char *transport)
@@ -135,6 +155,11 @@ static char *job_json(struct job *j, const char *id, int paused, const char *tra
 	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(clock_ms() - j->t_admit));
 	cJSON_AddBoolToObject(j->spec, "pause", paused);
 	cJSON_AddStringToObject(j->spec, "transport", transport);
+	cJSON *pr = cJSON_GetObjectItem(j->spec, "problem");
+	if (pr) {
+		cJSON_DeleteItemFromObjectCaseSensitive(pr, "sandbox");
+		cJSON_AddItemToObject(pr, "sandbox", sandbox_json());
+	}
 	return cJSON_PrintUnformatted(j->spec);
 }
 

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_main.h"
+#include "store_problems.h"
 #include "wire.h"
 
 #define REOPEN_MS 1000
@@ -219,6 +220,10 @@ static int handle(struct sctx *x, uint16_t type, const cJSON *q, cJSON *out, str
 		[MSG_ST_FINISH - MSG_ST_PUT] = { "token", "status", "http", "result", "now_ms" },
 		[MSG_ST_PENDING - MSG_ST_PUT] = { "after", "upto", "limit" },
 	};
+	if (type >= MSG_ST_PROB_PUT && type <= MSG_ST_PROB_DEL) {
+		struct store_problems_ctx pc = { .cfg = x->cfg, .ops = x->ops, .s = x->s };
+		return store_problems_handle(&pc, type, q, out, e);
+	}
 	if (type < MSG_ST_PUT || type > MSG_ST_PENDING)
 		return snprintf(e->msg, sizeof(e->msg), "unknown request %u", type), -1;
 	for (int i = 0; i < 6 && required[type - MSG_ST_PUT][i]; i++)

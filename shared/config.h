@@ -98,6 +98,10 @@ struct config {
 	/* judge0: the Judge0 CE API drop-in (master/judge0.c) */
 	char judge0_prefix[64];  /* its path prefix, e.g. "/judge0" */
 	char judge0_compiler_options[CONF_STR_MAX]; /* language ids allowing compiler_options */
+	/* problems: stored contest problems (POST /problems) */
+	char problems_dir[CONF_STR_MAX]; /* test data (content-addressed) and manifests */
+	int problems_max_mb;   /* one problem's tests (and an upload's body) at most */
+	int problems_total_mb; /* every stored version's tests together at most */
 	/* callbacks: callback_url of POST /submissions (master/callbacks.c, cb_main.c) */
 	int cb_retries;        /* attempts after the first */
 	int cb_backoff_ms;     /* before the first retry; doubled for each next one */

@@ -47,6 +47,16 @@ struct store_conf {
 	int busy_timeout_ms;
 };
 
+/* One stored version of a contest problem (master/store_problems.c writes its data files). */
+#define STORE_PROBLEM_ID_MAX 64
+struct store_problem {
+	char id[STORE_PROBLEM_ID_MAX + 1];
+	int version;
+	int64_t created_ms;
+	int64_t bytes;               /* its tests' data */
+	char *manifest;              /* JSON (owned by whoever filled it; free()) */
+};
+
 /* Called per row; the row's strings are valid during the call only. Nonzero stops the scan. */
 typedef int (*store_row_fn)(const struct store_row *r, void *arg);
 
@@ -82,6 +92,17 @@ struct store_ops {
 		       void *arg, struct store_error *e);
 	/* The largest seq so far (0 when empty), or -1. */
 	int64_t (*last_seq)(struct store *s, struct store_error *e);
+	/* Problems: inserts one version (committed when it returns 0; -1 when it exists). */
+	int (*prob_put)(struct store *s, const struct store_problem *p, struct store_error *e);
+	/* 1 found (out filled; version 0: the latest), 0 unknown, -1. */
+	int (*prob_get)(struct store *s, const char *id, int version, struct store_problem *out,
+			struct store_error *e);
+	/* Removes every version of id: the number removed, or -1. */
+	int (*prob_del)(struct store *s, const char *id, struct store_error *e);
+	/* Every stored version's bytes together, or -1. */
+	int64_t (*prob_bytes)(struct store *s, struct store_error *e);
+	/* How many stored versions' manifests name text (a blob's hash), or -1. */
+	int (*prob_refs)(struct store *s, const char *text, struct store_error *e);
 };
 
 extern const struct store_ops store_sqlite_ops;

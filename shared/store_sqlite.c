@@ -29,6 +29,13 @@ static const char *const migrations[] = {
 	" result TEXT);"
 	"CREATE INDEX submissions_owner ON submissions (owner, seq);",
 	"CREATE INDEX submissions_status ON submissions (status, seq);",
+	"CREATE TABLE problems ("
+	" id TEXT NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" created_ms INTEGER NOT NULL,"
+	" bytes INTEGER NOT NULL,"
+	" manifest TEXT NOT NULL,"
+	" PRIMARY KEY (id, version));",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -352,8 +359,88 @@ static int64_t sq_last_seq(struct store *s, struct store_error *e)
 	return v;
 }
 
+static int sq_prob_put(struct store *s, const struct store_problem *p, struct store_error *e)
+{
+	sqlite3_stmt *st;
+	if (prep(s, "INSERT INTO problems (id, version, created_ms, bytes, manifest) "
+		    "VALUES (?, ?, ?, ?, ?)", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, p->version);
+	sqlite3_bind_int64(st, 3, p->created_ms);
+	sqlite3_bind_int64(st, 4, p->bytes);
+	sqlite3_bind_text(st, 5, p->manifest ? p->manifest : "{}", -1, SQLITE_STATIC);
+	return run_done(s, st, e, "insert problem");
+}
+
+static int sq_prob_get(struct store *s, const char *id, int version, struct store_problem *out,
+		       struct store_error *e)
+{
+	sqlite3_stmt *st;
+	if (prep(s, "SELECT id, version, created_ms, bytes, manifest FROM problems WHERE id = ? "
+		    "AND (? = 0 OR version = ?) ORDER BY version DESC LIMIT 1", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	sqlite3_bind_int(st, 3, version);
+	int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
+	memset(out, 0, sizeof(*out));
+	if (found) {
+		snprintf(out->id, sizeof(out->id), "%s", (const char *)sqlite3_column_text(st, 0));
+		out->version = sqlite3_column_int(st, 1);
+		out->created_ms = sqlite3_column_int64(st, 2);
+		out->bytes = sqlite3_column_int64(st, 3);
+		out->manifest = col_dup(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (!found && rc != SQLITE_DONE)
+		return fail(s, e, "select problem");
+	return found;
+}
+
+static int sq_prob_del(struct store *s, const char *id, struct store_error *e)
+{
+	sqlite3_stmt *st;
+	if (prep(s, "DELETE FROM problems WHERE id = ?", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (run_done(s, st, e, "delete problem") < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+/* One integer from a one-row query with an optional text parameter, or -1. */
+static int64_t one_int(struct store *s, const char *sql, const char *text, struct store_error *e)
+{
+	sqlite3_stmt *st;
+	if (prep(s, sql, &st, e) < 0)
+		return -1;
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	int64_t v = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		fail(s, e, "select");
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int64_t sq_prob_bytes(struct store *s, struct store_error *e)
+{
+	return one_int(s, "SELECT COALESCE(SUM(bytes), 0) FROM problems", NULL, e);
+}
+
+static int sq_prob_refs(struct store *s, const char *text, struct store_error *e)
+{
+	return (int)one_int(s, "SELECT COUNT(*) FROM problems WHERE instr(manifest, ?) > 0", text,
+			    e);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite", .open = sq_open, .close = sq_close, .put = sq_put, .get = sq_get,
 	.list = sq_list, .start = sq_start, .finish = sq_finish, .del = sq_del,
 	.sweep = sq_sweep, .pending = sq_pending, .last_seq = sq_last_seq,
+	.prob_put = sq_prob_put, .prob_get = sq_prob_get, .prob_del = sq_prob_del,
+	.prob_bytes = sq_prob_bytes, .prob_refs = sq_prob_refs,
 };

@@ -58,7 +58,8 @@ struct wire_hdr {
  *   MSG_READY    {"lang", "container", "paused", "version" (first fill of a language only)}.
  *   MSG_FAILED   {"lang", "error", "engine_down"}: a MSG_FILL failed.
  *   MSG_PONG     {"engine": bool, "error" (when false)}.
- *   MSG_STATS    counters for /metrics: {"lang", "status", "compile_s", "run_s"} after a job,
+ *   MSG_STATS    counters for /metrics: {"lang", "status", "compile_s", "run_s", "problem" (a
+ *                stored problem's id, when the job named one)} after a job,
  *                or one of {"created", "removed", "create_failed"}: n (see metrics.c).
  *   MSG_RETRY    id: job id, no payload: its container was gone before the job began; the
  *                master queues it again.
@@ -92,13 +93,18 @@ enum {
  *                   "rows" [{"seq", "token", "owner", "lang", "request", "attempts",
  *                   "created_ms"}]: the queued and running ones, oldest first, as many as
  *                   fit 16 MiB.
+ *   MSG_ST_PROB_PUT required "id", "problem" (tests inline), "create" (POST: must be new; PUT:
+ *                   must exist). Reply "http" (201/200, or 404, 409, 413 with "message") and
+ *                   "problem" (the stored manifest, tests by hash) (master/store_problems.c).
+ *   MSG_ST_PROB_GET required "id", "version" (0: the latest). Reply "found", "problem".
+ *   MSG_ST_PROB_DEL required "id". Reply "found".
  * Store -> master, besides the replies:
  *   MSG_ST_STATE    id 0: {"ok", "backend", "error" (when not ok)}: the database was opened
  *                   (or could not be; it is tried again every second), sent at each change.
  */
 enum {
 	MSG_ST_PUT = 16, MSG_ST_GET, MSG_ST_LIST, MSG_ST_DELETE, MSG_ST_START, MSG_ST_FINISH,
-	MSG_ST_PENDING,
+	MSG_ST_PENDING, MSG_ST_PROB_PUT, MSG_ST_PROB_GET, MSG_ST_PROB_DEL,
 	MSG_ST_REPLY = 48, MSG_ST_STATE,
 };
 

@@ -11,11 +11,14 @@
 #include <time.h>
 
 #include "b64.h"
+#include "checker.h"
 #include "clock.h"
 #include "container.h"
 #include "job.h"
 #include "log.h"
+#include "problem.h"
 #include "result.h"
+#include "score.h"
 #include "session.h"
 #include "wire.h"
 
@@ -199,8 +202,24 @@ static void clip(struct buf *b, size_t cap)
 	}
 }
 
-/* Runs every test (or the one plain run); returns 0, or -1 with r->error set. */
-static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
+/* Test i's verdict from a stored problem's checker, for a run that ended normally. */
+static enum judge_verdict check_one(struct checker *ck, int i, struct job_result *r)
+{
+	struct step st = { 0 };
+	enum judge_verdict v = checker_check(ck, i, &r->runs[i].out, &st, &r->points[i]);
+	const struct buf *m = ck->error[0] && v == VERDICT_JUDGE_ERROR && !st.err.len
+				      ? NULL : &st.err;
+	snprintf(r->ck_msg[i], sizeof(r->ck_msg[i]), "%.159s",
+		 m ? (m->data ? m->data : "") : ck->error);
+	buf_free(&st.out);
+	buf_free(&st.err);
+	return v;
+}
+
+/* Runs every test (or the one plain run); returns 0, or -1 with r->error set. ck: a stored
+ * problem's checker, or NULL (the built-in compare rules). */
+static int run_all(struct session *s, const cJSON *spec, struct job_result *r,
+		   struct checker *ck)
 {
 	const cJSON *tests = cJSON_GetObjectItem(spec, "tests");
 	size_t max = (size_t)json_num(spec, "output_bytes", 0);
@@ -212,10 +231,15 @@ static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 	double tol = json_num(spec, "float_tolerance", 1e-6);
 	size_t cap = report_cap(spec, r->ntests);
 	long t0 = clock_ms(), budget = (long)json_num(spec, "max_request_ms", 0);
-	for (int i = 0; i < r->ntests; i++) {
-		const cJSON *t = tests ? cJSON_GetArrayItem(tests, i) : NULL;
+	const cJSON *groups = cJSON_GetObjectItem(spec, "groups");
+	const cJSON *t = tests ? tests->child : NULL;
+	for (int i = 0; i < r->ntests; i++, t = t ? t->next : NULL) {
 		if (failed && stop)
 			break;
+		if (groups && score_skip(groups, r->verdicts, i)) {
+			r->nruns = i + 1; /* its verdict stays VERDICT_SKIPPED */
+			continue;
+		}
 		if (i > 0 && budget > 0 && clock_ms() - t0 >= budget) {
 			r->over_budget = 1; /* limits.max_request_s: the rest are skipped */
 			break;
@@ -233,9 +257,11 @@ static int run_all(struct session *s, const cJSON *spec, struct job_result *r)
 			break;
 		const char *exp = json_str(t, "expected_output", "");
 		const struct buf *out = &r->runs[i].out;
-		int eq = judge_compare(mode, tol, out->data ? out->data : "", out->len, exp,
-				       strlen(exp));
+		int eq = ck || judge_compare(mode, tol, out->data ? out->data : "", out->len,
+					     exp, strlen(exp));
 		r->verdicts[i] = judge_verdict(&r->runs[i], cpu, mem, eq);
+		if (ck && judge_status(&r->runs[i], cpu, mem) == STATUS_OK)
+			r->verdicts[i] = check_one(ck, i, r);
 		failed |= r->verdicts[i] != VERDICT_ACCEPTED;
 		clip(&r->runs[i].out, cap);
 		clip(&r->runs[i].err, cap);
@@ -283,8 +309,17 @@ static int job_steps(struct session *s, const cJSON *spec, struct job_result *r,
 			return -1;
 		}
 	}
+	struct checker ck;
+	int has_ck = r->points != NULL;
+	if (has_ck && checker_open(&ck, ls->d, spec) < 0) {
+		snprintf(r->error, sizeof(r->error), "%s", ck.error);
+		checker_close(&ck);
+		return -1;
+	}
 	t = clock_ms();
-	rc = run_all(s, spec, r);
+	rc = run_all(s, spec, r, has_ck ? &ck : NULL);
+	if (has_ck)
+		checker_close(&ck);
 	if (rc == 0 && r->want_files && !r->judge && outfiles_fetch(s, spec, &r->files) < 0) {
 		snprintf(r->error, sizeof(r->error), "%s", s->error);
 		rc = -1;
@@ -321,8 +356,31 @@ static int open_helper(struct session *s, struct docker *d, const char *id, cons
 	}
 }
 
+static int job_run_spec(struct docker *d, const cJSON *spec, const struct session_watch *watch,
+			char **body, struct job_stats *st);
+
 int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body,
 	    struct job_stats *st)
+{
+	if (!cJSON_GetObjectItem(spec, "problem"))
+		return job_run_spec(d, spec, watch, body, st);
+	char msg[300];
+	int http;
+	cJSON *own = problem_load(spec, &http, msg, sizeof(msg));
+	if (!own) {
+		memset(st, 0, sizeof(*st));
+		snprintf(st->status, sizeof(st->status), "internal_error");
+		st->compile_s = -1;
+		*body = json_error(msg, "problem_id");
+		return http;
+	}
+	http = job_run_spec(d, own, watch, body, st);
+	cJSON_Delete(own);
+	return http;
+}
+
+static int job_run_spec(struct docker *d, const cJSON *spec, const struct session_watch *watch,
+			char **body, struct job_stats *st)
 {
 	struct job_result r;
 	struct session s;
@@ -337,11 +395,15 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 	r.want_files = cJSON_GetArraySize(cJSON_GetObjectItem(spec, "output_files")) > 0;
 	r.runs = calloc((size_t)r.ntests, sizeof(*r.runs));
 	r.verdicts = calloc((size_t)r.ntests, sizeof(*r.verdicts));
+	if (cJSON_GetObjectItem(spec, "checker")) {
+		r.points = calloc((size_t)r.ntests, sizeof(*r.points));
+		r.ck_msg = calloc((size_t)r.ntests, sizeof(*r.ck_msg));
+	}
 	long t0 = clock_ms();
 	struct limits_state ls = { .d = d, .id = id };
 	st->ended = 0;
 	st->gone = 0;
-	if (!r.runs || !r.verdicts) {
+	if (!r.runs || !r.verdicts || (cJSON_GetObjectItem(spec, "checker") && !r.ck_msg)) {
 		snprintf(r.error, sizeof(r.error), "out of memory");
 	} else if (limits_initial(&ls, spec, r.has_compile) < 0) {
 		engine_failed(&r, d, "cannot set the job's limits");
@@ -388,6 +450,8 @@ int job_run(struct docker *d, const cJSON *spec, const struct session_watch *wat
 	}
 	free(r.runs);
 	free(r.verdicts);
+	free(r.points);
+	free(r.ck_msg);
 	outfiles_free(&r.files);
 	if (r.cancelled)
 		log_info("job %d: cancelled", (int)json_num(spec, "id", 0));

@@ -47,6 +47,8 @@ const char *judge_verdict_name(enum judge_verdict v)
 		[VERDICT_OUTPUT_LIMIT] = "output_limit_exceeded",
 		[VERDICT_INTERNAL_ERROR] = "internal_error",
 		[VERDICT_COMPILE_ERROR] = "compile_error",
+		[VERDICT_PRESENTATION_ERROR] = "presentation_error",
+		[VERDICT_JUDGE_ERROR] = "judge_error", [VERDICT_PARTIAL] = "partial",
 	};
 	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "internal_error";
 }

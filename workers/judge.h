@@ -32,14 +32,16 @@ enum judge_status {
 enum judge_verdict {
 	VERDICT_SKIPPED = 0, VERDICT_ACCEPTED, VERDICT_WRONG_ANSWER, VERDICT_TIME_LIMIT,
 	VERDICT_MEMORY_LIMIT, VERDICT_RUNTIME_ERROR, VERDICT_OUTPUT_LIMIT, VERDICT_INTERNAL_ERROR,
-	VERDICT_COMPILE_ERROR,
+	VERDICT_COMPILE_ERROR, VERDICT_PRESENTATION_ERROR, VERDICT_JUDGE_ERROR, VERDICT_PARTIAL,
 };
 
 /* "ok", "runtime_error", "timeout", "memory_exceeded", "output_limit_exceeded",
  * "internal_error", "compile_error", "cancelled". */
 const char *judge_status_name(enum judge_status st);
 /* "skipped", "accepted", "wrong_answer", "time_limit_exceeded", "memory_limit_exceeded",
- * "runtime_error", "output_limit_exceeded", "internal_error", "compile_error". */
+ * "runtime_error", "output_limit_exceeded", "internal_error", "compile_error",
+ * "presentation_error", "judge_error" (a problem's checker failed), "partial" (a checker gave
+ * part of the test's points). */
 const char *judge_verdict_name(enum judge_verdict v);
 
 /* Plain mode: the status of one run (STATUS_INTERNAL_ERROR: the program could not be started).

@@ -8,6 +8,7 @@
 
 #include "jsonutil.h"
 #include "result.h"
+#include "score.h"
 #include "wire.h"
 
 /* Adds b as a JSON string within the field's share of the body; 1 when it had to be cut. */
@@ -183,7 +184,30 @@ static cJSON *test_json(const struct job_result *r, int i, size_t share)
 	int cut = add_bytes(t, "stdout", &s->out, share) | add_bytes(t, "stderr", &s->err, share);
 	cJSON_AddBoolToObject(t, "output_truncated",
 			      cut || (s->flags & (SF_STDOUT_CAP | SF_STDERR_CAP)) != 0);
+	if (r->ck_msg && r->ck_msg[i][0])
+		cJSON_AddStringToObject(t, "checker_message", r->ck_msg[i]);
+	if (r->points)
+		cJSON_AddNumberToObject(t, "points", r->points[i]);
 	return t;
+}
+
+/* A stored problem's id and version, and its groups' points. */
+static void add_problem(cJSON *o, const struct job_result *r)
+{
+	const cJSON *p = cJSON_GetObjectItem(r->spec, "problem");
+	const cJSON *groups = cJSON_GetObjectItem(r->spec, "groups");
+	if (p) {
+		cJSON_AddStringToObject(o, "problem_id", json_str(p, "id", ""));
+		cJSON_AddNumberToObject(o, "problem_version", json_num(p, "version", 0));
+	}
+	if (!groups)
+		return;
+	enum judge_verdict *v = calloc((size_t)r->ntests + 1, sizeof(*v));
+	for (int i = 0; v && i < r->ntests; i++)
+		v[i] = r->compile_failed || i >= r->nruns ? VERDICT_SKIPPED : r->verdicts[i];
+	if (v)
+		score_add(groups, v, r->points, r->ntests, o);
+	free(v);
 }
 
 /* The overall verdict is the first test's that is neither accepted nor skipped. */
@@ -213,6 +237,7 @@ static void judge_body(cJSON *o, struct job_result *r)
 	cJSON_AddNumberToObject(o, "compile_count", r->compile_ran);
 	cJSON_AddBoolToObject(o, "time_budget_exceeded", r->over_budget);
 	add_compile(o, r);
+	add_problem(o, r);
 	cJSON_AddItemToObject(o, "tests", arr);
 }
 

@@ -24,6 +24,8 @@ struct job_result {
 	int judge;                 /* tests were given */
 	struct step *runs;         /* one per test, or one */
 	enum judge_verdict *verdicts; /* judge mode: per test; VERDICT_SKIPPED: did not run */
+	double *points;            /* with a checker: each test's share (0..1), else NULL */
+	char (*ck_msg)[160];       /* with a checker: its message (stderr) per test */
 	int nruns;                 /* runs that happened */
 	int ntests;
 	char error[700];           /* internal error, "" if none */

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "checker.h"
 #include "container.h"
 #include "job.h"
 #include "jsonutil.h"
@@ -159,6 +160,9 @@ static int do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 	cJSON_AddStringToObject(o, "status", st.status);
 	cJSON_AddNumberToObject(o, "compile_s", st.compile_s);
 	cJSON_AddNumberToObject(o, "run_s", st.run_s);
+	const cJSON *prob = cJSON_GetObjectItem(spec, "problem");
+	if (prob)
+		cJSON_AddStringToObject(o, "problem", json_str(prob, "id", ""));
 	stats(w, o); /* before the result, so a scrape right after the answer sees it */
 	int rc = reply_result(w, id, http, body);
 	if (rc < 0) {
@@ -327,6 +331,7 @@ static void handle(struct wctx *w, const struct wire_hdr *h, const char *payload
 int worker_main(int fd, uint32_t gen, const struct config *c)
 {
 	struct wctx w = { .fd = fd, .gen = gen, .cfg = c };
+	checker_init(c);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		log_error("prctl(PR_SET_PDEATHSIG)");
 		return 1;

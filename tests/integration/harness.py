@@ -221,8 +221,10 @@ class Server:
         store_dir = tempfile.mkdtemp(prefix="executioner-itest-store-")
         atexit.register(shutil.rmtree, store_dir, True)
         e["EXECUTIONER_STORE_PATH"] = os.path.join(store_dir, "submissions.db")
+        e["EXECUTIONER_PROBLEMS_DATA_DIR"] = os.path.join(store_dir, "problems")
         e.update(env or {})
         self.store_path = e["EXECUTIONER_STORE_PATH"]
+        self.problems_dir = e["EXECUTIONER_PROBLEMS_DATA_DIR"]
         self.log_path = tempfile.mktemp(prefix="executioner-itest-", suffix=".log")
         self.log = open(self.log_path, "w+")
         self.lines = []

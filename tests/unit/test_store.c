@@ -225,11 +225,13 @@ TEST(migration_from_version_1)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT version FROM schema_version), "
-		"(SELECT count(*) FROM sqlite_master WHERE name = 'submissions_status')", -1, &st,
+		"(SELECT count(*) FROM sqlite_master WHERE name = 'submissions_status'), "
+		"(SELECT count(*) FROM sqlite_master WHERE name = 'problems')", -1, &st,
 		NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	assert_int_equal(sqlite3_column_int(st, 0), 3);
 	assert_int_equal(sqlite3_column_int(st, 1), 1);
+	assert_int_equal(sqlite3_column_int(st, 2), 1);
 	sqlite3_finalize(st);
 	/* a file from a newer program is refused, not downgraded */
 	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL,
@@ -261,6 +263,37 @@ TEST(tokens_statuses_and_hash)
 	assert_string_equal(h, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
 }
 
+TEST(problems_versions_bytes_refs)
+{
+	struct store *s = open_store();
+	struct store_error e;
+	struct store_problem p = { .version = 1, .created_ms = 5, .bytes = 100 }, out;
+	snprintf(p.id, sizeof(p.id), "aplusb");
+	p.manifest = "{\"tests\":[{\"in\":\"abc\"}]}";
+	assert_int_equal(ops->prob_put(s, &p, &e), 0);
+	assert_int_equal(ops->prob_put(s, &p, &e), -1); /* the same version twice */
+	p.version = 2;
+	p.bytes = 50;
+	p.manifest = "{\"tests\":[{\"in\":\"def\"}]}";
+	assert_int_equal(ops->prob_put(s, &p, &e), 0);
+	assert_int_equal(ops->prob_get(s, "aplusb", 0, &out, &e), 1);
+	assert_int_equal(out.version, 2);
+	assert_string_equal(out.manifest, p.manifest);
+	free(out.manifest);
+	assert_int_equal(ops->prob_get(s, "aplusb", 1, &out, &e), 1);
+	assert_int_equal(out.bytes, 100);
+	free(out.manifest);
+	assert_int_equal(ops->prob_get(s, "aplusb", 3, &out, &e), 0);
+	assert_int_equal(ops->prob_get(s, "other", 0, &out, &e), 0);
+	assert_int_equal(ops->prob_bytes(s, &e), 150);
+	assert_int_equal(ops->prob_refs(s, "abc", &e), 1);
+	assert_int_equal(ops->prob_refs(s, "xyz", &e), 0);
+	assert_int_equal(ops->prob_del(s, "aplusb", &e), 2);
+	assert_int_equal(ops->prob_del(s, "aplusb", &e), 0);
+	assert_int_equal(ops->prob_bytes(s, &e), 0);
+	ops->close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +303,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pending_rows_and_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(retention_by_age_and_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(migration_from_version_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(problems_versions_bytes_refs, setup, teardown),
 		cmocka_unit_test(tokens_statuses_and_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
