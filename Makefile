@@ -3,10 +3,11 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers
-PKGS     = libcurl libcjson libmicrohttpd libconfig sqlite3
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers \
+		   $(shell pkg-config --cflags-only-I libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PKGS     = libcurl libcjson libmicrohttpd libconfig sqlite3 libpq
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3) -lm
+	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3 -lpq) -lm
 CONF    ?= executioner.conf
 B        = build
 
@@ -17,7 +18,8 @@ LIB_SRC    = $(SHARED_SRC) $(MASTER_SRC) $(WORKER_SRC)
 HELPER_SRC = $(wildcard workers/helper/helper_*.c) shared/wire.c shared/buf.c shared/relpath.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
-LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o $(B)/obj/gen/openapi_json.o
+LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o $(B)/obj/gen/openapi_json.o \
+	     $(B)/obj/gen/pg_migrations.o
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps engine images run test unit integration lint asan bench clean prepare \
@@ -34,6 +36,16 @@ $(B)/gen/openapi_json.c: master/openapi.json
 	(cd master && xxd -i openapi.json) > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/gen/openapi_json.o: $(B)/gen/openapi_json.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The PostgreSQL store's schema (store_pg.c): shared/migrations/pg/NNNN_name.sql, built in.
+PG_MIGRATIONS = $(sort $(wildcard shared/migrations/pg/*.sql))
+$(B)/gen/pg_migrations.c: $(PG_MIGRATIONS) shared/migrations/embed.py
+	@mkdir -p $(dir $@)
+	python3 shared/migrations/embed.py store_pg_migrations $@ $(PG_MIGRATIONS)
+
+$(B)/obj/gen/pg_migrations.o: $(B)/gen/pg_migrations.c shared/store_migrations.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -2,7 +2,8 @@
  * store_proc.c - the master's side of the store process (see store_proc.h): it is one more
  * child of procs.c with its own callback table; requests wait in a list, in the order sent,
  * until their reply (same id) arrives, and fail when the process dies or takes too long,
- * except job updates, which are sent again to the respawned process.
+ * except job updates, which are sent again to the respawned process, or when the database is
+ * back after the store refused them as unavailable.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,12 @@ static void on_reply(uint32_t id, const char *payload, size_t len)
 	cJSON *o = cJSON_ParseWithLength(payload, len);
 	if (r->update && !cJSON_IsTrue(cJSON_GetObjectItem(o, "ok"))) {
 		const char *err = cJSON_GetStringValue(cJSON_GetObjectItem(o, "error"));
+		if (cJSON_IsTrue(cJSON_GetObjectItem(o, "unavailable"))) {
+			log_warnx("store: update %u kept until the database is back: %s", r->type,
+				  err ? err : "?");
+			cJSON_Delete(o);
+			return; /* resend_updates() when the store says it is up again */
+		}
 		log_warnx("store: update %u refused: %s", r->type, err ? err : "?");
 	}
 	store_reply_fn fn = r->fn;
