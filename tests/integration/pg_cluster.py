@@ -101,6 +101,14 @@ class Cluster:
                       input=sql)
         return [ln.split("|") for ln in r.stdout.splitlines() if ln]
 
+    def psql_background(self, sql, db):
+        """Starts psql running sql (e.g. a transaction holding a lock); returns the Popen."""
+        argv = [f"{self.bin}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.sock, "-p",
+                str(self.port), "-U", "postgres", "-d", db, "-c", sql]
+        if self.user:
+            argv = ["runuser", "-u", self.user, "--", *argv]
+        return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     def url(self, db):
         return f"postgresql://postgres:{PASSWORD}@127.0.0.1:{self.port}/{db}"
 
