@@ -77,7 +77,7 @@ class Postgres:
         self.pg().stop()  # fast shutdown: the store's connection is cut, as in an outage
 
     def up(self, _):
-        self.pg().start()
+        Postgres.cluster.start()
 
 
 _srv = {}  # per back-end: this file's own server (its store holds only what these tests put)
