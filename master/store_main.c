@@ -34,6 +34,7 @@ struct sctx {
 	const struct store_ops *ops;
 	struct store *s;
 	int lost;              /* open, but the server does not answer (ops->ping failed) */
+	int dbcall;            /* the request got past validation: a failure is the database's */
 	char error[256];       /* why it is not open, or lost */
 	char where[256];       /* the database, as logged (a URL without its password) */
 	long next_open, next_sweep, next_ping;
@@ -257,6 +258,7 @@ static int handle(struct sctx *x, uint16_t type, const cJSON *q, cJSON *out, str
 		if (!cJSON_GetObjectItem(q, required[type - MSG_ST_PUT][i]))
 			return snprintf(e->msg, sizeof(e->msg), "request %u lacks \"%s\"", type,
 					required[type - MSG_ST_PUT][i]), -1;
+	x->dbcall = 1;
 	if (!x->s || x->lost)
 		return snprintf(e->msg, sizeof(e->msg), "%s", x->error), -1;
 	int rc;
@@ -288,6 +290,7 @@ static void serve_one(struct sctx *x, const struct wire_hdr *h, const char *payl
 	cJSON *out = cJSON_CreateObject();
 	struct store_error e = { "" };
 	int down = !x->s || x->lost;
+	x->dbcall = 0;
 	int rc = q ? handle(x, h->type, q, out, &e)
 		   : (snprintf(e.msg, sizeof(e.msg), "unparseable request"), -1);
 	cJSON_Delete(q);
@@ -297,8 +300,10 @@ static void serve_one(struct sctx *x, const struct wire_hdr *h, const char *payl
 		cJSON_Delete(out);
 		out = cJSON_CreateObject();
 		cJSON_AddStringToObject(out, "error", e.msg);
-		/* the database is away: a job update is kept by the master and sent again */
+		/* the database is away, or refused a valid call (a timeout, a lock): a job update
+		 * is kept by the master and sent again */
 		cJSON_AddBoolToObject(out, "unavailable", !x->s || x->lost);
+		cJSON_AddBoolToObject(out, "retry", x->dbcall);
 		log_warnx("store: request %u: %s", h->type, e.msg);
 	}
 	x->next_ping = clock_ms() + (x->lost ? REOPEN_MS : IDLE_PING_MS);

@@ -174,6 +174,12 @@ def _judge_mode_and_validation_as_execute(b):
         check(st1 == st2 == 400 and a == c, f"{bad}: {st1} {a} vs {st2} {c}")
     st, a, _ = s.request("POST", "/submissions", raw=b"{not json")
     check(st == 400, a)
+    # bytes that are not UTF-8: a 400 on either back-end (PostgreSQL stores text only)
+    st, a, _ = s.request("POST", "/submissions",
+                         raw=b'{"language":"bash","source_code":"echo \xff\xfe"}')
+    check(st == 400 and a.get("field") == "body", a)
+    js, _ = submit(s, {"language": "bash", "source_code": "echo h\u00e9 \u2603"})
+    check(wait_done(s, js["token"])["result"]["stdout"] == "h\u00e9 \u2603\n")
 
 
 def _list_pages_and_filters(b):
