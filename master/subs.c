@@ -232,8 +232,9 @@ static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 		return *http = e.http, *body = request_error_json(&e), 0;
 	if (!utf8_valid(r->body ? r->body : "", r->body ? r->len : 0)) {
 		cJSON_Delete(spec);
-		return *http = 400, *body = json_error("the request body is not valid UTF-8 (a stored "
-						       "submission is text)", "body"), 0;
+		*body = json_error("the request body is not valid UTF-8 (a stored submission is "
+				   "text)", "body");
+		return *http = 400, 0;
 	}
 	const char *src = json_str(spec, "source", "");
 	if (strlen(src) > (size_t)m->cfg.store_source_kb * 1024) {
