@@ -87,8 +87,11 @@ def stop(srv):
         print(f"bench: note: {e}", flush=True)
 
 
+NO_RATE = {"EXECUTIONER_RATE_GLOBAL_PER_S": "0", "EXECUTIONER_RATE_PER_IP_PER_S": "0"}
+
+
 def one_backend(env, n, conc, wrk, seconds):
-    srv = harness.Server(env={"EXECUTIONER_POOL_SIZE": "2", **env})
+    srv = harness.Server(env={"EXECUTIONER_POOL_SIZE": "2", **NO_RATE, **env})
     try:
         srv.wait_ready(180)
         for _ in range(10):
@@ -111,7 +114,7 @@ def slow_store(cluster, n):
     """/execute and /health p50 with the PostgreSQL store normal, then with its table locked
     (LOCK TABLE in a transaction held by another connection) while submissions keep arriving."""
     url = cluster.create_db("bench")
-    srv = harness.Server(env={"EXECUTIONER_POOL_SIZE": "2", "EXECUTIONER_STORE_URL": url,
+    srv = harness.Server(env={"EXECUTIONER_POOL_SIZE": "2", **NO_RATE, "EXECUTIONER_STORE_URL": url,
                               "EXECUTIONER_STORE_STATEMENT_TIMEOUT_MS": "30000"})
     out = {}
     try:
@@ -150,7 +153,7 @@ def slow_store(cluster, n):
 
 def run(wrk, quick):
     """Every figure above; the PostgreSQL server is started and stopped here."""
-    n, seconds = (150, 10) if quick else (300, 20)
+    n, seconds = (60, 10) if quick else (300, 20)
     res = {"sqlite": one_backend({}, n, 8, wrk, seconds)}
     print(f"bench: sqlite {res['sqlite']}", flush=True)
     cluster = pg_cluster.Cluster("bench")
