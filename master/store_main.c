@@ -138,9 +138,9 @@ static void sweep(struct sctx *x)
 	if (n < 0) {
 		log_warnx("store: sweep: %s", e.msg);
 		check_alive(x, &e);
-	}
-	else if (n > 0)
+	} else if (n > 0) {
 		log_info("store: swept %d finished submissions", n);
+	}
 }
 
 static const char *str(const cJSON *o, const char *k)
@@ -295,7 +295,7 @@ static void serve_one(struct sctx *x, const struct wire_hdr *h, const char *payl
 		   : (snprintf(e.msg, sizeof(e.msg), "unparseable request"), -1);
 	cJSON_Delete(q);
 	if (rc < 0) {
-		if (!down)
+		if (!down && x->dbcall)
 			check_alive(x, &e); /* a lost server: said (MSG_ST_STATE) before replying */
 		cJSON_Delete(out);
 		out = cJSON_CreateObject();
@@ -306,7 +306,8 @@ static void serve_one(struct sctx *x, const struct wire_hdr *h, const char *payl
 		cJSON_AddBoolToObject(out, "retry", x->dbcall);
 		log_warnx("store: request %u: %s", h->type, e.msg);
 	}
-	x->next_ping = clock_ms() + (x->lost ? REOPEN_MS : IDLE_PING_MS);
+	if (rc == 0) /* the server answered: no need to ping it for a while */
+		x->next_ping = clock_ms() + IDLE_PING_MS;
 	cJSON_AddBoolToObject(out, "ok", rc == 0);
 	send_json(x, MSG_ST_REPLY, h->id, out);
 }
