@@ -125,11 +125,11 @@ def slow_store(cluster, n):
                          "health_p50_ms": p50_ms(srv, "GET", "/health", None, 5 * n)}
         holder = cluster.psql_background("BEGIN; LOCK TABLE submissions IN ACCESS EXCLUSIVE MODE; "
                                          "SELECT pg_sleep(600); COMMIT;", url.rsplit("/", 1)[1])
-        stop, waiting = [False], [0]
+        halt, waiting = [False], [0]
 
         def submitter():  # keeps the store busy: each call waits on the lock
             c = Client(srv.port)
-            while not stop[0]:
+            while not halt[0]:
                 c.call("POST", "/submissions", BODY)
                 waiting[0] += 1
         try:
@@ -143,7 +143,7 @@ def slow_store(cluster, n):
             out["slow"]["submissions_answered_meanwhile"] = waiting[0]
             out["slow"]["seconds"] = round(time.perf_counter() - t0, 1)
         finally:
-            stop[0] = True
+            halt[0] = True
             holder.terminate()
             holder.wait(30)
         return out
