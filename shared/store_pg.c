@@ -17,6 +17,7 @@
 
 struct store {
 	PGconn *c;
+	int in_tx; /* inside migrate()'s transaction: a lost connection is not reset under it */
 };
 
 #define ERR(e, ...) snprintf((e)->msg, sizeof((e)->msg), __VA_ARGS__)
@@ -37,6 +38,8 @@ static int connected(struct store *s, struct store_error *e)
 {
 	if (PQstatus(s->c) == CONNECTION_OK)
 		return 0;
+	if (s->in_tx)
+		return fail(e, "connection lost in a transaction", PQerrorMessage(s->c));
 	PQreset(s->c);
 	if (PQstatus(s->c) == CONNECTION_OK) {
 		log_info("store: postgresql connection re-established");
@@ -82,6 +85,7 @@ static int migrate(struct store *s, struct store_error *e)
 	if (!r)
 		return -1;
 	PQclear(r);
+	s->in_tx = 1;
 	char key[16], ver[16];
 	snprintf(key, sizeof(key), "%d", MIGRATION_LOCK);
 	const char *v[2] = { key, NULL };
@@ -128,6 +132,7 @@ static int migrate(struct store *s, struct store_error *e)
 	log_info("store: postgresql schema at version %d (%d migrations applied)",
 		 store_pg_migrations_count, applied);
 out:
+	s->in_tx = 0;
 	if (!ok && PQstatus(s->c) == CONNECTION_OK)
 		PQclear(PQexec(s->c, "ROLLBACK"));
 	return ok ? 0 : -1;
