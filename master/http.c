@@ -26,6 +26,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "metrics.h"
+#include "piston.h"
 #include "request.h"
 #include "scheduler.h"
 #include "subs.h"
@@ -192,24 +193,29 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 {
 	struct req_error e;
 	cJSON *spec;
+	int v1 = !strcmp(x->path, "/v1/exec"); /* seed 002's shape (v1.c) */
+	int pv2 = !strcmp(x->path, PISTON_EXECUTE); /* Piston's (piston.c) */
 	if (x->too_big) {
 		char msg[96];
 		snprintf(msg, sizeof(msg), "the request body is larger than the limit of %d KiB",
 			 m->cfg.body_kb);
-		return respond(c, x, 413, json_error(msg, NULL), NULL);
+		char *b = json_error(msg, NULL);
+		return respond(c, x, 413, pv2 ? piston_error_body(b) : b, NULL);
 	}
-	int v1 = !strcmp(x->path, "/v1/exec"); /* seed 002's shape (v1.c) */
-	if ((v1 ? v1_parse : request_parse)(x->body.data ? x->body.data : "", x->body.len, &m->cfg,
-					    &spec, &e) < 0)
-		return respond(c, x, e.http, request_error_json(&e), NULL);
+	const char *data = x->body.data ? x->body.data : "";
+	if (pv2 ? piston_parse(m, data, x->body.len, &spec, &e)
+		: (v1 ? v1_parse : request_parse)(data, x->body.len, &m->cfg, &spec, &e))
+		return respond(c, x, e.http, (pv2 ? piston_error_json : request_error_json)(&e),
+			       NULL);
 	const char *lang =
 		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
 	int http = 0;
 	char *body = NULL;
-	struct job *j = sched_submit(spec, lang, v1 ? v1_done : job_done, c, &http, &body);
+	struct job *j = sched_submit(spec, lang, v1 ? v1_done : pv2 ? piston_done : job_done, c,
+				     &http, &body);
 	if (!j) {
 		cJSON_Delete(spec);
-		return respond(c, x, http, body, NULL);
+		return respond(c, x, http, pv2 ? piston_error_body(body) : body, NULL);
 	}
 	x->job = j;
 	x->job_id = j->id;
@@ -305,6 +311,11 @@ static enum MHD_Result route_spec(struct MHD_Connection *c, struct reqctx *x)
 	return respond_json(c, x, 200, v1_spec(m));
 }
 
+static enum MHD_Result route_runtimes(struct MHD_Connection *c, struct reqctx *x)
+{
+	return respond_json(c, x, 200, piston_runtimes(m));
+}
+
 /* The GET (and HEAD) endpoints; keyed ones pass admission (API key, rates) first. */
 struct get_route {
 	const char *path, *alt;
@@ -318,6 +329,7 @@ static const struct get_route get_routes[] = {
 	{ "/openapi.json", NULL, 0, route_openapi },
 	{ "/languages", "/api/v1/languages", 1, route_languages },
 	{ "/v1/spec", NULL, 1, route_spec },
+	{ "/api/v2/runtimes", NULL, 1, route_runtimes },
 };
 
 static const struct get_route *get_route_find(const char *url)
@@ -351,9 +363,12 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 	}
 	int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	int post = !strcmp(method, "POST");
-	int exec = path_is(url, "/execute", "/api/v1/execute") || !strcmp(url, "/v1/exec");
+	int exec = path_is(url, "/execute", "/api/v1/execute") ||
+		   path_is(url, "/v1/exec", PISTON_EXECUTE);
 	if (!strcmp(method, "OPTIONS"))
 		return respond(c, x, 204, strdup(""), NULL);
+	if (piston_path(url) && !piston_route_known(url, method)) /* as Piston's express app */
+		return respond(c, x, 404, piston_not_found(), NULL);
 	const struct get_route *g = get_route_find(url);
 	if (g && !g->keyed)
 		return get_route_serve(c, x, g, get);
@@ -486,18 +501,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
-/* MHD's own unescaping, except that a path (or argument) holding "%00" is left as sent: decoded,
- * the NUL would cut it short ("/execute%00.png" would route as "/execute"); route() refuses such a
- * path. "%00" is the only way percent-decoding yields a NUL, so looking for it first is exact. */
-static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s)
-{
-	(void)cls;
-	(void)c;
-	if (strstr(s, "%00"))
-		return strlen(s);
-	return MHD_http_unescape(s);
-}
-
 int http_start(struct master *state)
 {
 	m = state;
@@ -514,9 +517,10 @@ int http_start(struct master *state)
 		flags, (uint16_t)m->cfg.port, NULL, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &sa,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
-		unescape_url, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)m->cfg.max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)m->cfg.connection_timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+		http_unescape_url, NULL, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)m->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)m->cfg.connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)64 * 1024, MHD_OPTION_END);
 	if (!daemon_) {
 		log_errorx("cannot listen on %s:%d", m->cfg.address, m->cfg.port);
 		return -1;

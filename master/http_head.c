@@ -2,7 +2,8 @@
  * http_head.c - refusals decided on a request's head alone (see http_head.h): Content-Length
  * headers that differ, Content-Length with Transfer-Encoding (a proxy in front may read the
  * body otherwise: request smuggling, RFC 9112 6.1, 6.3), and Host missing from HTTP/1.1 or
- * given twice (RFC 9112 3.2); and the client's address as the access log shows it.
+ * given twice (RFC 9112 3.2); the client's address as the access log shows it; and the
+ * unescaping of paths that keeps "%00" as sent.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -68,4 +69,16 @@ void http_client_ip(struct MHD_Connection *c, char *out, size_t n)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 			  out, (socklen_t)n);
+}
+
+/* MHD's own unescaping, except that a path (or argument) holding "%00" is left as sent: decoded,
+ * the NUL would cut it short ("/execute%00.png" would route as "/execute"); route() refuses such a
+ * path. "%00" is the only way percent-decoding yields a NUL, so looking for it first is exact. */
+size_t http_unescape_url(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	if (strstr(s, "%00"))
+		return strlen(s);
+	return MHD_http_unescape(s);
 }

@@ -115,8 +115,10 @@ long jobs_deadline_ms(const cJSON *spec, const struct config *c)
 	double wall = json_num(spec, "wall_ms", 5000) + STEP_SLACK_MS;
 	double n = cJSON_IsArray(tests) ? cJSON_GetArraySize(tests) : 1;
 	double runs = n * wall, cap = c->max_request_s * 1000 + wall;
+	double ct = json_num(lang, "compile_time_ms", 30000);
+	double cwall = json_num(lang, "compile_wall_ms", ct * 2);
 	double compile = cJSON_GetArraySize(cJSON_GetObjectItem(lang, "compile")) > 0
-				 ? json_num(lang, "compile_time_ms", 30000) * 2 + STEP_SLACK_MS : 0;
+				 ? cwall + STEP_SLACK_MS : 0;
 	/* the worker's own engine calls (limits, unpause, attach) and message writes */
 	double margin = 3.0 * c->docker_timeout_ms + 10000;
 	return (long)(compile + (runs < cap ? runs : cap) + margin);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "admit.h"
+#include "callbacks.h"
 #include "clock.h"
 #include "http.h"
 #include "jobs.h"
@@ -226,6 +227,7 @@ static void serve_turn(void)
 		begin_stop();
 	procs_respawn_due();
 	store_proc_timers();
+	callbacks_timers();
 	subs_timers();
 	sched_timers();
 	http_sweep_gone();
@@ -243,7 +245,7 @@ static int serve(void)
 	log_info("owner id %s (lock in %s)", M.owner, M.cfg.state_dir);
 	subs_init(&M);
 	if (sched_init(&M) < 0 || procs_start(M.cfg.workers, &M.cfg, &sched_procs_cb) < 0 ||
-	    store_proc_start(&M, subs_store_up) < 0)
+	    store_proc_start(&M, subs_store_up) < 0 || callbacks_start(&M) < 0)
 		return 1;
 	if (http_start(&M) < 0) {
 		procs_stop_all(2000);
@@ -257,6 +259,7 @@ static int serve(void)
 	}
 	procs_stop_all(3000);
 	store_proc_stop(); /* answers the requests still waiting for the store */
+	callbacks_stop();
 	http_run(); /* sends what the last answered jobs resumed: no connection stays suspended */
 	http_stop();
 	owner_release();

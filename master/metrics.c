@@ -31,7 +31,10 @@ static struct family f_exec = {"executioner_executions_total", "Executions by la
 			       NULL, 0};
 static struct family f_limited = {"executioner_rate_limited_total",
 				  "Requests refused by admission control (429)", NULL, 0};
-static double created, removed, create_failures, restarts;
+static struct family f_callbacks = {
+	"executioner_callbacks_total",
+	"Callback deliveries by outcome (delivered, failed after retries)", NULL, 0};
+static double created, removed, create_failures, restarts, cb_retries;
 
 static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
@@ -82,7 +85,8 @@ static const char *endpoint_of(const char *path)
 	static const char *const known[] = {
 		"/execute", "/api/v1/execute", "/languages", "/api/v1/languages",
 		"/health",  "/api/v1/health",  "/metrics",
-		"/v1/spec", "/v1/exec",        "/openapi.json", NULL};
+		"/v1/spec", "/v1/exec",        "/openapi.json", "/api/v2/runtimes",
+		"/api/v2/execute", NULL};
 	for (int i = 0; known[i]; i++)
 		if (!strcmp(path, known[i]))
 			return known[i];
@@ -162,6 +166,12 @@ void metrics_worker_restart(void)
 	restarts++;
 }
 
+void metrics_callback(int ok, int attempts)
+{
+	bump(&f_callbacks, ok ? "outcome=\"delivered\"" : "outcome=\"failed\"", 1);
+	cb_retries += attempts > 1 ? attempts - 1 : 0;
+}
+
 static void render_family(struct buf *b, const struct family *f)
 {
 	buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", f->name, f->help, f->name);
@@ -236,6 +246,9 @@ char *metrics_render(const struct master *m)
 	render_family(&b, &f_limited);
 	render_scalar(&b, "executioner_worker_restarts_total", "counter",
 		      "Workers respawned after dying", restarts);
+	render_family(&b, &f_callbacks);
+	render_scalar(&b, "executioner_callback_retries_total", "counter",
+		      "Callback attempts after the first", cb_retries);
 	buf_printf(&b, "# HELP executioner_build_info Build information\n"
 		   "# TYPE executioner_build_info gauge\n"
 		   "executioner_build_info{version=\"%s\"} 1\n", EXECUTIONER_VERSION);

@@ -18,6 +18,8 @@ void metrics_observe(const char *lang, enum phase ph, double seconds);
 void metrics_stats(const cJSON *stats); /* a worker's MSG_STATS payload */
 void metrics_rate_limited(const char *which);
 void metrics_worker_restart(void);
+/* A callback's delivery is over: delivered (ok) or failed after retries; attempts made. */
+void metrics_callback(int ok, int attempts);
 /* The whole exposition (malloc'd): the counters, and gauges read from m. NULL when out of
  * memory. */
 char *metrics_render(const struct master *m);

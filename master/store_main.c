@@ -189,6 +189,7 @@ static int pending_row(const struct store_row *r, void *arg)
 	cJSON_AddStringToObject(o, "lang", r->lang);
 	cJSON_AddStringToObject(o, "request", r->request ? r->request : "");
 	cJSON_AddNumberToObject(o, "attempts", r->attempts);
+	cJSON_AddNumberToObject(o, "created_ms", (double)r->created_ms);
 	cJSON_AddItemToArray(p->rows, o);
 	p->bytes += (r->request ? 6 * strlen(r->request) : 0) + 256; /* escaped, worst case */
 	return p->bytes >= PENDING_BYTES;

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "callbacks.h"
 #include "jobs.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -21,11 +22,23 @@
 #include "subs.h"
 #include "wire.h"
 
-/* An HTTP answer that waits: for the store's reply, or (?wait=true) for the job. */
+/* A POST's parts, kept while its callback_url is checked. */
+struct post_args {
+	cJSON *spec;                 /* the parsed request */
+	char *cb_url;                /* callback_url, or NULL */
+	char owner[STORE_OWNER_LEN + 1];
+	int wait;
+	char *request;               /* the body as received, stored */
+};
+
+/* An HTTP answer that waits: for the store's reply, for the check of a callback_url, or
+ * (?wait=true) for the job. */
 struct subs_call {
 	subs_answer_fn fn;
 	void *conn;
 	uint32_t req;                /* a GET, LIST or DELETE in flight */
+	uint32_t check;              /* a callback_url's check in flight (pa) */
+	struct post_args *pa;
 	struct sub *sub;             /* a POST's submission */
 	int list_limit;
 };
@@ -40,6 +53,8 @@ struct sub {
 	int attempt;                 /* this run's number: 1, or the stored attempts + 1 */
 	int http;                    /* the job's answer, when it ends before the PUT's reply */
 	char *body;
+	char *cb_url;                /* callback_url: the result goes there at the end */
+	int64_t created_ms;
 };
 
 static struct master *m;
@@ -65,10 +80,23 @@ static void answer(struct subs_call *c, int http, char *body, const char *token)
 	free(c);
 }
 
+static void post_args_free(struct post_args *pa)
+{
+	if (!pa)
+		return;
+	cJSON_Delete(pa->spec);
+	free(pa->cb_url);
+	free(pa->request);
+	free(pa);
+}
+
 void subs_forget(struct subs_call *c)
 {
 	if (c->req)
 		store_proc_forget(c->req);
+	if (c->check)
+		callbacks_forget(c->check);
+	post_args_free(c->pa);
 	if (c->sub)
 		c->sub->call = NULL;
 	free(c);
@@ -79,6 +107,7 @@ static void sub_free_if_over(struct sub *s)
 	if (s->job || !s->put_done || s->call)
 		return;
 	free(s->body);
+	free(s->cb_url);
 	free(s);
 }
 
@@ -104,6 +133,23 @@ static void sub_started(struct job *j, void *arg)
 	store_proc_update(MSG_ST_START, q);
 }
 
+/* The result (fin: the MSG_ST_FINISH request) to s's callback_url, as GET shows it. */
+static void sub_callback(const struct sub *s, const char *lang, const cJSON *fin)
+{
+	cJSON *row = cJSON_Duplicate(fin, 1);
+	cJSON_AddStringToObject(row, "lang", lang);
+	cJSON_AddNumberToObject(row, "created_ms", (double)s->created_ms);
+	cJSON_AddNumberToObject(row, "updated_ms", json_num(fin, "now_ms", 0));
+	cJSON_AddNumberToObject(row, "attempts", s->attempt);
+	char *body = subs_render_row(row);
+	cJSON_Delete(row);
+	if (body)
+		callbacks_send(s->cb_url, "POST", body, strlen(body));
+	else
+		log_errorx("submission %s: out of memory for its callback", s->token);
+	free(body);
+}
+
 static void sub_done(struct job *j, void *arg)
 {
 	struct sub *s = arg;
@@ -121,6 +167,8 @@ static void sub_done(struct job *j, void *arg)
 		cJSON_AddStringToObject(q, "result", clipped ? clipped : "{}");
 		free(clipped);
 		cJSON_AddNumberToObject(q, "now_ms", (double)subs_now_ms());
+		if (s->cb_url)
+			sub_callback(s, j->lang, q);
 		store_proc_update(MSG_ST_FINISH, q);
 	}
 	if (s->wait && s->call && s->put_done) {
@@ -223,6 +271,84 @@ static int utf8_valid(const char *p, size_t n)
 	return ok;
 }
 
+/* Puts pa's submission (pa freed) and admits its job: 1 when c, attached to it, is answered
+ * later; 0 with the answer in *http, *body (c unused). */
+static int post_admit(struct post_args *pa, struct subs_call *c, int *http, char **body)
+{
+	if (!store_proc_up() || (rec.active && rec.upto < 0)) {
+		post_args_free(pa);
+		return *http = 503, *body = error503("the submission store is down",
+						     m->store_error), 0;
+	}
+	const char *lang = cJSON_GetStringValue(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(pa->spec, "lang"), "id"));
+	cJSON *q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "lang", lang ? lang : "");
+	struct sub *s = sub_admit(pa->spec, NULL, http, body);
+	pa->spec = NULL; /* taken over */
+	if (!s) {
+		cJSON_Delete(q);
+		post_args_free(pa);
+		return 0;
+	}
+	s->wait = pa->wait;
+	s->job->keep_queued = !s->wait; /* ?wait=true: the queue timeout of /execute applies */
+	s->cb_url = pa->cb_url;
+	pa->cb_url = NULL;
+	s->created_ms = subs_now_ms();
+	cJSON_AddStringToObject(q, "token", s->token);
+	cJSON_AddStringToObject(q, "owner", pa->owner);
+	cJSON_AddStringToObject(q, "request", pa->request);
+	cJSON_AddNumberToObject(q, "created_ms", (double)s->created_ms);
+	post_args_free(pa);
+	const char *why;
+	if (!store_proc_request(MSG_ST_PUT, q, put_reply, s, &why)) {
+		s->put_done = s->dropped = 1;
+		sched_cancel(s->job); /* queued: it ends here, and s with it */
+		return *http = 503, *body = error503("the submission could not be stored", why), 0;
+	}
+	c->sub = s;
+	s->call = c;
+	sched_kick();
+	return 1;
+}
+
+/* The check of a POST's callback_url is over: the POST goes on, or is answered. */
+static void post_checked(void *arg, int http, const char *why)
+{
+	struct subs_call *c = arg;
+	struct post_args *pa = c->pa;
+	c->check = 0;
+	c->pa = NULL;
+	char *body = NULL;
+	if (http) {
+		post_args_free(pa);
+		answer(c, http, json_error(why, "callback_url"), NULL);
+	} else if (!post_admit(pa, c, &http, &body)) {
+		answer(c, http, body, NULL);
+	}
+}
+
+/* The request's callback_url into pa->cb_url (NULL when absent): 0, or -1 with a 400. */
+static int callback_of(const struct subs_req *r, struct post_args *pa, int *http, char **body)
+{
+	cJSON *o = cJSON_ParseWithLength(r->body ? r->body : "", r->len);
+	const cJSON *u = cJSON_GetObjectItem(o, "callback_url");
+	int rc = 0;
+	if (u && !cJSON_IsNull(u) && !cJSON_IsString(u)) {
+		*http = 400;
+		*body = json_error("callback_url must be a string (an http:// or https:// URL)",
+				   "callback_url");
+		rc = -1;
+	} else if (cJSON_IsString(u) && !(pa->cb_url = strdup(u->valuestring))) {
+		*http = 500;
+		*body = json_error("out of memory", NULL);
+		rc = -1;
+	}
+	cJSON_Delete(o);
+	return rc;
+}
+
 static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct subs_call **call,
 		int *http, char **body)
 {
@@ -245,41 +371,37 @@ static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 			 m->cfg.store_source_kb);
 		return *http = 413, *body = json_error(msg, "source_code"), 0;
 	}
-	if (!store_proc_up() || (rec.active && rec.upto < 0)) {
+	struct post_args *pa = calloc(1, sizeof(*pa));
+	struct subs_call *c = calloc(1, sizeof(*c));
+	if (!pa || !c || !(pa->request = strndup(r->body ? r->body : "", r->len))) {
 		cJSON_Delete(spec);
-		return *http = 503, *body = error503("the submission store is down",
-						     m->store_error), 0;
+		post_args_free(pa);
+		free(c);
+		return *http = 500, *body = json_error("out of memory", NULL), 0;
 	}
-	char owner[STORE_OWNER_LEN + 1];
-	owner_of(r->key, owner);
-	const char *lang =
-		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
-	cJSON *q = cJSON_CreateObject();
-	cJSON_AddStringToObject(q, "lang", lang ? lang : "");
-	struct sub *s = sub_admit(spec, NULL, http, body);
-	if (!s) {
-		cJSON_Delete(q);
+	pa->spec = spec;
+	pa->wait = r->wait && !strcmp(r->wait, "true");
+	owner_of(r->key, pa->owner);
+	*c = (struct subs_call){ .fn = fn, .conn = conn };
+	char why[400];
+	int rc = callback_of(r, pa, http, body) < 0 ? -2
+		 : pa->cb_url ? callbacks_check(pa->cb_url, post_checked, c, &c->check, http, why,
+						sizeof(why))
+			      : 0;
+	if (rc == 1) { /* its host is being resolved */
+		c->pa = pa;
+		*call = c;
+		return 1;
+	}
+	if (rc == -1)
+		*body = json_error(why, "callback_url");
+	if (rc < 0 || !post_admit(pa, c, http, body)) {
+		if (rc < 0)
+			post_args_free(pa);
+		free(c);
 		return 0;
 	}
-	s->wait = r->wait && !strcmp(r->wait, "true");
-	s->job->keep_queued = !s->wait; /* ?wait=true: the queue timeout of /execute applies */
-	cJSON_AddStringToObject(q, "token", s->token);
-	cJSON_AddStringToObject(q, "owner", owner);
-	cJSON_AddStringToObject(q, "request", r->body ? r->body : "");
-	cJSON_AddNumberToObject(q, "created_ms", (double)subs_now_ms());
-	const char *why;
-	if (!store_proc_request(MSG_ST_PUT, q, put_reply, s, &why)) {
-		s->put_done = s->dropped = 1;
-		sched_cancel(s->job); /* queued: it ends here, and s with it */
-		return *http = 503, *body = error503("the submission could not be stored", why), 0;
-	}
-	struct subs_call *c = calloc(1, sizeof(*c));
-	if (!c)
-		return *http = 500, *body = json_error("out of memory", NULL), 0; /* runs still */
-	*c = (struct subs_call){ .fn = fn, .conn = conn, .sub = s };
-	s->call = c;
 	*call = c;
-	sched_kick();
 	return 1;
 }
 
@@ -326,6 +448,11 @@ static int recover_row(const cJSON *row)
 		return -1;
 	s->put_done = 1;
 	s->attempt = (int)json_num(row, "attempts", 0) + 1;
+	s->created_ms = (int64_t)json_num(row, "created_ms", (double)subs_now_ms());
+	cJSON *o = cJSON_Parse(req); /* its callback_url is checked again at delivery */
+	const char *cb = cJSON_GetStringValue(cJSON_GetObjectItem(o, "callback_url"));
+	s->cb_url = cb ? strdup(cb) : NULL;
+	cJSON_Delete(o);
 	rec.requeued++;
 	return 0;
 }

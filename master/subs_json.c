@@ -166,6 +166,11 @@ char *subs_render_reply(const cJSON *reply, const char *why, int list_limit, int
 		return strdup("");
 	}
 	*http = 200;
+	return subs_render_row(row);
+}
+
+char *subs_render_row(const cJSON *row)
+{
 	cJSON *o = row_out(row);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);

@@ -29,6 +29,9 @@ cJSON *subs_list_query(const struct subs_req *r, const struct config *c, const c
 		       int *limit, int *http, char **body);
 /* The HTTP answer to a store reply (NULL: the store did not answer, why says why). */
 char *subs_render_reply(const cJSON *reply, const char *why, int list_limit, int *http);
+/* A store row ({"token", "status", "lang", "created_ms", "updated_ms", "attempts", "http",
+ * "result"}) as GET /submissions/{token} shows it (also a callback's body). malloc'd. */
+char *subs_render_row(const cJSON *row);
 /* A result's JSON within cap bytes: as it is when it fits, else its outputs (stdout, stderr,
  * compile_output, and those of each test) cut and "stored_output_truncated" set; else a stub
  * with its status (small, even under a tiny cap). malloc'd (NULL on ENOMEM). */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cbdest.h"
 #include "config.h"
 #include "seccomp_profile.h"
 #include "store.h"
@@ -95,6 +96,11 @@ static const struct setting settings[] = {
 	SI("store", "retention_days", store_retention_days, "30", 0, 36500),
 	SI("store", "max_rows", store_max_rows, "100000", 0, 100000000),
 	SI("store", "sweep_interval_s", store_sweep_s, "600", 1, 86400),
+	SI("callbacks", "retries", cb_retries, "3", 0, 20),
+	SI("callbacks", "backoff_ms", cb_backoff_ms, "1000", 1, 600000),
+	SI("callbacks", "timeout_ms", cb_timeout_ms, "10000", 100, 600000),
+	SI("callbacks", "max_body_kb", cb_body_kb, "2048", 1, 65536),
+	SS("callbacks", "secret", cb_secret, ""),
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -423,6 +429,39 @@ static int load_keys(config_t *cf, struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* callbacks.allow: a list of strings, or EXECUTIONER_CALLBACKS_ALLOW="a,b"; loopback when
+ * absent. Each entry a CIDR, an address or a host name (cbdest.h). */
+static int load_allow(config_t *cf, struct config *c, char *err, size_t errlen)
+{
+	static const char *const def[] = { "127.0.0.0/8", "::1", "localhost", NULL };
+	const char *env = getenv("EXECUTIONER_CALLBACKS_ALLOW");
+	config_setting_t *a = config_lookup(cf, "callbacks.allow");
+	int line = a ? config_setting_source_line(a) : 0;
+	if (a && !config_setting_is_array(a) && !config_setting_is_list(a))
+		return ERR("%s:%d: callbacks.allow must be a list of strings", c->path, line), -1;
+	int len = env ? (int)strlen(env) / 2 + 1 : a ? config_setting_length(a) : 3;
+	char *dup = env ? strdup(env) : NULL, *save = NULL, *t = dup ? strtok_r(dup, ",", &save)
+								  : NULL;
+	c->cb_allow = calloc((size_t)len + 1, sizeof(char *));
+	if (!c->cb_allow || (env && !dup))
+		return free(dup), ERR("%s: out of memory", c->path), -1;
+	for (int i = 0, n = 0; i < len; i++) {
+		const char *v = env ? t : a ? config_setting_get_string_elem(a, i) : def[i];
+		if (env && !t)
+			break;
+		if (env)
+			t = strtok_r(NULL, ",", &save);
+		if (!v || !cbdest_entry_valid(v)) {
+			ERR("%s:%d: callbacks.allow: \"%s\" is not a CIDR, an address or a host "
+			    "name", c->path, line, v ? v : "(not a string)");
+			return free(dup), -1;
+		}
+		c->cb_allow[n++] = strdup(v);
+	}
+	free(dup);
+	return 0;
+}
+
 static int check_consistency(struct config *c, char *err, size_t errlen)
 {
 	if (c->time_s > c->max_time_s)
@@ -472,7 +511,7 @@ int config_load(const char *path, struct config *c, struct config_error *e)
 		goto out;
 	}
 	if (load_scalars(&cf, c, err, errlen) < 0 || load_langs(&cf, c, err, errlen) < 0 ||
-	    load_keys(&cf, c, err, errlen) < 0 ||
+	    load_keys(&cf, c, err, errlen) < 0 || load_allow(&cf, c, err, errlen) < 0 ||
 	    check_consistency(c, err, errlen) < 0 || load_seccomp(c, err, errlen) < 0)
 		goto out;
 	rc = 0;
@@ -495,6 +534,8 @@ void config_free(struct config *c)
 	c->nlangs = 0;
 	argv_free(c->api_keys);
 	c->api_keys = NULL;
+	argv_free(c->cb_allow);
+	c->cb_allow = NULL;
 	free(c->seccomp);
 	c->seccomp = NULL;
 }
@@ -545,7 +586,9 @@ void config_print(const struct config *c, FILE *f)
 			store_url_redact(p, url, sizeof(url));
 			p = url;
 		}
-		if (st->type == S_STR)
+		if (st->type == S_STR && (char *)p == c->cb_secret && *p) /* never printed */
+			fprintf(f, "  %s = \"(%zu characters)\";\n", st->key, strlen(p));
+		else if (st->type == S_STR)
 			fprintf(f, "  %s = \"%s\";\n", st->key, p);
 		else if (st->type == S_BOOL)
 			fprintf(f, "  %s = %s;\n", st->key, *(const int *)p ? "true" : "false");
@@ -554,7 +597,10 @@ void config_print(const struct config *c, FILE *f)
 		else
 			fprintf(f, "  %s = %g;\n", st->key, *(const double *)p);
 	}
-	fprintf(f, "};\nauth = { keys = [");
+	fprintf(f, "  allow = ["); /* the last section of the table is callbacks */
+	for (int i = 0; c->cb_allow && c->cb_allow[i]; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", c->cb_allow[i]);
+	fprintf(f, "];\n};\nauth = { keys = [");
 	for (int i = 0; c->api_keys && c->api_keys[i]; i++)
 		fprintf(f, "%s\"(%zu characters)\"", i ? ", " : "", strlen(c->api_keys[i]));
 	fprintf(f, "]; };\nlanguages = (\n");

@@ -96,6 +96,13 @@ struct config {
 	int store_retention_days; /* finished submissions kept this long (0: no age limit) */
 	int store_max_rows;    /* finished submissions kept at most (0: no cap) */
 	int store_sweep_s;     /* how often the store process sweeps */
+	/* callbacks: callback_url of POST /submissions (master/callbacks.c, cb_main.c) */
+	int cb_retries;        /* attempts after the first */
+	int cb_backoff_ms;     /* before the first retry; doubled for each next one */
+	int cb_timeout_ms;     /* one attempt at most */
+	int cb_body_kb;        /* a callback's body cap (bigger ones are not sent) */
+	char cb_secret[CONF_STR_MAX]; /* HMAC-SHA256 key of X-Executioner-Signature ("": none) */
+	char **cb_allow;       /* allowed destinations: CIDRs, addresses, host names */
 	/* languages */
 	struct lang *langs;
 	int nlangs;

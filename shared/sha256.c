@@ -1,6 +1,6 @@
 /*
  * sha256.c - SHA-256 (FIPS 180-4) over one buffer, as lowercase hex: used to name the owner of a
- * stored submission by a hash of its API key. Not constant-time; it hashes no secret at rest.
+ * stored submission by a hash of its API key, and under HMAC-SHA256 (hmac.c) for callbacks.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -49,7 +49,7 @@ static void block(uint32_t h[8], const uint8_t *p)
 		h[i] += v[i];
 }
 
-void sha256_hex(const void *data, size_t n, char hex[65])
+void sha256_bin(const void *data, size_t n, unsigned char out[32])
 {
 	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
@@ -67,6 +67,14 @@ void sha256_hex(const void *data, size_t n, char hex[65])
 	block(h, last);
 	if (len == 128)
 		block(h, last + 64);
-	for (int i = 0; i < 8; i++)
-		snprintf(hex + 8 * i, 9, "%08x", h[i]);
+	for (int i = 0; i < 32; i++)
+		out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void sha256_hex(const void *data, size_t n, char hex[65])
+{
+	unsigned char d[32];
+	sha256_bin(data, n, d);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+/* The digest of n bytes at p, 32 bytes into out. */
+void sha256_bin(const void *p, size_t n, unsigned char out[32]);
 /* The digest of n bytes at p as 64 lowercase hex digits and a NUL in hex[65]. */
 void sha256_hex(const void *p, size_t n, char hex[65]);
 

@@ -85,8 +85,9 @@ enum {
  *                   attempts at least "attempt" (told twice, counted once).
  *   MSG_ST_FINISH   required "token", "status" (2 done, 3 failed), "http", "result", "now_ms".
  *   MSG_ST_PENDING  required "after", "upto" (-1: the last row now), "limit". Reply "upto",
- *                   "rows" [{"seq", "token", "owner", "lang", "request", "attempts"}]: the
- *                   queued and running ones, oldest first, as many as fit 16 MiB.
+ *                   "rows" [{"seq", "token", "owner", "lang", "request", "attempts",
+ *                   "created_ms"}]: the queued and running ones, oldest first, as many as
+ *                   fit 16 MiB.
  * Store -> master, besides the replies:
  *   MSG_ST_STATE    id 0: {"ok", "backend", "error" (when not ok)}: the database was opened
  *                   (or could not be; it is tried again every second), sent at each change.
@@ -95,6 +96,21 @@ enum {
 	MSG_ST_PUT = 16, MSG_ST_GET, MSG_ST_LIST, MSG_ST_DELETE, MSG_ST_START, MSG_ST_FINISH,
 	MSG_ST_PENDING,
 	MSG_ST_REPLY = 48, MSG_ST_STATE,
+};
+
+/*
+ * Master <-> callbacks process (master/callbacks.c, master/cb_main.c), one JSON object each.
+ *   MSG_CB_CHECK  id nonzero. required "url": may a callback go there (the host resolved, every
+ *                 address in callbacks.allow)? Answered by MSG_CB_REPLY, same id: {"ok",
+ *                 "error" (when not ok: a sentence naming callback_url)}.
+ *   MSG_CB_SEND   id nonzero. required "url", "method", "body": deliver (retries, backoff,
+ *                 timeout, signature per callbacks.*). Answered, once it is over, by
+ *                 MSG_CB_DONE, same id: {"ok", "attempts", "http" (the last answer's status,
+ *                 0 when none), "error" (when not ok)}.
+ */
+enum {
+	MSG_CB_CHECK = 64, MSG_CB_SEND,
+	MSG_CB_REPLY = 80, MSG_CB_DONE,
 };
 
 /*

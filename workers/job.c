@@ -98,7 +98,8 @@ int job_setup_msg(const cJSON *spec, struct buf *m)
 		rc |= wire_put_str(m, T_ENV, base_env[i]);
 	rc |= put_argv(m, T_ENV, cJSON_GetObjectItem(lang, "env"), mem);
 	double ct = json_num(lang, "compile_time_ms", 0);
-	rc |= wire_put_u64(m, T_COMPILE_WALL_MS, (uint64_t)(ct * 2));
+	double cwall = json_num(lang, "compile_wall_ms", ct * 2); /* Piston's compile_timeout */
+	rc |= wire_put_u64(m, T_COMPILE_WALL_MS, (uint64_t)cwall);
 	rc |= wire_put_u64(m, T_COMPILE_CPU_MS, (uint64_t)ct);
 	rc |= wire_put_u64(m, T_COMPILE_MEM_KB, (uint64_t)cmem * 1024);
 	rc |= wire_put_u64(m, T_RUN_WALL_MS, (uint64_t)json_num(spec, "wall_ms", 0));
@@ -259,7 +260,8 @@ static int job_steps(struct session *s, const cJSON *spec, struct job_result *r,
 	long t = clock_ms();
 	if (r->has_compile) {
 		const cJSON *lang = cJSON_GetObjectItem(spec, "lang");
-		int timeout = (int)(json_num(lang, "compile_time_ms", 0) * 2) + SLACK_MS;
+		double ct = json_num(lang, "compile_time_ms", 0);
+		int timeout = (int)json_num(lang, "compile_wall_ms", ct * 2) + SLACK_MS;
 		size_t max = (size_t)json_num(spec, "output_bytes", 0);
 		if (session_recv_step(s, STEP_COMPILE, &r->compile, max, timeout) < 0) {
 			snprintf(r->error, sizeof(r->error), "%s", s->error);

@@ -22,8 +22,9 @@ static int add_bytes(cJSON *o, const char *k, const struct buf *b, size_t share)
  * body fits RESULT_MAX_BYTES whatever the bytes are (a control byte renders as six). */
 static size_t field_share(const struct job_result *r)
 {
-	size_t fields = 2 * (size_t)(r->nruns > 0 ? r->nruns : 1) + (r->has_compile ? 1 : 0) +
-			(size_t)r->files.n;
+	int detail = cJSON_IsObject(cJSON_GetObjectItem(r->spec, "detail")); /* compile's streams */
+	size_t fields = 2 * (size_t)(r->nruns > 0 ? r->nruns : 1) +
+			(r->has_compile ? 1 + (size_t)detail : 0) + (size_t)r->files.n;
 	size_t fixed = RESULT_FIXED_BYTES + (size_t)r->ntests * RESULT_PER_TEST_BYTES;
 	return fixed < RESULT_MAX_BYTES ? (RESULT_MAX_BYTES - fixed) / fields : 1024;
 }
@@ -106,6 +107,39 @@ static void compile_error_body(cJSON *o, struct job_result *r)
 	add_compile(o, r);
 }
 
+/* Flags of one step and, for the compile step, its own measures and streams: asked by a job
+ * whose spec has a "detail" object (the Piston layer, master/piston.c), absent otherwise. */
+static cJSON *step_detail(const struct step *s, int streams, size_t share)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddBoolToObject(d, "wall_timeout", (s->flags & SF_WALL_TIMEOUT) != 0);
+	cJSON_AddBoolToObject(d, "cpu_timeout", (s->flags & SF_CPU_TIMEOUT) != 0);
+	cJSON_AddBoolToObject(d, "oom", (s->flags & (SF_OOM | SF_MEM_OVER)) != 0);
+	cJSON_AddBoolToObject(d, "stdout_capped", (s->flags & SF_STDOUT_CAP) != 0);
+	cJSON_AddBoolToObject(d, "stderr_capped", (s->flags & SF_STDERR_CAP) != 0);
+	if (!streams)
+		return d;
+	add_measures(d, s);
+	add_bytes(d, "stdout", &s->out, share / 2);
+	add_bytes(d, "stderr", &s->err, share / 2);
+	return d;
+}
+
+static void add_detail(cJSON *o, const struct job_result *r)
+{
+	const cJSON *asked = cJSON_GetObjectItem(r->spec, "detail");
+	if (!cJSON_IsObject(asked))
+		return;
+	cJSON *d = cJSON_Duplicate(asked, 1); /* what the master put there comes back */
+	if (!d)
+		return;
+	cJSON_AddItemToObject(o, "detail", d);
+	if (!r->compile_failed && r->nruns > 0)
+		cJSON_AddItemToObject(d, "run", step_detail(&r->runs[0], 0, 0));
+	if (r->has_compile && r->compile_ran)
+		cJSON_AddItemToObject(d, "compile", step_detail(&r->compile, 1, field_share(r)));
+}
+
 static void plain_body(cJSON *o, struct job_result *r)
 {
 	const struct step *s = &r->runs[0];
@@ -113,6 +147,7 @@ static void plain_body(cJSON *o, struct job_result *r)
 	uint64_t mem = (uint64_t)json_num(r->spec, "memory_mb", 0) * 1024;
 	if (r->compile_failed) {
 		compile_error_body(o, r);
+		add_detail(o, r);
 		return;
 	}
 	enum judge_status st = judge_status(s, cpu, mem);
@@ -130,6 +165,7 @@ static void plain_body(cJSON *o, struct job_result *r)
 	add_compile(o, r);
 	if (r->want_files)
 		cJSON_AddItemToObject(o, "output_files", outfiles_json(&r->files, share));
+	add_detail(o, r);
 }
 
 /* One entry of "tests"; a test that did not run has only its index and "skipped". */

@@ -104,15 +104,15 @@ def comm(pid):
 
 
 def child_pids(pid, store=False):
-    """The direct children of pid: the master's workers (and its store process, named
-    "ex-store", when store is true)."""
+    """The direct children of pid: the master's workers (and its store and callbacks processes,
+    named "ex-store" and "ex-callbacks", when store is true)."""
     out = set()
     for f in glob.glob(f"/proc/{pid}/task/*/children"):
         try:
             out.update(int(x) for x in open(f).read().split())
         except OSError:
             pass
-    return sorted(p for p in out if store or comm(p) != "ex-store")
+    return sorted(p for p in out if store or comm(p) not in ("ex-store", "ex-callbacks"))
 
 
 def free_port():

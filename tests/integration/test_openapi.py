@@ -162,7 +162,7 @@ def test_document_lists_every_endpoint_and_is_served():
     paths = set(doc()["paths"])
     for p in ("/", "/execute", "/api/v1/execute", "/languages", "/api/v1/languages", "/health",
               "/api/v1/health", "/metrics", "/openapi.json", "/v1/spec", "/v1/exec", "/submissions",
-              "/submissions/{token}"):
+              "/submissions/{token}", "/api/v2/runtimes", "/api/v2/execute"):
         check(p in paths, f"{p} missing from the document")
     s = shared_server()
     st, served = call(s, "GET", "/openapi.json", expect=200)
@@ -234,6 +234,28 @@ def test_v1_answers_validate():
     call(s, "GET", "/v1/exec", expect=405)
     call(s, "DELETE", "/v1/spec", expect=405)
     call(s, "OPTIONS", "/v1/exec", expect=204)
+
+
+def test_piston_answers_validate():
+    s = shared_server()
+    st, rts = call(s, "GET", "/api/v2/runtimes", expect=200)
+    check(len(rts) == 11, rts)
+    call(s, "HEAD", "/api/v2/runtimes", expect=200)
+    ex = "/api/v2/execute"
+    call(s, "POST", ex, {"language": "python", "version": "3.x", "files": [{"content": "print(input())"}],
+                         "stdin": "a", "args": ["1"]}, expect=200)
+    call(s, "POST", ex, {"language": "c", "version": "*", "files": [{"content": "int main( {"}]},
+         expect=200)
+    call(s, "POST", ex, {"language": "cpp", "version": "*", "files": [{"content": "int main(){}"}],
+                         "run_memory_limit": -1, "compile_timeout": 10000}, expect=200)
+    call(s, "POST", ex, {"language": "python", "version": "*", "files": [{"content": "while 1: pass"}],
+                         "run_timeout": 500}, expect=200)
+    call(s, "POST", ex, {"language": "python", "files": []}, expect=400, schema_refuses=True)
+    call(s, "POST", ex, {"language": "python", "version": "*", "files": [{"name": "x"}]}, expect=400,
+         schema_refuses=True)
+    call(s, "POST", ex, {"language": "python", "version": "9.x", "files": []}, expect=400)
+    call(s, "POST", ex, raw=b"{", expect=400)
+    call(s, "OPTIONS", ex, expect=204)
 
 
 def test_error_answers_validate():

@@ -396,11 +396,12 @@ def test_exec_transport_runs_the_same_jobs():
 
 
 def test_sigterm_to_every_process_still_cleans_up():
-    """Like `pkill executioner`: TERM reaches the master, every worker and the store at once."""
+    """Like `pkill executioner`: TERM reaches the master, every worker, the store and the
+    callbacks process at once."""
     srv = Server(workers=2).wait_ready()
     try:
         pids = [srv.proc.pid] + child_pids(srv.proc.pid, store=True)
-        check(len(pids) == 4, f"expected a master, 2 workers and the store: {pids}")
+        check(len(pids) == 5, f"expected a master, 2 workers, the store, the callbacks: {pids}")
         for p in pids:
             os.kill(p, signal.SIGTERM)
         rc = srv.proc.wait(60)

@@ -93,6 +93,34 @@ static void test_defaults_and_language(void **state)
 	config_free(&c);
 }
 
+/* callbacks.allow: loopback by default, entries checked (FILE:LINE), the environment wins. */
+static void test_callbacks_allow(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_error e;
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), 0);
+	assert_string_equal(c.cb_allow[0], "127.0.0.0/8");
+	assert_string_equal(c.cb_allow[2], "localhost");
+	assert_null(c.cb_allow[3]);
+	assert_int_equal(c.cb_retries, 3);
+	config_free(&c);
+	assert_int_equal(config_load(write_conf("callbacks = {\n allow = [\"10.0.0.0/8\",\n"
+						"\"10.0.0.0/40\"]; };\n" ONE_LANG),
+				     &c, &e),
+			 -1);
+	assert_non_null(strstr(e.msg, ":2: callbacks.allow: \"10.0.0.0/40\""));
+	assert_int_equal(config_load(write_conf("callbacks = { allow = 3; };\n" ONE_LANG), &c, &e),
+			 -1);
+	setenv("EXECUTIONER_CALLBACKS_ALLOW", "hooks.example.com,fd00::/8", 1);
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), 0);
+	unsetenv("EXECUTIONER_CALLBACKS_ALLOW");
+	assert_string_equal(c.cb_allow[0], "hooks.example.com");
+	assert_string_equal(c.cb_allow[1], "fd00::/8");
+	assert_null(c.cb_allow[2]);
+	config_free(&c);
+}
+
 static void test_wrong_type_names_line(void **state)
 {
 	(void)state;
@@ -322,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_seccomp_size_cap_and_absolute_path),
 		cmocka_unit_test(test_seccomp_engine_default),
 		cmocka_unit_test(test_shipped_config),
+		cmocka_unit_test(test_callbacks_allow),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
