@@ -4,10 +4,11 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -Imaster -Iworkers \
-		   -I$(B)/gen
-PKGS     = libcurl libcjson libmicrohttpd libconfig sqlite3 libarchive
+		   -I$(B)/gen \
+		   $(shell pkg-config --cflags-only-I libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PKGS     = libcurl libcjson libmicrohttpd libconfig sqlite3 libarchive libpq
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3 -larchive) -lm \
+	     echo -lcurl -lcjson -lmicrohttpd -lconfig -lsqlite3 -larchive -lpq) -lm \
 	   -lgrpc -lgpr -lprotobuf-c -lpthread
 CONF    ?= executioner.conf
 B        = build
@@ -24,7 +25,7 @@ PROTO      = $(wildcard shared/proto/*.proto)
 PROTO_H    = $(PROTO:shared/proto/%.proto=$(B)/gen/%.pb-c.h)
 PROTO_OBJ  = $(PROTO:shared/proto/%.proto=$(B)/obj/gen/%.pb-c.o)
 LIB_OBJ    = $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/web_assets.o $(B)/obj/gen/openapi_json.o \
-	     $(PROTO_OBJ)
+	     $(B)/obj/gen/pg_migrations.o $(PROTO_OBJ)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps engine images run test unit integration lint asan bench clean prepare \
@@ -50,6 +51,16 @@ $(B)/gen/openapi_json.c: master/openapi.json
 	(cd master && xxd -i openapi.json) > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/gen/openapi_json.o: $(B)/gen/openapi_json.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The PostgreSQL store's schema (store_pg.c): shared/migrations/pg/NNNN_name.sql, built in.
+PG_MIGRATIONS = $(sort $(wildcard shared/migrations/pg/*.sql))
+$(B)/gen/pg_migrations.c: $(PG_MIGRATIONS) shared/migrations/embed.py
+	@mkdir -p $(dir $@)
+	python3 shared/migrations/embed.py store_pg_migrations $@ $(PG_MIGRATIONS)
+
+$(B)/obj/gen/pg_migrations.o: $(B)/gen/pg_migrations.c shared/store_migrations.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -137,9 +148,9 @@ FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Ishared -Imaster -Iworkers -g -O1 \
 	     -fsanitize=fuzzer,address,undefined
 build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c master/files.c shared/config.c \
 			 shared/seccomp_profile.c shared/jsonutil.c shared/buf.c shared/log.c \
-			 shared/relpath.c shared/b64.c
+			 shared/relpath.c shared/b64.c shared/store_url.c shared/cbdest.c
 	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lconfig -lm
+	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lconfig -lcurl -lm
 # no libcurl: the demultiplexer is docker_demux.c; session.c's engine calls are stubbed out
 build/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c tests/fuzz/engine_stubs.c workers/session.c \
 		workers/outfiles.c shared/b64.c shared/jsonutil.c \

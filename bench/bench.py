@@ -3,9 +3,11 @@
 port, waits until its pools are full, and measures in one run: warm latency through HTTP (wrk,
 concurrency 1), the cold `docker run --rm` baseline, the floors (bare host python3, warm docker
 exec), throughput at concurrency 4 and 8 against parallel cold runs, a 100-test judge request,
-the per-phase breakdown, footprint and start-to-ready time, and gRPC Execute beside POST /execute
-(the same Python client loop for both). Prints a table and writes
-bench/results/latest.json."""
+the per-phase breakdown, footprint and start-to-ready time, gRPC Execute beside POST /execute
+(the same Python client loop for both), and the asynchronous submissions (store_bench.py:
+accepted and completed per second on SQLite and PostgreSQL beside /execute, /execute and
+/health with the store slow). Prints a table and writes bench/results/latest.json (--only
+store: just the submissions' part, into bench/results/store.json)."""
 import argparse
 import json
 import os
@@ -21,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 import harness  # noqa: E402
 import test_grpc  # noqa: E402  (the gRPC stubs, generated from shared/proto/)
+import store_bench  # noqa: E402
 
 DOCKER = "/usr/bin/docker" if os.path.exists("/usr/bin/docker") else "docker"
 PY_HELLO = "print(1)"
@@ -271,12 +274,19 @@ def main():
     ap.add_argument("--config", default=harness.CONFIG)
     ap.add_argument("--seconds", type=int, default=60, help="throughput run length")
     ap.add_argument("--quick", action="store_true", help="short runs (for a smoke check)")
+    ap.add_argument("--only", choices=["store"], help="run only this part")
     a = ap.parse_args()
     harness.BINARY, harness.CONFIG = os.path.abspath(a.binary), os.path.abspath(a.config)
     lat_s, thr_s, cold_n = (4, 5, 5) if a.quick else (30, a.seconds, 20)
     res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, "
            f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') >> 30} GiB, "
            f"Linux {platform.release()}"}
+    if a.only == "store":
+        res["store"] = store_bench.run(wrk, a.quick)
+        save(res, "store.json")
+        print(f"\nExecutioner benchmark (submissions), {res['date']}, {res['machine']}")
+        store_bench.print_table(res["store"])
+        return
     rt = res["runtime"] = service_runtime()
     t0 = time.time()
     srv = harness.Server(env={"EXECUTIONER_POOL_SIZE": "2"}, grpc=True)
@@ -334,6 +344,7 @@ def main():
                       ("runtime=runc", {"EXECUTIONER_DOCKER_RUNTIME": "runc"}),
                       ("transport=exec", {"EXECUTIONER_POOL_TRANSPORT": "exec"})):
         res["variants"][name] = variant(env, lat_s, 10 if a.quick else 40)
+    res["store"] = store_bench.run(wrk, a.quick)
     w, cold_p50 = res["warm"]["python"], res["cold"]["p50"]
     res["ratios"] = {"cold_p50_over_warm_p50": round(cold_p50 / w["p50"], 2) if w["p50"] else None,
                      "cold_p50_over_ready_p50": round(cold_p50 / res["ready"]["python"]["p50"], 2),
@@ -343,10 +354,14 @@ def main():
                      "throughput_c8_over_cold": round(res["throughput"]["8"]["warm_rps"] /
                                                       res["throughput"]["8"]["cold_rps"], 2),
                      "grpc_p50_over_rest_p50": res["grpc_vs_rest"]["grpc_p50_over_rest_p50"]}
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    with open(os.path.join(HERE, "results", "latest.json"), "w") as f:
-        json.dump(res, f, indent=2)
+    save(res, "latest.json")
     print_table(res)
+
+
+def save(res, name):
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", name), "w") as f:
+        json.dump(res, f, indent=2)
 
 
 def print_table(r):
@@ -384,6 +399,7 @@ def print_table(r):
         print(f"variant {name}: python ready p50 {v['ready']['p50']} ms p95 {v['ready']['p95']} ms; {rp}"
               f"c=1 back-to-back p50 {v['c1']['p50']} ms ({v['c1']['requests']} requests, {v['c1']['bad']} bad)")
     print(f"ratios: {r['ratios']}")
+    store_bench.print_table(r["store"])
 
 
 if __name__ == "__main__":

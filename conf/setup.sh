@@ -10,6 +10,7 @@ set -euo pipefail
 SOCK="${DOCKER_SOCK:-/var/run/docker.sock}"
 LOG="${DOCKERD_LOG:-/var/log/executioner-dockerd.log}"
 PKGS=(build-essential pkg-config libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libconfig-dev libsqlite3-dev libarchive-dev
+      libpq-dev postgresql
       libcmocka-dev docker.io debootstrap iproute2 curl ca-certificates python3 wrk prometheus clang libclang-rt-14-dev crun
       chromium chromium-driver python3-selenium xxd python3-jsonschema
       libgrpc-dev libprotobuf-c-dev protobuf-c-compiler python3-grpcio python3-grpc-tools)

@@ -2,6 +2,9 @@
  * store_main.c - the store process (see store_main.h): opens the configured back-end (retrying
  * every second while it cannot), turns each MSG_ST_* request into one store.h call and answers
  * MSG_ST_REPLY with the same id, and sweeps by age and count every store.sweep_interval_s.
+ * A back-end that can lose its server (PostgreSQL) is pinged after a failed call and when idle:
+ * while it does not answer the store says it is down (MSG_ST_STATE) and refuses at once, and it
+ * pings every second until the server is back.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,6 +25,7 @@
 #include "wire.h"
 
 #define REOPEN_MS 1000
+#define IDLE_PING_MS 5000 /* an idle connection is checked this often */
 #define PENDING_BYTES (16u << 20) /* a MSG_ST_PENDING reply stops growing past this */
 
 struct sctx {
@@ -30,8 +34,11 @@ struct sctx {
 	const struct config *cfg;
 	const struct store_ops *ops;
 	struct store *s;
-	char error[256];       /* why it is not open */
-	long next_open, next_sweep;
+	int lost;              /* open, but the server does not answer (ops->ping failed) */
+	int dbcall;            /* the request got past validation: a failure is the database's */
+	char error[256];       /* why it is not open, or lost */
+	char where[256];       /* the database, as logged (a URL without its password) */
+	long next_open, next_sweep, next_ping;
 };
 
 static int64_t now_ms(void)
@@ -60,9 +67,9 @@ static int send_json(struct sctx *x, uint16_t type, uint32_t id, cJSON *o)
 static void send_state(struct sctx *x)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddBoolToObject(o, "ok", x->s != NULL);
+	cJSON_AddBoolToObject(o, "ok", x->s && !x->lost);
 	cJSON_AddStringToObject(o, "backend", x->ops->name);
-	if (!x->s)
+	if (!x->s || x->lost)
 		cJSON_AddStringToObject(o, "error", x->error);
 	send_json(x, MSG_ST_STATE, 0, o);
 }
@@ -72,14 +79,17 @@ static void try_open(struct sctx *x)
 	if (x->s || clock_ms() < x->next_open)
 		return;
 	struct store_conf c = { .path = x->cfg->store_path,
-				.busy_timeout_ms = x->cfg->store_busy_ms };
+				.busy_timeout_ms = x->cfg->store_busy_ms,
+				.url = x->cfg->store_url,
+				.connect_timeout_s = x->cfg->store_connect_s,
+				.statement_timeout_ms = x->cfg->store_statement_ms };
 	struct store_error e;
 	char was[256];
 	snprintf(was, sizeof(was), "%s", x->error);
 	x->s = x->ops->open(&c, &e);
 	x->next_open = clock_ms() + REOPEN_MS;
 	if (x->s) {
-		log_info("store: %s database %s open", x->ops->name, c.path);
+		log_info("store: %s database %s open", x->ops->name, x->where);
 		x->error[0] = '\0';
 		send_state(x);
 		return;
@@ -91,9 +101,34 @@ static void try_open(struct sctx *x)
 	}
 }
 
+/* Pings the server after a failure (e set to it: the reason kept when it does not answer), when
+ * lost (every REOPEN_MS) and when idle (every IDLE_PING_MS); says when the state changes. */
+static void check_alive(struct sctx *x, const struct store_error *failed)
+{
+	if (!x->s || !x->ops->ping || (!failed && clock_ms() < x->next_ping))
+		return;
+	struct store_error e;
+	int ok = x->ops->ping(x->s, &e) == 0;
+	x->next_ping = clock_ms() + (ok ? IDLE_PING_MS : REOPEN_MS);
+	if (ok && x->lost) {
+		x->lost = 0;
+		x->error[0] = '\0';
+		log_info("store: %s database %s answers again", x->ops->name, x->where);
+		send_state(x);
+	} else if (!ok && (!x->lost || strcmp(x->error, e.msg))) {
+		int was = x->lost;
+		x->lost = 1;
+		snprintf(x->error, sizeof(x->error), "%s", e.msg);
+		log_errorx("store: %s database %s does not answer: %s", x->ops->name, x->where,
+			   e.msg);
+		if (!was)
+			send_state(x);
+	}
+}
+
 static void sweep(struct sctx *x)
 {
-	if (!x->s || clock_ms() < x->next_sweep)
+	if (!x->s || x->lost || clock_ms() < x->next_sweep)
 		return;
 	x->next_sweep = clock_ms() + x->cfg->store_sweep_s * 1000L;
 	int64_t cutoff = x->cfg->store_retention_days > 0
@@ -101,10 +136,12 @@ static void sweep(struct sctx *x)
 				 : 0;
 	struct store_error e;
 	int n = x->ops->sweep(x->s, cutoff, x->cfg->store_max_rows, &e);
-	if (n < 0)
+	if (n < 0) {
 		log_warnx("store: sweep: %s", e.msg);
-	else if (n > 0)
+		check_alive(x, &e);
+	} else if (n > 0) {
 		log_info("store: swept %d finished submissions", n);
+	}
 }
 
 static const char *str(const cJSON *o, const char *k)
@@ -230,7 +267,8 @@ static int handle(struct sctx *x, uint16_t type, const cJSON *q, cJSON *out, str
 		if (!cJSON_GetObjectItem(q, required[type - MSG_ST_PUT][i]))
 			return snprintf(e->msg, sizeof(e->msg), "request %u lacks \"%s\"", type,
 					required[type - MSG_ST_PUT][i]), -1;
-	if (!x->s)
+	x->dbcall = 1;
+	if (!x->s || x->lost)
 		return snprintf(e->msg, sizeof(e->msg), "%s", x->error), -1;
 	int rc;
 	switch (type) {
@@ -260,15 +298,25 @@ static void serve_one(struct sctx *x, const struct wire_hdr *h, const char *payl
 	cJSON *q = cJSON_ParseWithLength(payload, h->len);
 	cJSON *out = cJSON_CreateObject();
 	struct store_error e = { "" };
+	int down = !x->s || x->lost;
+	x->dbcall = 0;
 	int rc = q ? handle(x, h->type, q, out, &e)
 		   : (snprintf(e.msg, sizeof(e.msg), "unparseable request"), -1);
 	cJSON_Delete(q);
 	if (rc < 0) {
+		if (!down && x->dbcall)
+			check_alive(x, &e); /* a lost server: said (MSG_ST_STATE) before replying */
 		cJSON_Delete(out);
 		out = cJSON_CreateObject();
 		cJSON_AddStringToObject(out, "error", e.msg);
+		/* the database is away, or refused a valid call (a timeout, a lock): a job update
+		 * is kept by the master and sent again */
+		cJSON_AddBoolToObject(out, "unavailable", !x->s || x->lost);
+		cJSON_AddBoolToObject(out, "retry", x->dbcall);
 		log_warnx("store: request %u: %s", h->type, e.msg);
 	}
+	if (rc == 0) /* the server answered: no need to ping it for a while */
+		x->next_ping = clock_ms() + IDLE_PING_MS;
 	cJSON_AddBoolToObject(out, "ok", rc == 0);
 	send_json(x, MSG_ST_REPLY, h->id, out);
 }
@@ -282,11 +330,16 @@ int store_main(int fd, uint32_t gen, const struct config *c)
 	}
 	if (prctl(PR_SET_NAME, STORE_PROC_NAME) < 0) /* told apart from the workers in ps */
 		log_warn("prctl(PR_SET_NAME)");
-	struct sctx x = { .fd = fd, .gen = gen, .cfg = c, .ops = store_backend(c->store_path) };
+	struct sctx x = { .fd = fd, .gen = gen, .cfg = c, .ops = store_backend(c->store_url) };
+	if (store_is_pg_url(c->store_url))
+		store_url_redact(c->store_url, x.where, sizeof(x.where));
+	else
+		snprintf(x.where, sizeof(x.where), "%s", c->store_path);
 	struct buf b;
 	buf_init(&b, WIRE_MAX_PAYLOAD + WIRE_HDR_LEN);
 	for (;;) {
 		try_open(&x);
+		check_alive(&x, NULL);
 		sweep(&x);
 		/* wait for a message's first byte, then read it whole (a timeout inside one would
 		 * lose the framing) */

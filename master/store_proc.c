@@ -2,7 +2,8 @@
  * store_proc.c - the master's side of the store process (see store_proc.h): it is one more
  * child of procs.c with its own callback table; requests wait in a list, in the order sent,
  * until their reply (same id) arrives, and fail when the process dies or takes too long,
- * except job updates, which are sent again to the respawned process.
+ * except job updates, which are sent again to the respawned process, or when the database is
+ * back after the store refused them as unavailable.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 
 #define REPLY_TIMEOUT_MS 30000
 #define MAX_OUTSTANDING 4096 /* requests in flight at most (job updates not counted) */
+#define UPDATE_RETRY_MS 1000 /* a job update the database refused is sent again after this, */
+#define UPDATE_RETRIES 600   /* at most this many times while the store is up */
 
 struct sreq {
 	uint32_t id;
@@ -26,6 +29,8 @@ struct sreq {
 	void *arg;
 	int update;
 	long sent;
+	long retry_at;               /* an update to send again at this time (0: none) */
+	int retries;
 	struct sreq *next;
 };
 
@@ -80,8 +85,10 @@ static void fail_waiting(const char *why)
 static void resend_updates(void)
 {
 	for (struct sreq *r = head; r; r = r->next)
-		if (r->update && procs_send(index_, r->type, r->id, r->json) == 0)
+		if (r->update && procs_send(index_, r->type, r->id, r->json) == 0) {
 			r->sent = clock_ms();
+			r->retry_at = 0;
+		}
 }
 
 static void on_state(const char *payload, size_t len)
@@ -118,6 +125,14 @@ static void on_reply(uint32_t id, const char *payload, size_t len)
 	cJSON *o = cJSON_ParseWithLength(payload, len);
 	if (r->update && !cJSON_IsTrue(cJSON_GetObjectItem(o, "ok"))) {
 		const char *err = cJSON_GetStringValue(cJSON_GetObjectItem(o, "error"));
+		int retry = cJSON_IsTrue(cJSON_GetObjectItem(o, "retry"));
+		if (retry && r->retries++ < UPDATE_RETRIES) {
+			log_warnx("store: update %u kept to be sent again: %s", r->type,
+				  err ? err : "?");
+			r->retry_at = clock_ms() + UPDATE_RETRY_MS; /* or when the store is up */
+			cJSON_Delete(o);
+			return;
+		}
 		log_warnx("store: update %u refused: %s", r->type, err ? err : "?");
 	}
 	store_reply_fn fn = r->fn;
@@ -239,6 +254,11 @@ void store_proc_timers(void)
 	struct sreq *prev = NULL, *r = head;
 	while (r) {
 		struct sreq *next = r->next;
+		if (r->update && r->retry_at && t >= r->retry_at && up) {
+			r->retry_at = 0;
+			if (procs_send(index_, r->type, r->id, r->json) == 0)
+				r->sent = t;
+		}
 		if (!r->update && t - r->sent > REPLY_TIMEOUT_MS) {
 			store_reply_fn fn = r->fn;
 			void *arg = r->arg;

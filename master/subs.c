@@ -296,6 +296,16 @@ static struct sub *sub_admit(cJSON *spec, const char *token, int *http, char **b
 	return s;
 }
 
+/* 1 when the body is valid UTF-8: what a store keeps is text (PostgreSQL refuses other bytes). */
+static int utf8_valid(const char *p, size_t n)
+{
+	size_t len;
+	char *clean = utf8_sanitize(p, n, &len);
+	int ok = clean && len == n && !memcmp(clean, p, n);
+	free(clean);
+	return ok;
+}
+
 /* Puts pa's submission (pa freed) and admits its job: 1 when c, attached to it, is answered
  * later; 0 with the answer in *http, *body (c unused). */
 static int post_admit(struct post_args *pa, struct subs_call *c, int *http, char **body)
@@ -382,6 +392,12 @@ static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 	cJSON *spec;
 	if (parse(r->body ? r->body : "", r->len, &spec, &e) < 0)
 		return *http = e.http, *body = request_error_json(&e), 0;
+	if (!utf8_valid(r->body ? r->body : "", r->body ? r->len : 0)) {
+		cJSON_Delete(spec);
+		*body = json_error("the request body is not valid UTF-8 (a stored submission is "
+				   "text)", "body");
+		return *http = 400, 0;
+	}
 	const char *src = json_str(spec, "source", "");
 	if (strlen(src) > (size_t)m->cfg.store_source_kb * 1024) {
 		cJSON_Delete(spec);

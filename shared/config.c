@@ -13,6 +13,7 @@
 #include "cbdest.h"
 #include "config.h"
 #include "seccomp_profile.h"
+#include "store.h"
 
 enum stype { S_INT, S_DBL, S_STR, S_BOOL };
 
@@ -87,6 +88,9 @@ static const struct setting settings[] = {
 	SS("log", "format", log_format, "text"),
 	SS("store", "path", store_path, "/var/lib/executioner/submissions.db"),
 	SI("store", "busy_timeout_ms", store_busy_ms, "5000", 1, 600000),
+	SS("store", "url", store_url, ""),
+	SI("store", "connect_timeout_s", store_connect_s, "5", 1, 600),
+	SI("store", "statement_timeout_ms", store_statement_ms, "10000", 100, 600000),
 	SI("store", "max_source_kb", store_source_kb, "1024", 1, 65536),
 	SI("store", "max_result_kb", store_result_kb, "1024", 1, 65536),
 	SI("store", "max_page", store_max_page, "100", 1, 10000),
@@ -117,6 +121,9 @@ static int setting_store(struct config *c, const struct setting *st, const char 
 	if (st->type == S_STR) {
 		if (strlen(s) >= st->size)
 			return snprintf(why, whylen, "is longer than %zu bytes", st->size - 1), -1;
+		if (st->off == offsetof(struct config, store_url) && *s && !store_is_pg_url(s))
+			return snprintf(why, whylen, "must be a postgresql:// or postgres:// URL, "
+					"or \"\" (SQLite at store.path)"), -1;
 		memcpy(p, s, strlen(s) + 1);
 		return 0;
 	}
@@ -600,6 +607,11 @@ void config_print(const struct config *c, FILE *f)
 		if (strcmp(sec, st->section)) {
 			fprintf(f, "%s%s = {\n", *sec ? "};\n" : "", st->section);
 			sec = st->section;
+		}
+		char url[CONF_STR_MAX];
+		if (st->off == offsetof(struct config, store_url)) { /* never its password */
+			store_url_redact(p, url, sizeof(url));
+			p = url;
 		}
 		if (st->type == S_STR && (char *)p == c->cb_secret && *p) /* never printed */
 			fprintf(f, "  %s = \"(%zu characters)\";\n", st->key, strlen(p));

@@ -89,6 +89,9 @@ struct config {
 	/* store: asynchronous submissions (POST /submissions) */
 	char store_path[CONF_STR_MAX]; /* the SQLite file */
 	int store_busy_ms;     /* SQLite busy timeout */
+	char store_url[CONF_STR_MAX]; /* PostgreSQL connection URL ("": SQLite at store_path) */
+	int store_connect_s;   /* PostgreSQL connect_timeout */
+	int store_statement_ms; /* PostgreSQL statement_timeout (and lock_timeout) */
 	int store_source_kb;   /* a submission's source cap (413 over it) */
 	int store_result_kb;   /* a stored result's cap (its outputs are cut to fit) */
 	int store_max_page;    /* GET /submissions?limit= cap (400 over it) */

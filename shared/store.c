@@ -1,6 +1,6 @@
 /*
  * store.c - what every store back-end shares: status names, token syntax, the choice of the
- * back-end for a configured location, and freeing a row.
+ * back-end for a configured location (store_url.c: the URL itself), and freeing a row.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +22,9 @@ int store_status_parse(const char *s)
 	return -1;
 }
 
-const struct store_ops *store_backend(const char *path)
+const struct store_ops *store_backend(const char *url)
 {
-	(void)path; /* a "postgresql://" location will select the libpq back-end */
-	return &store_sqlite_ops;
+	return store_is_pg_url(url) ? &store_pg_ops : &store_sqlite_ops;
 }
 
 void store_row_clear(struct store_row *r)

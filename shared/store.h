@@ -1,11 +1,13 @@
 /*
  * store.h - durable asynchronous submissions behind one small interface (an ops table), so that
- * a back-end is one file: SQLite today (store_sqlite.c), libpq next. The store process
- * (master/store_main.c) is the only caller; the master itself never waits on a database.
+ * a back-end is one file: SQLite by default (store_sqlite.c), PostgreSQL through libpq when a
+ * connection URL is configured (store_pg.c). The store process (master/store_main.c) is the only
+ * caller; the master itself never waits on a database.
  */
 #ifndef EXECUTIONER_STORE_H
 #define EXECUTIONER_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define STORE_TOKEN_LEN 32 /* 128 random bits as lowercase hex */
@@ -45,6 +47,9 @@ struct store_filter {
 struct store_conf {
 	const char *path;            /* SQLite: the database file (created with its directory) */
 	int busy_timeout_ms;
+	const char *url;             /* PostgreSQL: the connection URL (postgresql://...) */
+	int connect_timeout_s;       /* PostgreSQL: a connection attempt's limit */
+	int statement_timeout_ms;    /* PostgreSQL: a statement's limit (server and socket side) */
 };
 
 /* One stored version of a contest problem (master/store_problems.c writes its data files). */
@@ -103,12 +108,20 @@ struct store_ops {
 	int64_t (*prob_bytes)(struct store *s, struct store_error *e);
 	/* How many stored versions' manifests name text (a blob's hash), or -1. */
 	int (*prob_refs)(struct store *s, const char *text, struct store_error *e);
+	/* NULL for a back-end that cannot lose its database (SQLite). Else: 0 when the database
+	 * answers (reconnecting first when the connection was lost), -1 with e set when not. */
+	int (*ping)(struct store *s, struct store_error *e);
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
-/* The back-end for a configured location (only SQLite so far). */
-const struct store_ops *store_backend(const char *path);
+/* 1 when url is a PostgreSQL connection URL (postgresql:// or postgres://). */
+int store_is_pg_url(const char *url);
+/* The back-end for the configured store.url: PostgreSQL for such a URL, else SQLite. */
+const struct store_ops *store_backend(const char *url);
+/* url with its password (user:PASSWORD@ and password=...) replaced by "***", for logs. */
+void store_url_redact(const char *url, char *out, size_t n);
 const char *store_status_name(enum store_status st);
 int store_status_parse(const char *s); /* -1 when unknown */
 void store_row_clear(struct store_row *r);

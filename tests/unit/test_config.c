@@ -133,6 +133,24 @@ static void test_wrong_type_names_line(void **state)
 	assert_non_null(strstr(err, path));
 }
 
+/* store.url: "" (SQLite) or a PostgreSQL URL; anything else names the setting and its line. */
+static void test_store_url(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_error e;
+	const char *err = e.msg;
+	const char *bad = "store = {\n  url = \"mysql://h/db\";\n};\n" ONE_LANG;
+	assert_int_equal(config_load(write_conf(bad), &c, &e), -1);
+	assert_non_null(strstr(err, ":2: store.url must be a postgresql:// or postgres:// URL"));
+	const char *good = "store = { url = \"postgres://u:p@h/d\"; };\n" ONE_LANG;
+	assert_int_equal(config_load(write_conf(good), &c, &e), 0);
+	assert_string_equal(c.store_url, "postgres://u:p@h/d");
+	assert_int_equal(c.store_connect_s, 5);
+	assert_int_equal(c.store_statement_ms, 10000);
+	config_free(&c);
+}
+
 static void test_syntax_error_line(void **state)
 {
 	(void)state;
@@ -351,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_language),
 		cmocka_unit_test(test_wrong_type_names_line),
 		cmocka_unit_test(test_syntax_error_line),
+		cmocka_unit_test(test_store_url),
 		cmocka_unit_test(test_range_and_consistency),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_judge0_settings),

@@ -294,6 +294,33 @@ TEST(problems_versions_bytes_refs)
 	ops->close(s);
 }
 
+/* The back-end a store.url selects, and that URL as logged: never its password. */
+TEST(backend_choice_and_url_redaction)
+{
+	assert_ptr_equal(store_backend(""), &store_sqlite_ops);
+	assert_ptr_equal(store_backend("postgresql://h/db"), &store_pg_ops);
+	assert_ptr_equal(store_backend("postgres://h/db"), &store_pg_ops);
+	assert_ptr_equal(store_backend("mysql://h/db"), &store_sqlite_ops);
+	static const char *const cases[][2] = {
+		{ "postgresql://u:secret@h:5432/db", "postgresql://u:***@h:5432/db" },
+		{ "postgresql://u@h/db", "postgresql://u@h/db" },
+		{ "postgresql://h/db?user=u&password=secret&sslmode=require",
+		  "postgresql://h/db?user=u&password=***&sslmode=require" },
+		{ "postgres://u:p%40ss@h/db?password=x", "postgres://u:***@h/db?password=***" },
+		{ "postgresql://h/db?application_name=a@b",
+		  "postgresql://h/db?application_name=a@b" },
+		{ "postgresql://", "postgresql://" },
+	};
+	char out[128];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_url_redact(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	store_url_redact("postgresql://u:secret@h/db", out, 20); /* cut, never a partial secret */
+	assert_string_equal(out, "postgresql://u:***@");
+	assert_null(strstr(out, "sec"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +332,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(migration_from_version_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(problems_versions_bytes_refs, setup, teardown),
 		cmocka_unit_test(tokens_statuses_and_hash),
+		cmocka_unit_test(backend_choice_and_url_redaction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
