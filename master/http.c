@@ -25,6 +25,7 @@
 #include "jobs.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "sha256.h"
 #include "metrics.h"
 #include "request.h"
 #include "scheduler.h"
@@ -188,6 +189,8 @@ static void job_done(struct job *j, void *conn)
 	MHD_resume_connection(conn);
 }
 
+static const char *api_key(struct MHD_Connection *c);
+
 static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 {
 	struct req_error e;
@@ -204,6 +207,11 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 		return respond(c, x, e.http, request_error_json(&e), NULL);
 	const char *lang =
 		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
+	/* pool.reuse_scope "key": a reused container serves the jobs of one API key (its hash) */
+	char rkey[65] = "";
+	if (m->cfg.api_keys && api_key(c))
+		sha256_hex(api_key(c), strlen(api_key(c)), rkey);
+	cJSON_AddStringToObject(spec, "reuse_key", rkey);
 	int http = 0;
 	char *body = NULL;
 	struct job *j = sched_submit(spec, lang, v1 ? v1_done : job_done, c, &http, &body);

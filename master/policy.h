@@ -11,6 +11,9 @@
 /* The first queued job (FIFO) whose language has a container available now; NULL if none.
  * *prev is the job before it in the queue (NULL at the head). */
 struct job *policy_next_job(const struct master *m, struct job **prev);
+/* The reuse key a job's container must have served (pool.reuse_scope "key": its API key's hash,
+ * "" without API keys), or NULL when any reused container will do (scope "any"). */
+const char *policy_reuse_key(const struct master *m, const struct job *j);
 /* Jobs of this language in the queue. */
 int policy_waiting(const struct queue *q, const char *lang);
 /* The pool of the oldest queued job that has no container ready or coming: refilled first, so

@@ -125,9 +125,11 @@ static int slot_begin_on(struct slot *s, enum task t, uint16_t type, const char 
 
 /* The spec as the worker gets it: the request plus the container and how to reach it. The spec
  * stays with the job until it ends: a job whose container was gone runs again. */
-static char *job_json(struct job *j, const char *id, int paused, const char *transport)
+static char *job_json(struct job *j, const char *id, int paused, const char *transport, int uses)
 {
-	static const char *const added[] = { "container", "id", "queue_ms", "pause", "transport" };
+	static const char *const added[] = { "container", "id", "queue_ms", "pause", "transport",
+					     "uses", "max_uses" };
+	const struct lang *g = config_lang(&m->cfg, j->lang);
 	for (size_t k = 0; k < sizeof(added) / sizeof(added[0]); k++)
 		cJSON_DeleteItemFromObjectCaseSensitive(j->spec, added[k]);
 	cJSON_AddStringToObject(j->spec, "container", id);
@@ -135,18 +137,22 @@ static char *job_json(struct job *j, const char *id, int paused, const char *tra
 	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(clock_ms() - j->t_admit));
 	cJSON_AddBoolToObject(j->spec, "pause", paused);
 	cJSON_AddStringToObject(j->spec, "transport", transport);
+	/* reuse: jobs the container served before this one, and how many it may serve */
+	cJSON_AddNumberToObject(j->spec, "uses", uses);
+	cJSON_AddNumberToObject(j->spec, "max_uses", g && !strcmp(transport, "attach")
+							     ? g->max_uses : 1);
 	return cJSON_PrintUnformatted(j->spec);
 }
 
 static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct pool *p)
 {
 	char id[72];
-	int paused;
-	if (pool_take(p, id, &paused) < 0)
+	int paused, uses;
+	if (pool_take_for(p, policy_reuse_key(m, j), id, &paused, &uses) < 0)
 		return -1;
 	jobs_unlink(&m->queue, prev, j);
 	j->deadline = clock_ms() + jobs_deadline_ms(j->spec, &m->cfg);
-	char *txt = job_json(j, id, paused, p->transport);
+	char *txt = job_json(j, id, paused, p->transport, uses);
 	int rc = txt ? slot_begin(s, TASK_JOB, MSG_JOB, j->id, txt) : -1;
 	free(txt);
 	if (rc < 0) {
@@ -240,6 +246,7 @@ static char *fill_json(const struct lang *g, int pause)
 	cJSON_AddStringToObject(o, "runtime", c->runtime);
 	cJSON_AddBoolToObject(o, "pause", pause);
 	cJSON_AddStringToObject(o, "transport", c->pool_transport);
+	cJSON_AddNumberToObject(o, "max_uses", strcmp(c->pool_transport, "attach") ? 1 : g->max_uses);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
@@ -334,6 +341,8 @@ static void slot_end_task(struct slot *s, int died, int ok)
 	} else if (s->task == TASK_PAUSE) {
 		pool_pause_done(m, s->container, ok && !died); /* state unknown: replaced */
 		s->container[0] = '\0';
+	} else if (s->task == TASK_JOB && !died) {
+		s->container[0] = '\0'; /* back in its pool (MSG_READY) or removed by the worker */
 	}
 	if (died && s->container[0])
 		pool_discard(m, s->container); /* a job's or a removal's container, in any state */
@@ -376,7 +385,10 @@ static void on_result(struct slot *s, uint32_t id, const char *payload, size_t l
 	int http;
 	char *body = wire_msg_result_decode(payload, len, id, &http);
 	struct job *j = slot_release_job(s);
-	s->container[0] = '\0'; /* the worker removes it itself */
+	/* the worker removes it itself, or (max_uses > 1) resets it and sends it back (MSG_READY
+	 * with "uses") before its IDLE: held until then, so the worker's death discards it */
+	if (json_num(j->spec, "max_uses", 1) <= 1)
+		s->container[0] = '\0';
 	long t = clock_ms();
 	metrics_observe(j->lang, PH_QUEUE, (double)(j->t_start - j->t_admit) / 1000.0);
 	metrics_observe(j->lang, PH_TOTAL, (double)(t - j->t_admit) / 1000.0);
@@ -411,6 +423,17 @@ static void on_ready(struct slot *s, cJSON *o)
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
 	const char *ver = cJSON_GetStringValue(cJSON_GetObjectItem(o, "version"));
 	struct pool *p = lang ? pool_find(m, lang) : NULL;
+	const cJSON *uses = cJSON_GetObjectItem(o, "uses");
+	if (s->task == TASK_JOB && cJSON_IsNumber(uses) && id) {
+		/* a job's container, reset clean: back to its pool */
+		s->container[0] = '\0';
+		if (p)
+			pool_push_reused(m, p, id, uses->valueint,
+					 json_str(o, "key", ""), policy_waiting(&m->queue, lang));
+		else
+			pool_discard(m, id);
+		return;
+	}
 	fill_close(s);
 	if (!p || !id) {
 		if (id)

@@ -240,6 +240,7 @@ static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
 	cJSON *q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "lang", lang ? lang : "");
+	cJSON_AddStringToObject(spec, "reuse_key", owner); /* pool.reuse_scope "key" */
 	struct sub *s = sub_admit(spec, NULL, http, body);
 	if (!s) {
 		cJSON_Delete(q);
@@ -304,6 +305,7 @@ static int recover_row(const cJSON *row)
 	}
 	int http;
 	char *body = NULL;
+	cJSON_AddStringToObject(spec, "reuse_key", json_str(row, "owner", ""));
 	struct sub *s = sub_admit(spec, token, &http, &body);
 	free(body);
 	if (!s)
