@@ -239,7 +239,8 @@ char *metrics_render(const struct master *m)
 	render_scalar(&b, "executioner_container_create_failures_total", "counter",
 		      "Failed container creations", create_failures);
 	render_scalar(&b, "executioner_container_reuses_total", "counter",
-		      "Containers reset clean and returned to their pool (pool.max_uses > 1)", reuses);
+		      "Containers reset clean and returned to their pool (pool.max_uses > 1)",
+		      reuses);
 	render_scalar(&b, "executioner_container_reset_discards_total", "counter",
 		      "Containers discarded after a job instead of reused (unclean reset, or a job "
 		      "that ended in a limit or an error)", reset_discards);

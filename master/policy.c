@@ -8,6 +8,11 @@
 #include "policy.h"
 #include "pool.h"
 
+int policy_max_uses(const struct config *c, const struct lang *g)
+{
+	return strcmp(c->pool_transport, "attach") ? 1 : g->max_uses;
+}
+
 const char *policy_reuse_key(const struct master *m, const struct job *j)
 {
 	if (!strcmp(m->cfg.pool_reuse_scope, "any"))

@@ -91,6 +91,19 @@ void pool_push_reused(struct master *m, struct pool *p, const char *id, int uses
 	snprintf(r->key, sizeof(r->key), "%s", key);
 }
 
+void pool_job_back(struct master *m, struct pool *p, const cJSON *o, int waiting)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
+	const cJSON *uses = cJSON_GetObjectItem(o, "uses");
+	const cJSON *key = cJSON_GetObjectItem(o, "key");
+	if (!id)
+		return;
+	if (p && cJSON_IsNumber(uses) && cJSON_IsString(key))
+		pool_push_reused(m, p, id, uses->valueint, key->valuestring, waiting);
+	else
+		pool_discard(m, id);
+}
+
 /* Ready containers that served jobs before (the rest are fresh). */
 int pool_reused_count(const struct pool *p)
 {

@@ -25,6 +25,9 @@ int pool_available_for(const struct pool *p, const char *key);
 void pool_push_reused(struct master *m, struct pool *p, const char *id, int uses, const char *key,
 		      int waiting);
 int pool_reused_count(const struct pool *p); /* ready containers that served jobs before */
+/* A job's worker sent its container back (MSG_READY {"container", "uses", "key"}): pushed as
+ * reused, or removed when p is NULL or a field is missing. */
+void pool_job_back(struct master *m, struct pool *p, const cJSON *o, int waiting);
 /* The oldest running ready container unused for idle_ms, marked as being paused; NULL if none. */
 struct ready_ct *pool_pause_due(struct master *m, long now, long idle_ms);
 /* A PAUSE ended: the container is paused, or (ok == 0) it is no longer usable and goes. */

@@ -139,8 +139,7 @@ static char *job_json(struct job *j, const char *id, int paused, const char *tra
 	cJSON_AddStringToObject(j->spec, "transport", transport);
 	/* reuse: jobs the container served before this one, and how many it may serve */
 	cJSON_AddNumberToObject(j->spec, "uses", uses);
-	cJSON_AddNumberToObject(j->spec, "max_uses", g && !strcmp(transport, "attach")
-							     ? g->max_uses : 1);
+	cJSON_AddNumberToObject(j->spec, "max_uses", g ? policy_max_uses(&m->cfg, g) : 1);
 	return cJSON_PrintUnformatted(j->spec);
 }
 
@@ -246,7 +245,7 @@ static char *fill_json(const struct lang *g, int pause)
 	cJSON_AddStringToObject(o, "runtime", c->runtime);
 	cJSON_AddBoolToObject(o, "pause", pause);
 	cJSON_AddStringToObject(o, "transport", c->pool_transport);
-	cJSON_AddNumberToObject(o, "max_uses", strcmp(c->pool_transport, "attach") ? 1 : g->max_uses);
+	cJSON_AddNumberToObject(o, "max_uses", policy_max_uses(c, g));
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
@@ -423,15 +422,9 @@ static void on_ready(struct slot *s, cJSON *o)
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
 	const char *ver = cJSON_GetStringValue(cJSON_GetObjectItem(o, "version"));
 	struct pool *p = lang ? pool_find(m, lang) : NULL;
-	const cJSON *uses = cJSON_GetObjectItem(o, "uses");
-	if (s->task == TASK_JOB && cJSON_IsNumber(uses) && id) {
-		/* a job's container, reset clean: back to its pool */
+	if (s->task == TASK_JOB && id) { /* a job's container, reset clean (max_uses > 1) */
 		s->container[0] = '\0';
-		if (p)
-			pool_push_reused(m, p, id, uses->valueint,
-					 json_str(o, "key", ""), policy_waiting(&m->queue, lang));
-		else
-			pool_discard(m, id);
+		pool_job_back(m, p, o, policy_waiting(&m->queue, lang ? lang : ""));
 		return;
 	}
 	fill_close(s);

@@ -138,9 +138,9 @@ cJSON *container_spec(const cJSON *fill, const char *instance, const char *secco
 	snprintf(env, sizeof(env), ORPHANS_ENV_OWNER "=%s", json_str(fill, "owner", ""));
 	cJSON_AddItemToArray(ev, cJSON_CreateString(env));
 	cJSON_AddBoolToObject(o, "OpenStdin", 1);
-	/* StdinOnce: the engine closes the container's stdin when the attached client detaches, and
-	 * the helper, reading EOF, ends the container (AutoRemove). A reused container keeps it open
-	 * across attaches: the helper waits there for the next job (see helper_main.c). */
+	/* StdinOnce: the engine closes the container's stdin when the attached client detaches,
+	 * and the helper, reading EOF, ends the container (AutoRemove). A reused container keeps
+	 * it open across attaches: the helper waits there for the next job (helper_main.c). */
 	cJSON_AddBoolToObject(o, "StdinOnce", json_num(fill, "max_uses", 1) <= 1);
 	cJSON_AddBoolToObject(o, "AttachStdin", 1);
 	cJSON_AddBoolToObject(o, "AttachStdout", 1);

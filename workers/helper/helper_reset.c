@@ -247,7 +247,8 @@ static int read_mounts(struct mount *ms, int max, struct report *r)
 	while (fgets(line, sizeof(line), f)) {
 		const char *sep = strstr(line, " - ");
 		struct mount *m = &ms[n];
-		if (!sep || sscanf(line, "%*s %*s %*s %255s %255s %255s", root, m->path, opts) != 3 ||
+		if (!sep ||
+		    sscanf(line, "%*s %*s %*s %255s %255s %255s", root, m->path, opts) != 3 ||
 		    sscanf(sep + 3, "%31s %*s %255s", m->type, m->super) != 2)
 			continue;
 		if (strchr(m->path, '\\')) {
@@ -293,7 +294,8 @@ static void empty_writable(struct report *r)
 	int n = read_mounts(ms, MAX_MOUNTS, r), mq = 0;
 	for (int i = 0; i < n; i++) {
 		const struct mount *m = &ms[i];
-		if (!m->rw || hidden(ms, n, i) || !strcmp(m->type, "proc") || !strcmp(m->type, "sysfs") ||
+		if (!m->rw || hidden(ms, n, i) || !strcmp(m->type, "proc") ||
+		    !strcmp(m->type, "sysfs") ||
 		    !strcmp(m->type, "devpts") || !strncmp(m->type, "cgroup", 6))
 			continue;
 		if (!strcmp(m->type, "mqueue")) {
