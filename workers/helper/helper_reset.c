@@ -404,19 +404,17 @@ int helper_reset(struct buf *report)
 
 int helper_workdir_own(uid_t uid, gid_t gid)
 {
-	int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the cwd itself (AT_EMPTY_PATH): without CAP_DAC_OVERRIDE (max_uses 1) root cannot even
+	 * look "." up in another uid's 0700 directory */
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (fstatat(AT_FDCWD, "", &st, AT_EMPTY_PATH) < 0) {
 		helper_warn("the work dir");
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
-	int rc = 0;
-	if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0) {
+	if ((st.st_uid != uid || st.st_gid != gid) &&
+	    fchownat(AT_FDCWD, "", uid, gid, AT_EMPTY_PATH) < 0) {
 		helper_warn("chown of the work dir to %d:%d", (int)uid, (int)gid);
-		rc = -1;
+		return -1;
 	}
-	close(fd);
-	return rc;
+	return 0;
 }
