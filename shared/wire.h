@@ -29,6 +29,7 @@ struct wire_hdr {
  * noted) a message that lacks a required key instead of assuming a value.
  *   MSG_JOB      id: job id. The master's normalized job: required "id", "container",
  *                "uses" (jobs its container ran before), "max_uses" (jobs it may run),
+ *                "reuse_key" (pool.reuse_scope: its API key's SHA-256 hex, "" without keys),
  *                "transport", "pause", "source", "stdin", "time_ms", "wall_ms", "memory_mb",
  *                "cpus", "output_bytes", "fsize_bytes", "nofile", "lang" {"id", "file", "run",
  *                "env", "compile_time_ms", "compile_memory_mb", "container_memory_mb",
@@ -57,11 +58,14 @@ struct wire_hdr {
  *                enum judge_status / judge_verdict, see judge.h).
  *   MSG_IDLE     T_OK u64: 1 when the task just done succeeded (for MSG_PAUSE: the container is
  *                paused), 0 when it failed. The worker takes new work after it.
- *   MSG_READY    {"lang", "container", "paused", "version" (first fill of a language only)}.
+ *   MSG_READY    {"lang", "container", "paused", "version" (first fill of a language only)};
+ *                during a job (max_uses > 1, after its MSG_RESULT): also "uses" (jobs it ran)
+ *                and "key" (the job's "reuse_key"): its container, reset clean, goes back.
  *   MSG_FAILED   {"lang", "error", "engine_down"}: a MSG_FILL failed.
  *   MSG_PONG     {"engine": bool, "error" (when false)}.
  *   MSG_STATS    counters for /metrics: {"lang", "status", "compile_s", "run_s"} after a job,
- *                or one of {"created", "removed", "create_failed"}: n (see metrics.c).
+ *                or one of {"created", "removed", "create_failed", "reused",
+ *                "reset_discarded"}: n (see metrics.c).
  *   MSG_RETRY    id: job id, no payload: its container was gone before the job began; the
  *                master queues it again.
  */
