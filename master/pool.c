@@ -104,6 +104,23 @@ void pool_job_back(struct master *m, struct pool *p, const cJSON *o, int waiting
 		pool_discard(m, id);
 }
 
+int pool_trim_reused(struct master *m, struct pool *p, int waiting)
+{
+	int n = 0;
+	for (int k = 0; k < p->nready && p->nready > p->target + waiting;) {
+		if (p->ready[k].uses == 0 || p->ready[k].pausing) {
+			k++;
+			continue;
+		}
+		pool_discard(m, p->ready[k].id);
+		memmove(p->ready + k, p->ready + k + 1,
+			sizeof(*p->ready) * (size_t)(p->nready - k - 1));
+		p->nready--;
+		n++;
+	}
+	return n;
+}
+
 /* Ready containers that served jobs before (the rest are fresh). */
 int pool_reused_count(const struct pool *p)
 {

@@ -25,6 +25,10 @@ int pool_available_for(const struct pool *p, const char *key);
 void pool_push_reused(struct master *m, struct pool *p, const char *id, int uses, const char *key,
 		      int waiting);
 int pool_reused_count(const struct pool *p); /* ready containers that served jobs before */
+/* Removes reused ready containers, oldest first, while the pool holds more than its target plus
+ * the jobs waiting (a burst's containers would otherwise stay); fresh ones are left as they are.
+ * Returns how many. */
+int pool_trim_reused(struct master *m, struct pool *p, int waiting);
 /* A job's worker sent its container back (MSG_READY {"container", "uses", "key"}): pushed as
  * reused, or removed when p is NULL or a field is missing. */
 void pool_job_back(struct master *m, struct pool *p, const cJSON *o, int waiting);

@@ -587,6 +587,8 @@ void sched_timers(void)
 	long now = clock_ms();
 	jobs_expire(&m->queue, now, m->cfg.queue_timeout_s, m->engine_ok);
 	expire_running(now);
+	for (int i = 0; i < m->npools; i++)
+		pool_trim_reused(m, &m->pools[i], policy_waiting(&m->queue, m->pools[i].lang));
 	if (!m->ready_logged && sched_pools_full()) {
 		m->ready_logged = 1;
 		log_info("ready: every pool is full");

@@ -156,6 +156,15 @@ TEST(reused_containers_follow_their_key)
 	assert_int_equal(m.nchores, 1);
 	assert_string_equal(m.chores[0], "late");
 	assert_int_equal(pool_reused_count(p), 0);
+	/* a burst's reused containers beyond the target go once nothing waits; fresh ones stay */
+	pool_push_reused(&m, p, "r1", 2, "key-a", 5);
+	pool_push_reused(&m, p, "r2", 2, "key-a", 5);
+	pool_push(&m, p, "f3", 1, 5);
+	assert_int_equal(p->nready, 5);
+	assert_int_equal(pool_trim_reused(&m, p, 1), 2);
+	assert_int_equal(p->nready, 3);
+	assert_int_equal(pool_reused_count(p), 0);
+	assert_int_equal(pool_trim_reused(&m, p, 0), 0);
 }
 
 TEST(find_and_add)
