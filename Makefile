@@ -153,7 +153,7 @@ build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c master/files
 	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lconfig -lcurl -lm
 # no libcurl: the demultiplexer is docker_demux.c; session.c's engine calls are stubbed out
 build/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c tests/fuzz/engine_stubs.c workers/session.c \
-		workers/outfiles.c shared/b64.c shared/jsonutil.c \
+		workers/outfiles.c workers/reuse.c shared/b64.c shared/jsonutil.c \
 		shared/docker_demux.c shared/wire.c shared/buf.c shared/log.c
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lm

@@ -4,10 +4,12 @@ port, waits until its pools are full, and measures in one run: warm latency thro
 concurrency 1), the cold `docker run --rm` baseline, the floors (bare host python3, warm docker
 exec), throughput at concurrency 4 and 8 against parallel cold runs, a 100-test judge request,
 the per-phase breakdown, footprint and start-to-ready time, gRPC Execute beside POST /execute
-(the same Python client loop for both), and the asynchronous submissions (store_bench.py:
+(the same Python client loop for both), the asynchronous submissions (store_bench.py:
 accepted and completed per second on SQLite and PostgreSQL beside /execute, /execute and
-/health with the store slow). Prints a table and writes bench/results/latest.json (--only
-store: just the submissions' part, into bench/results/store.json)."""
+/health with the store slow), and container reuse (back-to-back c=1 and c=8 with
+pool.max_uses 1 and 50 beside cold and bare). Prints a table and writes
+bench/results/latest.json (--only store / --reuse-only: just that part, into
+bench/results/store.json / reuse.json)."""
 import argparse
 import json
 import os
@@ -72,7 +74,9 @@ def service_runtime():
 
 
 def cold_cmd(image, runtime):
-    return [DOCKER, "run", "--rm", "--network", "none", "--runtime", runtime, image, "python3", "-c", PY_HELLO]
+    """runtime None: the engine's default runtime."""
+    rt = ["--runtime", runtime] if runtime else []
+    return [DOCKER, "run", "--rm", "--network", "none", *rt, image, "python3", "-c", PY_HELLO]
 
 
 def cold_throughput(image, runtime, conns, seconds):
@@ -268,6 +272,55 @@ def contest(srv, n):
     return r
 
 
+def reuse_section(py_img, rt, lat_s, thr_s, cold_n):
+    """Container reuse (pool.max_uses): back-to-back c=1 latency and c=8 throughput with max_uses 1
+    and 50, beside cold `docker run` (the service's runtime and the engine's default) and bare
+    python, all measured here, in this run."""
+    out = {}
+    timed(cold_cmd(py_img, rt), 2)
+    cold = timed(cold_cmd(py_img, rt), cold_n)
+    cold_def = timed(cold_cmd(py_img, None), cold_n)
+    out["cold"] = {"p50": round(pct(cold, 50), 2), "runtime": rt, "runs": cold_n}
+    out["cold_default_runtime"] = {"p50": round(pct(cold_def, 50), 2), "runs": cold_n}
+    out["bare_python_p50"] = round(pct(timed(["python3", "-c", PY_HELLO], 20), 50), 2)
+    out["cold_c8_rps"] = round(cold_throughput(py_img, rt, 8, max(10, thr_s // 3)), 2)
+    print(f"reuse: cold and bare: {out}", flush=True)
+    body = {"language": "python", "source_code": PY_HELLO}
+    for mu in (1, 50):
+        srv = harness.Server(env={"EXECUTIONER_POOL_SIZE": "2", "EXECUTIONER_POOL_MAX_USES": str(mu)})
+        try:
+            srv.wait_ready(180)
+            for _ in range(10):
+                srv.run("python", PY_HELLO)
+            c1 = wrk(srv.port, body, '"stdout":"1\\n"', 1, lat_s)
+            c8 = wrk(srv.port, body, '"stdout":"1\\n"', 8, thr_s)
+            out[f"max_uses={mu}"] = {"c1_p50": c1["p50"], "c1_p95": c1["p95"], "c1_requests": c1["requests"],
+                                     "c8_rps": round(c8["rps"], 2), "c8_p50": c8["p50"],
+                                     "errors": c1["bad"] + c1["errors"] + c8["bad"] + c8["errors"]}
+            print(f"reuse: max_uses={mu}: {out[f'max_uses={mu}']}", flush=True)
+        finally:
+            try:
+                srv.stop()
+            except harness.TestFailure as e:  # a slow engine's cleanup is not what is measured
+                print(f"reuse: max_uses={mu}: the server's stop: {e}", flush=True)
+    for mu in (1, 50):
+        v = out[f"max_uses={mu}"]
+        v["cold_p50_over_c1_p50"] = round(out["cold"]["p50"] / v["c1_p50"], 2) if v["c1_p50"] else None
+        v["c8_over_cold_c8"] = round(v["c8_rps"] / out["cold_c8_rps"], 2) if out["cold_c8_rps"] else None
+    return out
+
+
+def print_reuse(r):
+    print(f"\ncontainer reuse (python hello; cold docker run p50 {r['cold']['p50']} ms ({r['cold']['runtime']}), "
+          f"{r['cold_default_runtime']['p50']} ms (default runtime); bare python {r['bare_python_p50']} ms; "
+          f"cold c=8 {r['cold_c8_rps']} req/s)")
+    print(f"{'setting':16} {'c=1 p50 ms':>11} {'c=1 p95 ms':>11} {'x cold':>7} {'c=8 req/s':>10} {'x cold':>7} {'errors':>7}")
+    for mu in (1, 50):
+        v = r[f"max_uses={mu}"]
+        print(f"{'max_uses=' + str(mu):16} {v['c1_p50']:11.1f} {v['c1_p95']:11.1f} {v['cold_p50_over_c1_p50']:7.1f} "
+              f"{v['c8_rps']:10.1f} {v['c8_over_cold_c8']:7.1f} {v['errors']:7d}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=harness.BINARY)
@@ -275,6 +328,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=60, help="throughput run length")
     ap.add_argument("--quick", action="store_true", help="short runs (for a smoke check)")
     ap.add_argument("--only", choices=["store"], help="run only this part")
+    ap.add_argument("--reuse-only", action="store_true",
+                    help="only the container-reuse section (pool.max_uses 1 and 50 beside cold and bare)")
     a = ap.parse_args()
     harness.BINARY, harness.CONFIG = os.path.abspath(a.binary), os.path.abspath(a.config)
     lat_s, thr_s, cold_n = (4, 5, 5) if a.quick else (30, a.seconds, 20)
@@ -288,14 +343,22 @@ def main():
         store_bench.print_table(res["store"])
         return
     rt = res["runtime"] = service_runtime()
+    py_img = [ln.split()[1] for ln in subprocess.run([harness.BINARY, "-c", harness.CONFIG, "--list-images"],
+              capture_output=True, text=True).stdout.splitlines() if ln.startswith("python ")][0]
+    if a.reuse_only:
+        res["reuse"] = reuse_section(py_img, rt, lat_s, thr_s, cold_n)
+        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+        with open(os.path.join(HERE, "results", "reuse.json"), "w") as f:
+            json.dump(res, f, indent=2)
+        print(f"\nExecutioner benchmark (reuse only), {res['date']}, {res['machine']}")
+        print_reuse(res["reuse"])
+        return
     t0 = time.time()
     srv = harness.Server(env={"EXECUTIONER_POOL_SIZE": "2"}, grpc=True)
     try:
         srv.wait_ready(180)
         res["start_to_ready_s"] = round(time.time() - t0, 2)
         res["footprint_idle"] = footprint(srv.proc.pid)
-        py_img = [ln.split()[1] for ln in subprocess.run([harness.BINARY, "-c", harness.CONFIG, "--list-images"],
-                  capture_output=True, text=True).stdout.splitlines() if ln.startswith("python ")][0]
         for _ in range(20):  # warm-up
             srv.run("python", PY_HELLO)
         res["phases_python"] = phases(srv, 50)
@@ -345,6 +408,7 @@ def main():
                       ("transport=exec", {"EXECUTIONER_POOL_TRANSPORT": "exec"})):
         res["variants"][name] = variant(env, lat_s, 10 if a.quick else 40)
     res["store"] = store_bench.run(wrk, a.quick)
+    res["reuse"] = reuse_section(py_img, rt, lat_s, thr_s, cold_n)
     w, cold_p50 = res["warm"]["python"], res["cold"]["p50"]
     res["ratios"] = {"cold_p50_over_warm_p50": round(cold_p50 / w["p50"], 2) if w["p50"] else None,
                      "cold_p50_over_ready_p50": round(cold_p50 / res["ready"]["python"]["p50"], 2),
@@ -400,6 +464,8 @@ def print_table(r):
               f"c=1 back-to-back p50 {v['c1']['p50']} ms ({v['c1']['requests']} requests, {v['c1']['bad']} bad)")
     print(f"ratios: {r['ratios']}")
     store_bench.print_table(r["store"])
+    if "reuse" in r:
+        print_reuse(r["reuse"])
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
  * balancer or an operator reads it. Reads the state only.
  */
 #include "health.h"
+#include "pool.h"
 #include "version.h"
 
 static const char *status_of(const struct master *m)
@@ -26,6 +27,9 @@ static void add_pools(cJSON *o, const struct master *m)
 		for (int k = 0; k < p->nready; k++)
 			paused += p->ready[k].paused;
 		cJSON_AddNumberToObject(e, "ready", p->nready);
+		/* pool.max_uses > 1: ready ones that never ran a job, and ones reset after jobs */
+		cJSON_AddNumberToObject(e, "fresh", p->nready - pool_reused_count(p));
+		cJSON_AddNumberToObject(e, "reused", pool_reused_count(p));
 		cJSON_AddNumberToObject(e, "paused", paused);
 		cJSON_AddNumberToObject(e, "target", p->target);
 	}

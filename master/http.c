@@ -26,6 +26,7 @@
 #include "jsonutil.h"
 #include "judge0.h"
 #include "log.h"
+#include "sha256.h"
 #include "metrics.h"
 #include "piston.h"
 #include "problems.h"
@@ -177,6 +178,8 @@ static void job_done(struct job *j, void *conn)
 	MHD_resume_connection(conn);
 }
 
+static const char *api_key(struct MHD_Connection *c);
+
 static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 {
 	struct req_error e;
@@ -197,6 +200,11 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 			       NULL);
 	const char *lang =
 		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
+	/* pool.reuse_scope "key": a reused container serves the jobs of one API key (its hash) */
+	char rkey[65] = "";
+	if (m->cfg.api_keys && api_key(c))
+		sha256_hex(api_key(c), strlen(api_key(c)), rkey);
+	cJSON_AddStringToObject(spec, "reuse_key", rkey);
 	int http = 0;
 	char *body = NULL;
 	struct job *j = sched_submit(spec, lang, v1 ? v1_done : pv2 ? piston_done : job_done, c,

@@ -71,6 +71,8 @@ struct ready_ct {
 	int paused;                  /* frozen by the engine; unpaused when a job takes it */
 	int pausing;                 /* a PAUSE is in flight: not to be handed out until it ends */
 	long since;                  /* when it became ready (monotonic ms) */
+	int uses;                    /* jobs it served (pool.max_uses > 1); 0: fresh */
+	char key[72];                /* reused: the reuse key of its jobs ("" when no API keys) */
 };
 
 struct pool {

@@ -38,6 +38,7 @@ static struct family f_callbacks = {
 	"executioner_callbacks_total",
 	"Callback deliveries by outcome (delivered, failed after retries)", NULL, 0};
 static double created, removed, create_failures, restarts, cb_retries;
+static double reuses, reset_discards; /* pool.max_uses > 1 */
 
 static const double buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
@@ -148,6 +149,10 @@ void metrics_stats(const cJSON *st)
 		removed += v->valuedouble;
 	if ((v = cJSON_GetObjectItem(st, "create_failed")) && cJSON_IsNumber(v))
 		create_failures += v->valuedouble;
+	if ((v = cJSON_GetObjectItem(st, "reused")) && cJSON_IsNumber(v))
+		reuses += v->valuedouble;
+	if ((v = cJSON_GetObjectItem(st, "reset_discarded")) && cJSON_IsNumber(v))
+		reset_discards += v->valuedouble;
 	if (!lang || !status)
 		return;
 	metrics_execution(lang, status);
@@ -255,6 +260,12 @@ char *metrics_render(const struct master *m)
 		      removed);
 	render_scalar(&b, "executioner_container_create_failures_total", "counter",
 		      "Failed container creations", create_failures);
+	render_scalar(&b, "executioner_container_reuses_total", "counter",
+		      "Containers reset clean and returned to their pool (pool.max_uses > 1)",
+		      reuses);
+	render_scalar(&b, "executioner_container_reset_discards_total", "counter",
+		      "Containers discarded after a job instead of reused (unclean reset, or a job "
+		      "that ended in a limit or an error)", reset_discards);
 	render_family(&b, &f_limited);
 	render_scalar(&b, "executioner_worker_restarts_total", "counter",
 		      "Workers respawned after dying", restarts);

@@ -8,12 +8,36 @@
 #include "policy.h"
 #include "pool.h"
 
+int policy_max_uses(const struct config *c, const struct lang *g)
+{
+	return strcmp(c->pool_transport, "attach") ? 1 : g->max_uses;
+}
+
+const char *policy_reuse_key(const struct master *m, const struct job *j)
+{
+	if (!strcmp(m->cfg.pool_reuse_scope, "any"))
+		return NULL;
+	const char *k = cJSON_GetStringValue(cJSON_GetObjectItem(j->spec, "reuse_key"));
+	return k ? k : "";
+}
+
+/* No container in the pool (ready or being paused) can ever serve j: none, or only reused ones
+ * of other reuse keys. */
+static int none_for(const struct master *m, const struct pool *p, const struct job *j)
+{
+	const char *key = policy_reuse_key(m, j);
+	for (int i = 0; i < p->nready; i++)
+		if (p->ready[i].uses == 0 || !key || !strcmp(p->ready[i].key, key))
+			return 0;
+	return 1;
+}
+
 struct job *policy_next_job(const struct master *m, struct job **prev)
 {
 	*prev = NULL;
 	for (struct job *j = m->queue.head; j; *prev = j, j = j->next) {
 		const struct pool *p = pool_find(m, j->lang);
-		if (p && pool_available(p) > 0)
+		if (p && pool_available_for(p, policy_reuse_key(m, j)) > 0)
 			return j;
 	}
 	*prev = NULL;
@@ -36,7 +60,7 @@ struct pool *policy_urgent_pool(const struct master *m, long now)
 			continue;
 		/* a ready one goes to the job (policy_next_job); only a language with none needs a
 		 * fill now, and only as many as its jobs wait for */
-		if (p->nready == 0 && p->filling < policy_waiting(&m->queue, p->lang))
+		if (none_for(m, p, j) && p->filling < policy_waiting(&m->queue, p->lang))
 			return p;
 	}
 	return NULL;

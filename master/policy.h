@@ -11,6 +11,11 @@
 /* The first queued job (FIFO) whose language has a container available now; NULL if none.
  * *prev is the job before it in the queue (NULL at the head). */
 struct job *policy_next_job(const struct master *m, struct job **prev);
+/* The reuse key a job's container must have served (pool.reuse_scope "key": its API key's hash,
+ * "" without API keys), or NULL when any reused container will do (scope "any"). */
+const char *policy_reuse_key(const struct master *m, const struct job *j);
+/* The jobs a container of language g may serve: its max_uses, or 1 with the exec transport. */
+int policy_max_uses(const struct config *c, const struct lang *g);
 /* Jobs of this language in the queue. */
 int policy_waiting(const struct queue *q, const char *lang);
 /* The pool of the oldest queued job that has no container ready or coming: refilled first, so

@@ -74,6 +74,62 @@ void pool_push(struct master *m, struct pool *p, const char *id, int paused, int
 	r->since = clock_ms();
 }
 
+/* A container back from a job after a clean reset: kept (running; paused after the idle delay
+ * like any) only while the pool is below its target plus the jobs waiting, else removed. */
+void pool_push_reused(struct master *m, struct pool *p, const char *id, int uses, const char *key,
+		      int waiting)
+{
+	if (p->removed || p->nready >= p->target + waiting) {
+		pool_discard(m, id);
+		return;
+	}
+	pool_push(m, p, id, 0, waiting);
+	struct ready_ct *r = &p->ready[p->nready - 1];
+	if (strcmp(r->id, id))
+		return; /* not kept (out of memory): discarded */
+	r->uses = uses;
+	snprintf(r->key, sizeof(r->key), "%s", key);
+}
+
+void pool_job_back(struct master *m, struct pool *p, const cJSON *o, int waiting)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
+	const cJSON *uses = cJSON_GetObjectItem(o, "uses");
+	const cJSON *key = cJSON_GetObjectItem(o, "key");
+	if (!id)
+		return;
+	if (p && cJSON_IsNumber(uses) && cJSON_IsString(key))
+		pool_push_reused(m, p, id, uses->valueint, key->valuestring, waiting);
+	else
+		pool_discard(m, id);
+}
+
+int pool_trim_reused(struct master *m, struct pool *p, int waiting)
+{
+	int n = 0;
+	for (int k = 0; k < p->nready && p->nready > p->target + waiting;) {
+		if (p->ready[k].uses == 0 || p->ready[k].pausing) {
+			k++;
+			continue;
+		}
+		pool_discard(m, p->ready[k].id);
+		memmove(p->ready + k, p->ready + k + 1,
+			sizeof(*p->ready) * (size_t)(p->nready - k - 1));
+		p->nready--;
+		n++;
+	}
+	return n;
+}
+
+/* Ready containers that served jobs before (the rest are fresh). */
+int pool_reused_count(const struct pool *p)
+{
+	int n = 0;
+	for (int i = 0; i < p->nready; i++)
+		n += p->ready[i].uses > 0;
+	return n;
+}
+
 void pool_drain(struct master *m, struct pool *p)
 {
 	for (int i = 0; i < p->nready; i++)
@@ -90,18 +146,40 @@ int pool_available(const struct pool *p)
 	return n;
 }
 
+/* Whether a job of reuse key key may take r: a fresh one, or any with scope "any" (key NULL), or
+ * one that served only jobs of the same key. */
+static int fits(const struct ready_ct *r, const char *key)
+{
+	return !r->pausing && (r->uses == 0 || !key || !strcmp(r->key, key));
+}
+
+int pool_available_for(const struct pool *p, const char *key)
+{
+	int n = 0;
+	for (int i = 0; i < p->nready; i++)
+		n += fits(&p->ready[i], key);
+	return n;
+}
+
 /* Takes the container for a job: a running one first (no unpause), else the oldest paused one.
  * Returns -1 when none is available. */
 int pool_take(struct pool *p, char id[72], int *paused)
 {
+	int uses;
+	return pool_take_for(p, NULL, id, paused, &uses);
+}
+
+int pool_take_for(struct pool *p, const char *key, char id[72], int *paused, int *uses)
+{
 	int k = -1;
 	for (int i = 0; i < p->nready && (k < 0 || p->ready[k].paused); i++)
-		if (!p->ready[i].pausing && (k < 0 || !p->ready[i].paused))
+		if (fits(&p->ready[i], key) && (k < 0 || !p->ready[i].paused))
 			k = i;
 	if (k < 0)
 		return -1;
 	snprintf(id, 72, "%s", p->ready[k].id);
 	*paused = p->ready[k].paused;
+	*uses = p->ready[k].uses;
 	memmove(p->ready + k, p->ready + k + 1, sizeof(*p->ready) * (size_t)(p->nready - k - 1));
 	p->nready--;
 	return 0;

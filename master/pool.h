@@ -16,6 +16,22 @@ void pool_drain(struct master *m, struct pool *p);
 int pool_available(const struct pool *p);
 /* A running one first (no unpause), else the oldest paused one; 0, or -1 when none. */
 int pool_take(struct pool *p, char id[72], int *paused);
+/* Container reuse (pool.max_uses > 1). key: the job's reuse key (pool.reuse_scope "key"), or NULL
+ * (scope "any"): a reused container goes only to a job of the key it served. *uses: how many
+ * jobs it served. */
+int pool_take_for(struct pool *p, const char *key, char id[72], int *paused, int *uses);
+int pool_available_for(const struct pool *p, const char *key);
+/* A container back after a clean reset; removed instead when the pool has enough. */
+void pool_push_reused(struct master *m, struct pool *p, const char *id, int uses, const char *key,
+		      int waiting);
+int pool_reused_count(const struct pool *p); /* ready containers that served jobs before */
+/* Removes reused ready containers, oldest first, while the pool holds more than its target plus
+ * the jobs waiting (a burst's containers would otherwise stay); fresh ones are left as they are.
+ * Returns how many. */
+int pool_trim_reused(struct master *m, struct pool *p, int waiting);
+/* A job's worker sent its container back (MSG_READY {"container", "uses", "key"}): pushed as
+ * reused, or removed when p is NULL or a field is missing. */
+void pool_job_back(struct master *m, struct pool *p, const cJSON *o, int waiting);
 /* The oldest running ready container unused for idle_ms, marked as being paused; NULL if none. */
 struct ready_ct *pool_pause_due(struct master *m, long now, long idle_ms);
 /* A PAUSE ended: the container is paused, or (ok == 0) it is no longer usable and goes. */

@@ -145,9 +145,11 @@ static cJSON *sandbox_json(void)
 
 /* The spec as the worker gets it: the request plus the container and how to reach it. The spec
  * stays with the job until it ends: a job whose container was gone runs again. */
-static char *job_json(struct job *j, const char *id, int paused, const char *transport)
+static char *job_json(struct job *j, const char *id, int paused, const char *transport, int uses)
 {
-	static const char *const added[] = { "container", "id", "queue_ms", "pause", "transport" };
+	static const char *const added[] = { "container", "id", "queue_ms", "pause", "transport",
+					     "uses", "max_uses" };
+	const struct lang *g = config_lang(&m->cfg, j->lang);
 	for (size_t k = 0; k < sizeof(added) / sizeof(added[0]); k++)
 		cJSON_DeleteItemFromObjectCaseSensitive(j->spec, added[k]);
 	cJSON_AddStringToObject(j->spec, "container", id);
@@ -160,18 +162,21 @@ static char *job_json(struct job *j, const char *id, int paused, const char *tra
 		cJSON_DeleteItemFromObjectCaseSensitive(pr, "sandbox");
 		cJSON_AddItemToObject(pr, "sandbox", sandbox_json());
 	}
+	/* reuse: jobs the container served before this one, and how many it may serve */
+	cJSON_AddNumberToObject(j->spec, "uses", uses);
+	cJSON_AddNumberToObject(j->spec, "max_uses", g ? policy_max_uses(&m->cfg, g) : 1);
 	return cJSON_PrintUnformatted(j->spec);
 }
 
 static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct pool *p)
 {
 	char id[72];
-	int paused;
-	if (pool_take(p, id, &paused) < 0)
+	int paused, uses;
+	if (pool_take_for(p, policy_reuse_key(m, j), id, &paused, &uses) < 0)
 		return -1;
 	jobs_unlink(&m->queue, prev, j);
 	j->deadline = clock_ms() + jobs_deadline_ms(j->spec, &m->cfg);
-	char *txt = job_json(j, id, paused, p->transport);
+	char *txt = job_json(j, id, paused, p->transport, uses);
 	int rc = txt ? slot_begin(s, TASK_JOB, MSG_JOB, j->id, txt) : -1;
 	free(txt);
 	if (rc < 0) {
@@ -265,6 +270,7 @@ static char *fill_json(const struct lang *g, int pause)
 	cJSON_AddStringToObject(o, "runtime", c->runtime);
 	cJSON_AddBoolToObject(o, "pause", pause);
 	cJSON_AddStringToObject(o, "transport", c->pool_transport);
+	cJSON_AddNumberToObject(o, "max_uses", policy_max_uses(c, g));
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
@@ -359,6 +365,8 @@ static void slot_end_task(struct slot *s, int died, int ok)
 	} else if (s->task == TASK_PAUSE) {
 		pool_pause_done(m, s->container, ok && !died); /* state unknown: replaced */
 		s->container[0] = '\0';
+	} else if (s->task == TASK_JOB && !died) {
+		s->container[0] = '\0'; /* back in its pool (MSG_READY) or removed by the worker */
 	}
 	if (died && s->container[0])
 		pool_discard(m, s->container); /* a job's or a removal's container, in any state */
@@ -401,7 +409,10 @@ static void on_result(struct slot *s, uint32_t id, const char *payload, size_t l
 	int http;
 	char *body = wire_msg_result_decode(payload, len, id, &http);
 	struct job *j = slot_release_job(s);
-	s->container[0] = '\0'; /* the worker removes it itself */
+	/* the worker removes it itself, or (max_uses > 1) resets it and sends it back (MSG_READY
+	 * with "uses") before its IDLE: held until then, so the worker's death discards it */
+	if (json_num(j->spec, "max_uses", 1) <= 1)
+		s->container[0] = '\0';
 	long t = clock_ms();
 	metrics_observe(j->lang, PH_QUEUE, (double)(j->t_start - j->t_admit) / 1000.0);
 	metrics_observe(j->lang, PH_TOTAL, (double)(t - j->t_admit) / 1000.0);
@@ -436,6 +447,11 @@ static void on_ready(struct slot *s, cJSON *o)
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "container"));
 	const char *ver = cJSON_GetStringValue(cJSON_GetObjectItem(o, "version"));
 	struct pool *p = lang ? pool_find(m, lang) : NULL;
+	if (s->task == TASK_JOB && id) { /* a job's container, reset clean (max_uses > 1) */
+		s->container[0] = '\0';
+		pool_job_back(m, p, o, policy_waiting(&m->queue, lang ? lang : ""));
+		return;
+	}
 	fill_close(s);
 	if (!p || !id) {
 		if (id)
@@ -610,6 +626,8 @@ void sched_timers(void)
 	long now = clock_ms();
 	jobs_expire(&m->queue, now, m->cfg.queue_timeout_s, m->engine_ok);
 	expire_running(now);
+	for (int i = 0; i < m->npools; i++)
+		pool_trim_reused(m, &m->pools[i], policy_waiting(&m->queue, m->pools[i].lang));
 	if (!m->ready_logged && sched_pools_full()) {
 		m->ready_logged = 1;
 		log_info("ready: every pool is full");

@@ -418,6 +418,7 @@ static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 	pa->spec = spec;
 	pa->wait = r->wait && !strcmp(r->wait, "true");
 	owner_of(r->key, pa->owner);
+	cJSON_AddStringToObject(spec, "reuse_key", pa->owner); /* pool.reuse_scope "key" */
 	*c = (struct subs_call){ .fn = fn, .conn = conn };
 	char why[400];
 	int rc = callback_of(r, pa, http, body) < 0 ? -2
@@ -478,6 +479,7 @@ static int recover_row(const cJSON *row)
 	}
 	int http;
 	char *body = NULL;
+	cJSON_AddStringToObject(spec, "reuse_key", json_str(row, "owner", ""));
 	struct sub *s = sub_admit(spec, token, &http, &body);
 	free(body);
 	if (!s)

@@ -54,6 +54,8 @@ static const struct setting settings[] = {
 	SB("pool", "pause", pool_pause, "true"),
 	SI("pool", "pause_idle_ms", pool_pause_idle_ms, "500", 0, 3600000),
 	SS("pool", "transport", pool_transport, "attach"),
+	SI("pool", "max_uses", pool_max_uses, "1", 1, 999),
+	SS("pool", "reuse_scope", pool_reuse_scope, "key"),
 	SD("limits", "time_s", time_s, "5", 0.01, 3600),
 	SD("limits", "max_time_s", max_time_s, "30", 0.01, 3600),
 	SD("limits", "wall_factor", wall_factor, "2", 1, 100),
@@ -227,6 +229,12 @@ static int load_scalars(config_t *cf, struct config *c, char *err, size_t errlen
 			return ERR("%s: %s %s", c->path, path, why), -1;
 		}
 	}
+	if (strcmp(c->pool_reuse_scope, "key") && strcmp(c->pool_reuse_scope, "any")) {
+		config_setting_t *s = config_lookup(cf, "pool.reuse_scope");
+		return ERR("%s:%d: pool.reuse_scope must be \"key\" or \"any\"", c->path,
+			   s ? config_setting_source_line(s) : 0),
+		       -1;
+	}
 	return 0;
 }
 
@@ -329,7 +337,7 @@ static int load_lang(const config_setting_t *l, struct config *c, struct lang *g
 {
 	const char *f = c->path;
 	double pool = c->pool_size, mem = c->memory_mb, pids = c->pids;
-	double ct = c->compile_time_s, cm = c->compile_memory_mb;
+	double ct = c->compile_time_s, cm = c->compile_memory_mb, uses = c->pool_max_uses;
 	if (!config_setting_is_group(l))
 		return ERR("%s:%d: each language must be a group { ... }", f,
 			   config_setting_source_line(l)),
@@ -346,7 +354,8 @@ static int load_lang(const config_setting_t *l, struct config *c, struct lang *g
 	    lang_num(l, "memory_mb", &mem, 8, 65536, f, err, errlen) < 0 ||
 	    lang_num(l, "pids", &pids, 8, 100000, f, err, errlen) < 0 ||
 	    lang_num(l, "compile_time_s", &ct, 0.1, 3600, f, err, errlen) < 0 ||
-	    lang_num(l, "compile_memory_mb", &cm, 8, 65536, f, err, errlen) < 0)
+	    lang_num(l, "compile_memory_mb", &cm, 8, 65536, f, err, errlen) < 0 ||
+	    lang_num(l, "max_uses", &uses, 1, 999, f, err, errlen) < 0)
 		return -1;
 	if (!id_ok(g->id))
 		return ERR("%s:%d: language id \"%s\" must be lowercase letters, digits, '-' or "
@@ -362,6 +371,10 @@ static int load_lang(const config_setting_t *l, struct config *c, struct lang *g
 	g->pids = (int)pids;
 	g->compile_time_s = ct;
 	g->compile_memory_mb = (int)cm;
+	g->max_uses = (int)uses;
+	if (g->max_uses != uses)
+		return ERR("%s:%d: max_uses must be an integer", f, config_setting_source_line(l)),
+		       -1;
 	return 0;
 }
 
@@ -640,8 +653,9 @@ void config_print(const struct config *c, FILE *f)
 		print_argv(f, "compile", g->compile);
 		print_argv(f, "run", g->run);
 		print_argv(f, "env", g->env);
-		fprintf(f, " pool_size = %d; memory_mb = %d; pids = %d; }%s\n", g->pool_size,
-			g->memory_mb, g->pids, i + 1 < c->nlangs ? "," : "");
+		fprintf(f, " pool_size = %d; memory_mb = %d; pids = %d; max_uses = %d; }%s\n",
+			g->pool_size, g->memory_mb, g->pids, g->max_uses,
+			i + 1 < c->nlangs ? "," : "");
 	}
 	fprintf(f, ");\n");
 	if (c->seccomp)

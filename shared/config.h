@@ -25,6 +25,7 @@ struct lang {
 	int pids;             /* container PID limit */
 	double compile_time_s;
 	int compile_memory_mb;
+	int max_uses;         /* jobs per container (pool.max_uses); > 1: reset between jobs */
 };
 
 struct config {
@@ -58,6 +59,8 @@ struct config {
 	int pool_size;
 	int pool_pause;
 	int pool_pause_idle_ms; /* a ready container is paused once unused this long (0: at once) */
+	int pool_max_uses;      /* jobs a container serves (1: a fresh one per job), 1..999 */
+	char pool_reuse_scope[8]; /* "key": a reused container serves one API key; "any" */
 	char pool_transport[16]; /* "attach": the helper is the container's main process; "exec":
 				    exec'd per job */
 	/* limits: defaults and maxima of what a request may ask */

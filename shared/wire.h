@@ -28,6 +28,8 @@ struct wire_hdr {
  * Master -> worker. Payloads are one JSON object; the worker refuses (logs, and answers as
  * noted) a message that lacks a required key instead of assuming a value.
  *   MSG_JOB      id: job id. The master's normalized job: required "id", "container",
+ *                "uses" (jobs its container ran before), "max_uses" (jobs it may run),
+ *                "reuse_key" (pool.reuse_scope: its API key's SHA-256 hex, "" without keys),
  *                "transport", "pause", "source", "stdin", "time_ms", "wall_ms", "memory_mb",
  *                "cpus", "output_bytes", "fsize_bytes", "nofile", "lang" {"id", "file", "run",
  *                "env", "compile_time_ms", "compile_memory_mb", "container_memory_mb",
@@ -39,7 +41,8 @@ struct wire_hdr {
  *                "output_file_bytes" (plain mode only). Refused: MSG_RESULT 500.
  *   MSG_FILL     required "lang", "image", "owner", "memory_mb", "cpus", "pids", "runtime",
  *                "pause", "transport", "workdir_mb", "tmp_mb", "shm_mb", "nofile",
- *                "fsize_bytes". Create + start one container (+ pause). Refused: MSG_FAILED.
+ *                "fsize_bytes", "max_uses" (> 1: made for reuse, see container.c). Create +
+ *                start one container (+ pause). Refused: MSG_FAILED.
  *   MSG_REMOVE   required "container": remove it (e.g. one a dead worker held).
  *   MSG_PAUSE    required "container": pause a ready container left idle.
  *   MSG_CLEANUP  required "owner" (this service's owner id), "mine_too": remove this
@@ -55,12 +58,15 @@ struct wire_hdr {
  *                enum judge_status / judge_verdict, see judge.h).
  *   MSG_IDLE     T_OK u64: 1 when the task just done succeeded (for MSG_PAUSE: the container is
  *                paused), 0 when it failed. The worker takes new work after it.
- *   MSG_READY    {"lang", "container", "paused", "version" (first fill of a language only)}.
+ *   MSG_READY    {"lang", "container", "paused", "version" (first fill of a language only)};
+ *                during a job (max_uses > 1, after its MSG_RESULT): also "uses" (jobs it ran)
+ *                and "key" (the job's "reuse_key"): its container, reset clean, goes back.
  *   MSG_FAILED   {"lang", "error", "engine_down"}: a MSG_FILL failed.
  *   MSG_PONG     {"engine": bool, "error" (when false)}.
  *   MSG_STATS    counters for /metrics: {"lang", "status", "compile_s", "run_s", "problem" (a
  *                stored problem's id, when the job named one)} after a job,
- *                or one of {"created", "removed", "create_failed"}: n (see metrics.c).
+ *                or one of {"created", "removed", "create_failed", "reused",
+ *                "reset_discarded"}: n (see metrics.c).
  *   MSG_RETRY    id: job id, no payload: its container was gone before the job began; the
  *                master queues it again.
  *   MSG_CHUNK    id: job id. TLV, exactly one T_STDOUT or T_STDERR: output of a streamed run
@@ -173,8 +179,16 @@ enum { MSG_GR_CALL = 24, MSG_GR_CANCEL, MSG_GR_REPLY = 56, MSG_GR_CHUNK };
  *            T_MAXRSS_KB, T_FLAGS, T_STDOUT, T_STDERR (all 1); T_ERROR (optional: why the
  *            program could not be started, with SF_SPAWN_FAILED).
  *   H_FATAL (h->w)   T_ERROR (1): the helper could not do what was asked and exits 1.
+ * Container reuse (pool.max_uses > 1, helper_reset.c; H_SETUP may then come again):
+ *   H_RESET (w->h, after a job's last step instead of H_END)  no payload: kill every process
+ *            but PID 1, empty every writable tmpfs, remove SysV IPC and POSIX mqueues, then
+ *            wait for the next H_SETUP (or H_END).
+ *   H_RESET_DONE (h->w)  T_RESET_CLEAN (1, u64 1 when everything checked out), T_JOB_SEQ (1),
+ *            T_RESET_REPORT (1, text: what was found and removed, or what was odd).
+ * Every H_STEP also carries T_JOB_SEQ: the 1-based number of the job in this container.
  */
 enum { H_SETUP = 64, H_RUN, H_END, H_STEP, H_FATAL, H_COLLECT, H_FILES, H_CHUNK };
+enum { H_RESET = 88, H_RESET_DONE };
 
 /* TLV tags. Integers (u64) are exactly 8 bytes, big-endian; strings are bytes without NUL. */
 enum {
@@ -209,6 +223,9 @@ enum {
 	T_HTTP = 80,     /* MSG_RESULT: u64 HTTP status */
 	T_BODY,          /* MSG_RESULT: JSON text */
 	T_OK,            /* MSG_IDLE: u64 0 or 1 */
+	T_JOB_SEQ = 96,  /* H_STEP, H_RESET_DONE: u64 the job's number in its container */
+	T_RESET_CLEAN,   /* H_RESET_DONE: u64 1 clean, 0 not (the container must go) */
+	T_RESET_REPORT,  /* H_RESET_DONE: text */
 };
 
 enum { STEP_COMPILE = 0, STEP_RUN = 1 }; /* T_KIND values */

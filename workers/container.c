@@ -70,6 +70,14 @@ static cJSON *host_config(const cJSON *fill, const char *seccomp)
 	cJSON_AddItemToArray(add, cJSON_CreateString("KILL"));
 	/* to empty the program's bounding set */
 	cJSON_AddItemToArray(add, cJSON_CreateString("SETPCAP"));
+	/* a reused container's helper empties the tmpfs mounts of files any job's uid left, in
+	 * any mode, and gives /work to the next job's uid (helper_reset.c); the program never
+	 * has these (another uid, an empty bounding set) */
+	if (json_num(fill, "max_uses", 1) > 1) {
+		cJSON_AddItemToArray(add, cJSON_CreateString("CHOWN"));
+		cJSON_AddItemToArray(add, cJSON_CreateString("FOWNER"));
+		cJSON_AddItemToArray(add, cJSON_CreateString("DAC_OVERRIDE"));
+	}
 	cJSON *sec = cJSON_AddArrayToObject(h, "SecurityOpt");
 	cJSON_AddItemToArray(sec, cJSON_CreateString("no-new-privileges"));
 	if (add_seccomp(sec, seccomp) < 0) {
@@ -130,7 +138,10 @@ cJSON *container_spec(const cJSON *fill, const char *instance, const char *secco
 	snprintf(env, sizeof(env), ORPHANS_ENV_OWNER "=%s", json_str(fill, "owner", ""));
 	cJSON_AddItemToArray(ev, cJSON_CreateString(env));
 	cJSON_AddBoolToObject(o, "OpenStdin", 1);
-	cJSON_AddBoolToObject(o, "StdinOnce", 1);
+	/* StdinOnce: the engine closes the container's stdin when the attached client detaches,
+	 * and the helper, reading EOF, ends the container (AutoRemove). A reused container keeps
+	 * it open across attaches: the helper waits there for the next job (helper_main.c). */
+	cJSON_AddBoolToObject(o, "StdinOnce", json_num(fill, "max_uses", 1) <= 1);
 	cJSON_AddBoolToObject(o, "AttachStdin", 1);
 	cJSON_AddBoolToObject(o, "AttachStdout", 1);
 	cJSON_AddBoolToObject(o, "AttachStderr", 1);

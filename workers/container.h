@@ -14,6 +14,7 @@
 #define HELPER_PATH "/usr/local/bin/executioner-helper"
 #define SANDBOX_UID "10001" /* programs run as this uid and gid */
 #define SANDBOX_ID 10001
+#define SANDBOX_UIDS 999 /* a reused container's jobs run as 10001..10999 (job.c) */
 
 /* Builds the create body for a fill spec (see sched.c fill_json); seccomp is the profile's JSON
  * text (config.seccomp, read at start) or NULL for the engine's default. Caller frees; NULL on

@@ -83,6 +83,12 @@ static int put_files(struct buf *m, const cJSON *spec)
 	return rc;
 }
 
+int job_run_uid(const cJSON *spec)
+{
+	int uses = (int)json_num(spec, "uses", 0);
+	return SANDBOX_ID + (uses > 0 ? uses % SANDBOX_UIDS : 0);
+}
+
 /* The spec's required keys (wire.h, MSG_JOB) were checked by the worker before the job began:
  * the fallbacks below (0, "") are never used for them. */
 int job_setup_msg(const cJSON *spec, struct buf *m)
@@ -92,8 +98,8 @@ int job_setup_msg(const cJSON *spec, struct buf *m)
 	int cmem = (int)json_num(lang, "compile_memory_mb", 0);
 	size_t start = m->len;
 	int rc = wire_begin(m, H_SETUP, (uint32_t)json_num(spec, "id", 0), 0);
-	rc |= wire_put_u64(m, T_RUN_UID, SANDBOX_ID);
-	rc |= wire_put_u64(m, T_RUN_GID, SANDBOX_ID);
+	rc |= wire_put_u64(m, T_RUN_UID, (uint64_t)job_run_uid(spec));
+	rc |= wire_put_u64(m, T_RUN_GID, (uint64_t)job_run_uid(spec));
 	rc |= put_files(m, spec);
 	rc |= put_argv(m, T_COMPILE_ARG, cJSON_GetObjectItem(lang, "compile"), cmem);
 	rc |= put_argv(m, T_RUN_ARG, cJSON_GetObjectItem(lang, "run"), mem);
@@ -123,6 +129,7 @@ struct limits_state {
 	struct docker *d;
 	const char *id;
 	double have_mb, run_mb;
+	int changed; /* an update was made: a reused container gets its own limits back */
 };
 
 static int set_limits(struct limits_state *ls, double mb, double cpus)
@@ -136,6 +143,7 @@ static int set_limits(struct limits_state *ls, double mb, double cpus)
 		cJSON_AddNumberToObject(u, "NanoCpus", cpus * 1e9);
 	int rc = docker_update(ls->d, ls->id, u);
 	cJSON_Delete(u);
+	ls->changed = 1;
 	if (rc == 0 && mb > 0)
 		ls->have_mb = mb;
 	return rc;
@@ -359,6 +367,46 @@ static int open_helper(struct session *s, struct docker *d, const char *id, cons
 static int job_run_spec(struct docker *d, const cJSON *spec, const struct session_watch *watch,
 			char **body, struct job_stats *st);
 
+/* The job's number in its container, as the helper counts (0 when no step reported it). */
+static uint64_t job_seq(const struct job_result *r)
+{
+	uint64_t seq = r->compile_ran ? r->compile.seq : 0;
+	for (int i = 0; i < r->nruns; i++)
+		seq = r->runs[i].seq > seq ? r->runs[i].seq : seq;
+	return seq;
+}
+
+/* Whether the container may serve another job (pool.max_uses): the job ended clean (no
+ * internal error, cancel, timeout, memory or output kill) and it has uses left. */
+static int job_reusable(const struct job_result *r, const cJSON *spec)
+{
+	const uint64_t bad = SF_WALL_TIMEOUT | SF_CPU_TIMEOUT | SF_OOM | SF_STDOUT_CAP |
+			     SF_STDERR_CAP | SF_SPAWN_FAILED | SF_MEM_OVER;
+	if (json_num(spec, "uses", 0) + 1 >= json_num(spec, "max_uses", 1) || r->error[0] ||
+	    r->cancelled || strcmp(json_str(spec, "transport", ""), "attach"))
+		return 0;
+	if (r->compile_ran && (r->compile.flags & bad))
+		return 0;
+	for (int i = 0; i < r->nruns; i++)
+		if (r->runs[i].flags & bad)
+			return 0;
+	return 1;
+}
+
+/* H_END: the helper kills everything and exits; an attach-mode container then removes itself
+ * (st->ended). A cancelled step may still run: that container is removed by force. */
+static void job_end(struct session *s, const char *transport, const struct job_result *r,
+		    struct job_stats *st)
+{
+	struct buf end;
+	buf_init(&end, 64);
+	if (wire_pack(&end, H_END, 0, 0, NULL, 0) == 0 &&
+	    docker_stream_write(&s->st, end.data, end.len, 100) == 0 && strcmp(transport, "exec") &&
+	    !r->cancelled)
+		st->ended = 1;
+	buf_free(&end);
+}
+
 int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body,
 	    struct job_stats *st)
 {
@@ -403,6 +451,8 @@ static int job_run_spec(struct docker *d, const cJSON *spec, const struct sessio
 	struct limits_state ls = { .d = d, .id = id };
 	st->ended = 0;
 	st->gone = 0;
+	st->keep = NULL;
+	st->limits_changed = 0;
 	if (!r.runs || !r.verdicts || (cJSON_GetObjectItem(spec, "checker") && !r.ck_msg)) {
 		snprintf(r.error, sizeof(r.error), "out of memory");
 	} else if (limits_initial(&ls, spec, r.has_compile) < 0) {
@@ -423,17 +473,16 @@ static int job_run_spec(struct docker *d, const cJSON *spec, const struct sessio
 			s.watch = watch;
 			job_steps(&s, spec, &r, &ls);
 			r.cancelled = s.cancelled;
-			struct buf end;
-			buf_init(&end, 64);
-			/* !r.cancelled: a cancelled step may still run: the container is removed by
-			 * force */
-			if (wire_pack(&end, H_END, 0, 0, NULL, 0) == 0 &&
-			    docker_stream_write(&s.st, end.data, end.len, 100) == 0 &&
-			    strcmp(transport, "exec") && !r.cancelled)
-				st->ended = 1;
-			buf_free(&end);
+			r.seq = job_seq(&r);
+			if (job_reusable(&r, spec) && (st->keep = malloc(sizeof(*st->keep)))) {
+				*st->keep = s; /* the worker resets it after the answer (reuse.c) */
+				st->limits_changed = ls.changed;
+			} else {
+				job_end(&s, transport, &r, st);
+			}
 		}
-		session_close(&s);
+		if (!st->keep)
+			session_close(&s);
 	}
 	r.ms_total = clock_ms() - t0;
 	st->gone = r.gone;

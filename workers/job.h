@@ -23,9 +23,16 @@ struct job_stats {
 				  * itself */
 	int gone;                /* the container did not exist: nothing ran, the job may run
 				  * again */
+	struct session *keep;    /* pool.max_uses > 1 and the job ended clean: the helper is
+				  * still attached, to be reset (reuse.h); NULL otherwise */
+	int limits_changed;      /* the job changed the container's memory/CPU limits */
 };
 int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body,
 	    struct job_stats *st);
+
+/* The uid a job runs as: SANDBOX_ID for a fresh container, then one more per job the container
+ * served before (spec "uses"), so no two jobs of a container share a uid. */
+int job_run_uid(const cJSON *spec);
 
 /* The H_SETUP message for spec into msg (exposed for unit tests). 0 or -1. */
 int job_setup_msg(const cJSON *spec, struct buf *msg);

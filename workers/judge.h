@@ -19,6 +19,8 @@ struct step {
 	uint64_t wall_us, cpu_us, maxrss_kb, flags; /* flags: SF_* from wire.h */
 	struct buf out, err;
 	char error[256];                            /* helper's own problem, "" if none */
+	uint64_t seq;                               /* T_JOB_SEQ: the job's number in its
+						     * container (0: not sent) */
 };
 
 /* What a job's status is (plain mode). The JSON strings are judge_status_name()'s, used only

@@ -91,6 +91,9 @@ static void add_timing(cJSON *o, const struct job_result *r)
 	cJSON_AddNumberToObject(t, "compile_ms", (double)r->ms_compile);
 	cJSON_AddNumberToObject(t, "run_ms", (double)r->ms_run);
 	cJSON_AddNumberToObject(t, "worker_total_ms", (double)r->ms_total);
+	/* 1 for a fresh container; n: it ran n - 1 jobs before (pool.max_uses > 1) */
+	if (r->seq)
+		cJSON_AddNumberToObject(t, "container_job", (double)r->seq);
 }
 
 /* The fields of a plain-mode answer whose compile step failed: nothing ran. */

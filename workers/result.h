@@ -36,6 +36,7 @@ struct job_result {
 	struct out_files files;    /* "output_files" as the helper sent them (plain mode) */
 	int want_files;            /* "output_files" were asked */
 	long ms_attach, ms_unpause, ms_compile, ms_run, ms_total;
+	uint64_t seq;              /* the job's number in its container (helper's T_JOB_SEQ) */
 	const char *status;        /* set by result_json for the metrics: the status's name, or in
 	                            * judge mode the overall verdict's */
 };

@@ -176,6 +176,8 @@ int session_step_decode(const uint8_t *p, size_t n, struct step *st, size_t max)
 	buf_init(&st->out, max);
 	buf_init(&st->err, max);
 	while ((r = wire_next(&p, end, &f)) == 1) {
+		if (f.tag == T_JOB_SEQ && f.len == 8)
+			st->seq = wire_u64(&f);
 		if (f.tag < T_KIND || f.tag > T_ERROR)
 			continue; /* not an H_STEP field: ignored */
 		if (wire_seen(&seen, f.tag) < 0)

@@ -19,6 +19,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "orphans.h"
+#include "reuse.h"
 #include "wire.h"
 #include "wire_msg.h"
 #include "worker.h"
@@ -129,14 +130,48 @@ static const char *const job_keys[] = {
 	"id", "container", "transport", "pause", "source", "stdin", "time_ms", "wall_ms",
 	"memory_mb", "cpus", "output_bytes", "fsize_bytes", "nofile", "lang.id", "lang.file",
 	"lang.run", "lang.env", "lang.compile_time_ms", "lang.compile_memory_mb",
-	"lang.container_memory_mb", "lang.workdir_slack_mb", "lang.container_cpus", NULL,
+	"lang.container_memory_mb", "lang.workdir_slack_mb", "lang.container_cpus", "uses",
+	"max_uses", NULL,
 };
 static const char *const fill_keys[] = {
 	"lang", "image", "owner", "memory_mb", "cpus", "pids", "runtime", "pause", "transport",
-	"workdir_mb", "tmp_mb", "shm_mb", "nofile", "fsize_bytes", NULL,
+	"workdir_mb", "tmp_mb", "shm_mb", "nofile", "fsize_bytes", "max_uses", NULL,
 };
 static const char *const container_keys[] = { "container", NULL };
 static const char *const cleanup_keys[] = { "owner", "mine_too", NULL };
+
+static void reply_json(struct wctx *w, uint16_t type, cJSON *o)
+{
+	char *txt = cJSON_PrintUnformatted(o);
+	if (!txt || reply(w, type, 0, txt) < 0)
+		log_errorx("cannot send message %u to the master (out of memory)", type);
+	free(txt);
+	cJSON_Delete(o);
+}
+
+/* pool.max_uses > 1, after the answer went out: a clean job's container is reset and sent back
+ * to the master (MSG_READY with "uses" and "key"), 0; otherwise -1: the caller removes it.
+ * A container that had uses left but is not reused counts as a discarded reset. */
+static int reuse_after(struct wctx *w, const cJSON *spec, struct job_stats *st)
+{
+	int uses = (int)json_num(spec, "uses", 0) + 1;
+	int left = uses < (int)json_num(spec, "max_uses", 1);
+	if (!st->keep || !reuse_reset(w->d, spec, st->keep, st->limits_changed)) {
+		st->keep = NULL;
+		count(w, "reset_discarded", left);
+		return -1;
+	}
+	st->keep = NULL;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "lang", json_str(cJSON_GetObjectItem(spec, "lang"), "id", ""));
+	cJSON_AddStringToObject(o, "container", json_str(spec, "container", ""));
+	cJSON_AddBoolToObject(o, "paused", 0);
+	cJSON_AddNumberToObject(o, "uses", uses);
+	cJSON_AddStringToObject(o, "key", json_str(spec, "reuse_key", ""));
+	reply_json(w, MSG_READY, o);
+	count(w, "reused", 1);
+	return 0;
+}
 
 /* Runs a job and answers MSG_RESULT (or MSG_RETRY); 0 when the answer went out. */
 static int do_job(struct wctx *w, uint32_t id, const cJSON *spec)
@@ -150,6 +185,10 @@ static int do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 	w->job = 0;
 	if (st.gone) {
 		free(body);
+		if (st.keep) { /* cannot be: gone means nothing ran */
+			session_close(st.keep);
+			free(st.keep);
+		}
 		reply(w, MSG_RETRY, id, NULL);
 		return 0;
 	}
@@ -173,9 +212,11 @@ static int do_job(struct wctx *w, uint32_t id, const cJSON *spec)
 			     "\"error\":\"the result is too large to send\"}");
 	}
 	free(body);
+	const char *cid = json_str(spec, "container", NULL);
+	if (json_num(spec, "max_uses", 1) > 1 && reuse_after(w, spec, &st) == 0)
+		return rc;
 	/* An attach-mode container whose helper was told to end exits and is removed by the engine
 	 * (AutoRemove); any other is removed here. */
-	const char *cid = json_str(spec, "container", NULL);
 	if (cid)
 		count(w, "removed", st.ended || container_remove(w->d, cid) == 0);
 	return rc;
@@ -195,15 +236,6 @@ static void fill_error(struct wctx *w, const cJSON *fill, const struct docker_er
 			 e->msg, w->cfg->runtime);
 	else
 		snprintf(msg, n, "%s", e->msg);
-}
-
-static void reply_json(struct wctx *w, uint16_t type, cJSON *o)
-{
-	char *txt = cJSON_PrintUnformatted(o);
-	if (!txt || reply(w, type, 0, txt) < 0)
-		log_errorx("cannot send message %u to the master (out of memory)", type);
-	free(txt);
-	cJSON_Delete(o);
 }
 
 /* Creates a container and answers MSG_READY, or MSG_FAILED; 0 when it was made. */

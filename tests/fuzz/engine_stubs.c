@@ -1,6 +1,7 @@
 /*
- * engine_stubs.c - link-time stand-ins for the engine calls workers/session.c makes, so the wire
- * fuzzer links without libcurl: it only decodes bytes and never opens a session. Each fails.
+ * engine_stubs.c - link-time stand-ins for the engine calls workers/session.c and reuse.c make,
+ * so the wire fuzzer links without libcurl: it only decodes bytes and never opens a session.
+ * Each fails.
  */
 #include <errno.h>
 
@@ -41,4 +42,17 @@ long docker_stream_read(struct docker_stream *s, void *p, size_t n, int timeout_
 void docker_stream_close(struct docker_stream *s)
 {
 	(void)s;
+}
+
+int docker_update(struct docker *d, const char *id, const cJSON *spec)
+{
+	(void)d, (void)id, (void)spec;
+	return -1;
+}
+
+const struct docker_error *docker_last_error(const struct docker *d)
+{
+	static struct docker_error e;
+	(void)d;
+	return &e;
 }

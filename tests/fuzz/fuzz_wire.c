@@ -1,8 +1,8 @@
 /*
  * fuzz_wire.c - libFuzzer target for everything that decodes bytes from the other side of a
  * trust boundary: the Docker stream demultiplexer, message framing (wire_peek / wire_next) and
- * the helper's step results (session_step_decode) and output files (outfiles_decode, then
- * rendered), fed the same input split at a fuzzed point.
+ * the helper's step results (session_step_decode), output files (outfiles_decode, then
+ * rendered) and reset reports (reuse_done_decode), fed the same input split at a fuzzed point.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "docker.h"
 #include "outfiles.h"
+#include "reuse.h"
 #include "session.h"
 #include "wire.h"
 
@@ -39,6 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		buf_free(&st.out);
 		buf_free(&st.err);
+		int clean = 0;
+		uint64_t seq = 0;
+		char rep[64];
+		if (reuse_done_decode(p, h.len, &clean, &seq, rep, sizeof(rep)) == 0 &&
+		    strlen(rep) >= sizeof(rep))
+			abort();
 		cJSON *names = cJSON_Parse("[\"a\",\"b/c\"]");
 		struct out_files of = { 0 };
 		if (outfiles_decode(p, h.len, names, 64, &of) == 0) {

@@ -199,6 +199,42 @@ def containers(instance, all_states=True):
     return body
 
 
+# Settings every Server of this run gets, over its own env (run.py --set section.key=value, e.g.
+# "pool.max_uses=50" to run a suite with container reuse): {"EXECUTIONER_POOL_MAX_USES": "50"}.
+OVERRIDES = {}
+
+
+def set_override(assignment):
+    """'section.key=value' -> OVERRIDES (the config's EXECUTIONER_<SECTION>_<KEY> variable)."""
+    name, sep, value = assignment.partition("=")
+    section, dot, key = name.partition(".")
+    if not sep or not dot or not section or not key:
+        raise ValueError(f"--set wants section.key=value, not {assignment!r}")
+    OVERRIDES[f"EXECUTIONER_{section.upper()}_{key.upper()}"] = value
+
+
+def reduced_config(langs, tag):
+    """A copy of CONFIG with only the languages langs (fewer pool containers to fill), checked
+    with --check-config; its path (removed at exit)."""
+    text = open(CONFIG).read()
+    m = re.search(r"\nlanguages\s*=\s*\(\n", text)
+    check(m is not None, f"{CONFIG}: no languages list")
+    head, body = text[:m.end()], text[m.end():]
+    keep = []
+    for b in re.split(r"\n(?=\s*\{\s*id\s*=)", "\n" + body):
+        mm = re.match(r'\s*\{\s*id\s*=\s*"([^"]+)"', b)
+        if mm and mm.group(1) in langs:
+            keep.append("  " + re.sub(r"\s*\);\s*$", "", b.strip()).rstrip().rstrip(","))
+    check(len(keep) == len(langs), f"{CONFIG}: not every one of {langs} found")
+    path = os.path.join(temp_config_dir(), f"executioner-{tag}-{os.getpid()}.conf")
+    with open(path, "w") as f:
+        f.write(head + ",\n".join(keep) + "\n);\n")
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    r = subprocess.run([BINARY, "-c", path, "--check-config"], capture_output=True, text=True)
+    check(r.returncode == 0, f"{path}: {r.stderr}")
+    return path
+
+
 class Server:
     """One executioner process. env: extra EXECUTIONER_* overrides. grpc: serve the gRPC API on
     a free port of its own (self.grpc_port); without it, grpc.port is 0 (no gRPC process)."""
@@ -223,6 +259,7 @@ class Server:
         e["EXECUTIONER_STORE_PATH"] = os.path.join(store_dir, "submissions.db")
         e["EXECUTIONER_PROBLEMS_DATA_DIR"] = os.path.join(store_dir, "problems")
         e.update(env or {})
+        e.update(OVERRIDES)
         self.store_path = e["EXECUTIONER_STORE_PATH"]
         self.problems_dir = e["EXECUTIONER_PROBLEMS_DATA_DIR"]
         self.log_path = tempfile.mktemp(prefix="executioner-itest-", suffix=".log")

@@ -9,7 +9,7 @@ after a failure (up to n more times; --retries caps n, --retries 0 turns retries
 a retry is counted apart from a pass. A file may define teardown(): it runs after that file's last
 selected test and is reported (and counted) as "<file>.teardown". Every test must pass alone
 (-k NAME) and in any order (--shuffle). Options: --binary, --config, -k SUBSTRING (repeatable), --retries N,
---shuffle SEED."""
+--shuffle SEED, --set SECTION.KEY=VALUE (repeatable: a setting every server gets, e.g. pool.max_uses=50)."""
 import argparse
 import importlib.util
 import inspect
@@ -85,6 +85,8 @@ class Tally:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--binary", default=harness.BINARY)
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="a setting for every server of the run (e.g. pool.max_uses=50)")
     ap.add_argument("--config", default=harness.CONFIG)
     ap.add_argument("-k", action="append", default=[], metavar="SUBSTRING",
                     help="run only the tests whose file.name contains this (repeatable: any of them)")
@@ -96,6 +98,8 @@ def main():
     a = ap.parse_args()
     harness.BINARY = os.path.abspath(a.binary)
     harness.CONFIG = os.path.abspath(a.config)
+    for s in a.set:
+        harness.set_override(s)
     tests, teardowns = load_tests(a.k)
     if a.shuffle is not None:
         random.Random(a.shuffle).shuffle(tests)

@@ -215,6 +215,45 @@ static void test_judge0_settings(void **state)
 	assert_non_null(strstr(err, "judge0.compiler_options: py compiles nothing"));
 }
 
+/* pool.max_uses and pool.reuse_scope (container reuse): bad values name the file and line. */
+static void test_reuse_settings(void **state)
+{
+	(void)state;
+	struct config c;
+	struct config_error e;
+	const char *err = e.msg;
+	assert_int_equal(config_load(write_conf(ONE_LANG), &c, &e), 0);
+	assert_int_equal(c.pool_max_uses, 1);
+	assert_string_equal(c.pool_reuse_scope, "key");
+	assert_int_equal(c.langs[0].max_uses, 1);
+	config_free(&c);
+	assert_int_equal(config_load(write_conf("pool = {\n max_uses = 0; };\n" ONE_LANG), &c, &e),
+			 -1);
+	assert_non_null(strstr(err, ":2: pool.max_uses must be between 1 and 999"));
+	assert_int_equal(config_load(write_conf("pool = { max_uses = -4; };\n" ONE_LANG), &c, &e),
+			 -1);
+	assert_non_null(strstr(err, ":1: pool.max_uses"));
+	const char *scope = "pool = {\n\n reuse_scope = \"all\"; };\n" ONE_LANG;
+	assert_int_equal(config_load(write_conf(scope), &c, &e), -1);
+	assert_non_null(strstr(err, ":3: pool.reuse_scope must be \"key\" or \"any\""));
+	assert_int_equal(config_load(write_conf("pool = { max_uses = 50; reuse_scope = \"any\"; "
+						"};\nlanguages = ( { id = \"a\"; name = \"A\"; "
+						"version = \"1\"; image = \"i\"; file = \"x\"; "
+						"run = [\"a\"]; max_uses = 3; } );\n"),
+				     &c, &e),
+			 0);
+	assert_int_equal(c.pool_max_uses, 50);
+	assert_string_equal(c.pool_reuse_scope, "any");
+	assert_int_equal(c.langs[0].max_uses, 3);
+	config_free(&c);
+	assert_int_equal(config_load(write_conf("languages = ( { id = \"a\"; name = \"A\"; "
+						"version = \"1\"; image = \"i\"; file = \"x\"; "
+						"run = [\"a\"]; max_uses = 0; } );\n"),
+				     &c, &e),
+			 -1);
+	assert_non_null(strstr(err, "max_uses"));
+}
+
 static void test_missing_file(void **state)
 {
 	(void)state;
@@ -371,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_error_line),
 		cmocka_unit_test(test_store_url),
 		cmocka_unit_test(test_range_and_consistency),
+		cmocka_unit_test(test_reuse_settings),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_judge0_settings),
 		cmocka_unit_test(test_env_override),

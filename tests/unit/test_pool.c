@@ -127,6 +127,46 @@ TEST(surplus_and_removed_pools_go_to_chores)
 	assert_null(pool_pause_due(&m, 1L << 40, 0));
 }
 
+/* Container reuse: a reused container goes only to a job of its key (NULL: scope "any"), is
+ * kept only while the pool is below target + waiting, and is counted apart from fresh ones. */
+TEST(reused_containers_follow_their_key)
+{
+	struct pool *p = fresh(2);
+	char id[72];
+	int paused, uses;
+	pool_push_reused(&m, p, "ka", 3, "key-a", 0);
+	assert_int_equal(pool_reused_count(p), 1);
+	assert_int_equal(pool_available_for(p, "key-b"), 0);
+	assert_int_equal(pool_available_for(p, "key-a"), 1);
+	assert_int_equal(pool_available_for(p, NULL), 1);
+	assert_int_equal(pool_take_for(p, "key-b", id, &paused, &uses), -1);
+	pool_push(&m, p, "fresh", 1, 0);
+	assert_int_equal(pool_take_for(p, "key-b", id, &paused, &uses), 0);
+	assert_string_equal(id, "fresh");
+	assert_int_equal(uses, 0);
+	assert_int_equal(pool_take_for(p, "key-a", id, &paused, &uses), 0);
+	assert_string_equal(id, "ka");
+	assert_int_equal(uses, 3);
+	assert_int_equal(paused, 0);
+	/* full pool: the returned container is removed */
+	pool_push(&m, p, "f1", 1, 0);
+	pool_push(&m, p, "f2", 1, 0);
+	pool_push_reused(&m, p, "late", 1, "key-a", 0);
+	assert_int_equal(p->nready, 2);
+	assert_int_equal(m.nchores, 1);
+	assert_string_equal(m.chores[0], "late");
+	assert_int_equal(pool_reused_count(p), 0);
+	/* a burst's reused containers beyond the target go once nothing waits; fresh ones stay */
+	pool_push_reused(&m, p, "r1", 2, "key-a", 5);
+	pool_push_reused(&m, p, "r2", 2, "key-a", 5);
+	pool_push(&m, p, "f3", 1, 5);
+	assert_int_equal(p->nready, 5);
+	assert_int_equal(pool_trim_reused(&m, p, 1), 2);
+	assert_int_equal(p->nready, 3);
+	assert_int_equal(pool_reused_count(p), 0);
+	assert_int_equal(pool_trim_reused(&m, p, 0), 0);
+}
+
 TEST(find_and_add)
 {
 	assert_null(pool_find(&m, "python"));
@@ -145,6 +185,7 @@ int main(void)
 		cmocka_unit_test_setup(container_being_paused_is_not_handed_out, reset),
 		cmocka_unit_test_setup(failed_pause_discards_the_container, reset),
 		cmocka_unit_test_setup(surplus_and_removed_pools_go_to_chores, reset),
+		cmocka_unit_test_setup(reused_containers_follow_their_key, reset),
 		cmocka_unit_test_setup(find_and_add, reset),
 	};
 	int rc = cmocka_run_group_tests_name("pool", tests, NULL, NULL);

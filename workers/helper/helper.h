@@ -2,7 +2,8 @@
  * helper.h - internals of executioner-helper, the in-container main process that runs the
  * compile step and the runs of one job for the worker: helper_main.c speaks the protocol,
  * helper_step.c runs one step, helper_procs.c kills/reaps processes and reads the CPU and OOM
- * counters, helper_files.c writes and reads work-dir files, helper_diag.c writes diagnostics.
+ * counters, helper_files.c writes and reads work-dir files, helper_reset.c resets a reused
+ * container between jobs, helper_diag.c writes diagnostics.
  * Everything it exports is prefixed helper_.
  */
 #ifndef EXECUTIONER_HELPER_H
@@ -82,6 +83,14 @@ int helper_write_file(int wd, const char *name, const uint8_t *p, size_t n);
  * following a symlink. NULL, or why it was not read ("is a symbolic link", "no such file", ...). */
 const char *helper_read_file(int wd, const char *name, size_t max, struct buf *out,
 			     uint64_t *size);
+
+/* helper_reset.c: between two jobs of a reused container (PID 1 only). helper_reset kills every
+ * other process, empties every writable tmpfs and the mqueue fs, removes SysV IPC objects and
+ * restores the emptied mounts' owner and mode; it appends what it found to report (lines, "! "
+ * before an odd one) and returns 1 when clean, 0 when the container must not be reused. */
+int helper_reset(struct buf *report);
+/* Gives the work dir (the cwd) to uid:gid if it is not theirs (needs CAP_CHOWN). 0 or -1. */
+int helper_workdir_own(uid_t uid, gid_t gid);
 
 /* helper_diag.c: the helper's error convention, as log.h's for the service. A function that
  * can fail returns 0 / a pointer, or -1 / NULL having said why with helper_warn (appends

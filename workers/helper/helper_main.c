@@ -4,6 +4,7 @@
  * the compile step and each H_RUN (helper_step.c), reads output files for H_COLLECT
  * (helper_files.c), and replies H_STEP, H_FILES or H_FATAL on fd 1;
  * diagnostics go to fd 2. A message that lacks a required field is answered with H_FATAL.
+ * After a job, H_RESET (helper_reset.c) makes the container ready for another H_SETUP.
  * Also `--idle` (a PID 1 that only reaps, for an exec-based transport) and `--version`.
  */
 #include <errno.h>
@@ -28,6 +29,8 @@
 #define DEFAULT_OUTPUT_MAX (1u << 20)
 #define OUTPUT_MAX_CEIL ((WIRE_MAX_PAYLOAD - (1u << 16)) / 2) /* both streams fit in one reply */
 #define MSG_MAX ((size_t)WIRE_HDR_LEN + WIRE_MAX_PAYLOAD)
+
+static uint64_t g_seq; /* jobs this container has begun (T_JOB_SEQ) */
 
 /* A growable NULL-terminated string vector (argv, env). */
 struct strv {
@@ -228,6 +231,9 @@ static void setup_ids(struct helper_job *s, const struct wire_hdr *h, const uint
 		fatal_reply(h, "bad setup: no T_RUN_UID or T_RUN_GID");
 	if ((s->uid || s->gid) && geteuid() != 0)
 		fatal_reply(h, "bad setup: T_RUN_UID needs the helper to run as root");
+	/* a reused container's jobs each have their own uid: the work dir becomes theirs */
+	if ((s->uid || s->gid) && helper_workdir_own(s->uid, s->gid) < 0)
+		fatal_reply(h, "cannot give the work dir to uid %d", (int)s->uid);
 }
 
 /* Switches the effective ids to the program's (become = 1) or back to root (0). */
@@ -290,7 +296,7 @@ static int put_result(struct buf *b, int kind, const struct step_res *rs)
 	       wire_put_u64(b, T_MAXRSS_KB, rs->maxrss_kb) ||
 	       wire_put(b, T_STDOUT, rs->out.data ? rs->out.data : "", rs->out.len) ||
 	       wire_put(b, T_STDERR, rs->err.data ? rs->err.data : "", rs->err.len) ||
-	       wire_put_u64(b, T_FLAGS, rs->flags) ||
+	       wire_put_u64(b, T_FLAGS, rs->flags) || wire_put_u64(b, T_JOB_SEQ, g_seq) ||
 	       (rs->error[0] && wire_put_str(b, T_ERROR, rs->error));
 }
 
@@ -502,6 +508,56 @@ static int idle(void)
 	}
 }
 
+/* One job from its H_SETUP (in m) to H_END or H_RESET, which it returns. */
+static int run_job(struct buf *m, struct wire_hdr *h)
+{
+	struct helper_job s;
+	memset(&s, 0, sizeof(s));
+	g_seq++;
+	setup(&s, h, (const uint8_t *)m->data + WIRE_HDR_LEN);
+	if (s.compile.n)
+		do_step(&s, h, STEP_COMPILE, s.compile.v, NULL, 0, 0);
+	for (;;) {
+		read_msg(m, h);
+		if (h->type == H_RUN)
+			handle_run(&s, h, (const uint8_t *)m->data + WIRE_HDR_LEN);
+		else if (h->type == H_COLLECT)
+			handle_collect(&s, h, (const uint8_t *)m->data + WIRE_HDR_LEN);
+		else if (h->type == H_END || h->type == H_RESET)
+			break;
+		else
+			fatal_reply(h, "unexpected message type %u", (unsigned)h->type);
+	}
+	strv_free(&s.compile);
+	strv_free(&s.run);
+	strv_free(&s.env);
+	if (s.wd >= 0)
+		close(s.wd);
+	return h->type;
+}
+
+/* H_RESET: the reset (helper_reset.c), answered H_RESET_DONE. The helper then waits for the
+ * next job on the same stdin: a reused container is made with StdinOnce off, so the engine
+ * keeps the helper's stdin open when an attached worker detaches, and the next worker's attach
+ * writes to that same pipe (the engine copies each attach's input into it; output written while
+ * nobody is attached is dropped, which is why nothing is written between jobs). */
+static void reply_reset(const struct wire_hdr *h)
+{
+	struct buf rep, b;
+	buf_init(&rep, 8192);
+	int clean = helper_reset(&rep);
+	buf_init(&b, 16384);
+	if (wire_begin(&b, H_RESET_DONE, h->id, h->gen) < 0 ||
+	    wire_put_u64(&b, T_RESET_CLEAN, (uint64_t)clean) < 0 ||
+	    wire_put_u64(&b, T_JOB_SEQ, g_seq) < 0 ||
+	    wire_put(&b, T_RESET_REPORT, rep.data ? rep.data : "", rep.len) < 0 ||
+	    wire_end(&b, 0) < 0)
+		fatal_reply(h, "cannot build the reset report (out of memory)");
+	write_or_die(&b);
+	buf_free(&b);
+	buf_free(&rep);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
@@ -515,32 +571,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	helper_init();
-	struct helper_job s;
-	memset(&s, 0, sizeof(s));
 	struct buf m;
 	buf_init(&m, MSG_MAX);
 	struct wire_hdr h;
-	read_msg(&m, &h);
-	if (h.type != H_SETUP)
-		fatal_reply(&h, "expected H_SETUP, got message type %u", (unsigned)h.type);
-	setup(&s, &h, (const uint8_t *)m.data + WIRE_HDR_LEN);
-	if (s.compile.n)
-		do_step(&s, &h, STEP_COMPILE, s.compile.v, NULL, 0, 0);
+	/* one job, or (H_RESET after it) as many as the worker sends, each after a reset */
 	for (;;) {
 		read_msg(&m, &h);
-		if (h.type == H_RUN)
-			handle_run(&s, &h, (const uint8_t *)m.data + WIRE_HDR_LEN);
-		else if (h.type == H_COLLECT)
-			handle_collect(&s, &h, (const uint8_t *)m.data + WIRE_HDR_LEN);
-		else if (h.type == H_END)
+		if (h.type == H_END && g_seq > 0)
 			break;
-		else
-			fatal_reply(&h, "unexpected message type %u", (unsigned)h.type);
+		if (h.type != H_SETUP)
+			fatal_reply(&h, "expected H_SETUP, got message type %u", (unsigned)h.type);
+		if (run_job(&m, &h) == H_END)
+			break;
+		reply_reset(&h);
 	}
 	helper_kill_all();
 	buf_free(&m);
-	strv_free(&s.compile);
-	strv_free(&s.run);
-	strv_free(&s.env);
 	return 0;
 }
