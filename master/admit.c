@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "admit.h"
+#include "sha256.h"
 
 struct bucket {
 	double tokens, last;
@@ -126,4 +127,12 @@ void admit_reset(void)
 	clients = NULL;
 	nclients = 0;
 	memset(&global, 0, sizeof(global));
+}
+
+void admit_owner(const struct config *c, const char *key, char out[65])
+{
+	if (c->api_keys && key)
+		sha256_hex(key, strlen(key), out);
+	else
+		out[0] = '\0';
 }

@@ -18,6 +18,9 @@ struct admit_verdict {
 
 /* Is the presented key (may be NULL) one of the configured keys? Constant time per key. */
 int admit_key_ok(const struct config *c, const char *key);
+/* Whose request this is: the key's SHA-256 in hex with API keys configured, "" without (or
+ * without a key). Submissions are stored under it; pool.reuse_scope "key" reuses by it. */
+void admit_owner(const struct config *c, const char *key, char out[65]);
 /* Takes a token for this client (and a concurrency slot check when executing), or refuses. */
 void admit_check(const struct config *c, const char *client_ip, int executes, int in_flight,
 		 double now_s, struct admit_verdict *v);

@@ -151,6 +151,9 @@ static void call_execute(uint32_t call, const cJSON *q, const char *client, long
 	}
 	const char *lang =
 		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
+	char owner[65];
+	admit_owner(&m->cfg, json_str(q, "key", NULL), owner);
+	cJSON_AddStringToObject(spec, "reuse_key", owner); /* pool.reuse_scope "key" */
 	stream = stream && !cJSON_GetObjectItem(spec, "tests");
 	if (stream)
 		cJSON_AddBoolToObject(spec, "stream", 1);

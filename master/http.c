@@ -26,7 +26,6 @@
 #include "jsonutil.h"
 #include "judge0.h"
 #include "log.h"
-#include "sha256.h"
 #include "metrics.h"
 #include "piston.h"
 #include "problems.h"
@@ -201,9 +200,8 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 	const char *lang =
 		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
 	/* pool.reuse_scope "key": a reused container serves the jobs of one API key (its hash) */
-	char rkey[65] = "";
-	if (m->cfg.api_keys && api_key(c))
-		sha256_hex(api_key(c), strlen(api_key(c)), rkey);
+	char rkey[65];
+	admit_owner(&m->cfg, api_key(c), rkey);
 	cJSON_AddStringToObject(spec, "reuse_key", rkey);
 	int http = 0;
 	char *body = NULL;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
 #include "jobs.h"
 #include "jsonutil.h"
 #include "judge0.h"
@@ -293,7 +294,8 @@ static void direct_done(struct job *j, void *arg)
 }
 
 /* ?wait=true while the store is down: run it like /execute, unstored (token null). */
-static int post_direct(struct judge0_call *c, const char *native, int *http, char **body)
+static int post_direct(struct judge0_call *c, const char *native, const char *key, int *http,
+		       char **body)
 {
 	struct req_error e;
 	cJSON *spec;
@@ -304,6 +306,9 @@ static int post_direct(struct judge0_call *c, const char *native, int *http, cha
 		return 0;
 	}
 	const char *lang = json_str(cJSON_GetObjectItem(spec, "lang"), "id", "");
+	char owner[65];
+	admit_owner(&m->cfg, key, owner);
+	cJSON_AddStringToObject(spec, "reuse_key", owner); /* pool.reuse_scope "key" */
 	c->kind = K_DIRECT;
 	c->nparts = 1;
 	c->job = sched_submit(spec, lang, direct_done, c, http, body);
@@ -344,7 +349,7 @@ static int post_one(struct judge0_call *c, const cJSON *s, const struct judge0_r
 		return finish(c, http, body), 0;
 	c->request = cJSON_Parse(native);
 	if (c->wait && !store_proc_up()) {
-		int rc = post_direct(c, native, http, body);
+		int rc = post_direct(c, native, r->key, http, body);
 		free(native);
 		return rc;
 	}

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "admit.h"
 #include "callbacks.h"
 #include "jobs.h"
 #include "jsonutil.h"
@@ -260,14 +261,6 @@ static int new_token(char out[STORE_TOKEN_LEN + 1])
 	return 0;
 }
 
-static void owner_of(const char *key, char out[STORE_OWNER_LEN + 1])
-{
-	if (m->cfg.api_keys && key)
-		sha256_hex(key, strlen(key), out);
-	else
-		out[0] = '\0';
-}
-
 /* Admits the job of a parsed request (spec taken over) under token (NULL: a new one): the
  * sub, or NULL with the answer. */
 static struct sub *sub_admit(cJSON *spec, const char *token, int *http, char **body)
@@ -417,7 +410,7 @@ static int post(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 	}
 	pa->spec = spec;
 	pa->wait = r->wait && !strcmp(r->wait, "true");
-	owner_of(r->key, pa->owner);
+	admit_owner(&m->cfg, r->key, pa->owner);
 	cJSON_AddStringToObject(spec, "reuse_key", pa->owner); /* pool.reuse_scope "key" */
 	*c = (struct subs_call){ .fn = fn, .conn = conn };
 	char why[400];
@@ -582,7 +575,7 @@ int subs_handle(const struct subs_req *r, subs_answer_fn fn, void *conn, struct 
 		return *http = 405,
 		       *body = json_error("use GET or DELETE for /submissions/{token}", NULL), 0;
 	char owner[STORE_OWNER_LEN + 1];
-	owner_of(r->key, owner);
+	admit_owner(&m->cfg, r->key, owner);
 	if (!r->token) {
 		int limit;
 		cJSON *q = subs_list_query(r, &m->cfg, owner, &limit, http, body);
