@@ -334,6 +334,68 @@ static int64_t pg_last_seq(struct store *s, struct store_error *e)
 	return v;
 }
 
+static int pg_prob_put(struct store *s, const struct store_problem *p, struct store_error *e)
+{
+	char ver[16], t[24], b[24];
+	const char *v[] = { p->id, I64(ver, p->version), I64(t, p->created_ms), I64(b, p->bytes),
+			    p->manifest ? p->manifest : "{}" };
+	return run_count(s, "INSERT INTO problems (id, version, created_ms, bytes, manifest) "
+			 "VALUES ($1, $2, $3, $4, $5)", 5, v, e, "insert problem") < 0 ? -1 : 0;
+}
+
+static int pg_prob_get(struct store *s, const char *id, int version, struct store_problem *out,
+		       struct store_error *e)
+{
+	char ver[16];
+	const char *v[] = { id, I64(ver, version) };
+	PGresult *r = run(s, "SELECT id, version, created_ms, bytes, manifest FROM problems "
+			  "WHERE id = $1 AND ($2::int = 0 OR version = $2) ORDER BY version DESC "
+			  "LIMIT 1", 2, v, PGRES_TUPLES_OK, e, "select problem");
+	memset(out, 0, sizeof(*out));
+	if (!r)
+		return -1;
+	int found = PQntuples(r) > 0;
+	if (found) {
+		snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(r, 0, 0));
+		out->version = atoi(PQgetvalue(r, 0, 1));
+		out->created_ms = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+		out->bytes = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+		out->manifest = col_dup(r, 0, 4);
+	}
+	PQclear(r);
+	return found;
+}
+
+static int pg_prob_del(struct store *s, const char *id, struct store_error *e)
+{
+	const char *v[] = { id };
+	return run_count(s, "DELETE FROM problems WHERE id = $1", 1, v, e, "delete problem");
+}
+
+/* One integer from a one-row query with n (0 or 1) text parameters, or -1. */
+static int64_t one_int(struct store *s, const char *sql, int n, const char *text,
+		       struct store_error *e)
+{
+	const char *v[] = { text };
+	PGresult *r = run(s, sql, n, v, PGRES_TUPLES_OK, e, "select problem");
+	if (!r)
+		return -1;
+	int64_t k = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return k;
+}
+
+static int64_t pg_prob_bytes(struct store *s, struct store_error *e)
+{
+	return one_int(s, "SELECT COALESCE(SUM(bytes), 0) FROM problems", 0, NULL, e);
+}
+
+static int pg_prob_refs(struct store *s, const char *text, struct store_error *e)
+{
+	return (int)one_int(s, "SELECT COUNT(*) FROM problems WHERE strpos(manifest, $1) > 0", 1,
+			    text, e);
+}
+
 static int pg_ping(struct store *s, struct store_error *e)
 {
 	PGresult *r = run(s, "SELECT 1", 0, NULL, PGRES_TUPLES_OK, e, "ping");
@@ -346,5 +408,7 @@ static int pg_ping(struct store *s, struct store_error *e)
 const struct store_ops store_pg_ops = {
 	.name = "postgresql", .open = pg_open, .close = pg_close, .put = pg_put, .get = pg_get,
 	.list = pg_list, .start = pg_start, .finish = pg_finish, .del = pg_del,
-	.sweep = pg_sweep, .pending = pg_pending, .last_seq = pg_last_seq, .ping = pg_ping,
+	.sweep = pg_sweep, .pending = pg_pending, .last_seq = pg_last_seq,
+	.prob_put = pg_prob_put, .prob_get = pg_prob_get, .prob_del = pg_prob_del,
+	.prob_bytes = pg_prob_bytes, .prob_refs = pg_prob_refs, .ping = pg_ping,
 };

@@ -1,6 +1,8 @@
 """test_problems.py - contest judging through HTTP: stored problems (JSON with tests inline, tar
 archives), versions, submissions judged by problem id, malformed packages refused with the file
-named, groups with points and dependencies, and that a solution cannot read the answers."""
+named, groups with points and dependencies, and that a solution cannot read the answers. A+B by
+id and PUT/DELETE versions run again with the PostgreSQL store (suffix _pg; a private server
+under build/, tests/integration/pg_cluster.py)."""
 import gzip
 import io
 import json
@@ -10,7 +12,8 @@ import urllib.request
 import uuid
 
 import harness
-from harness import check, shared_server
+import pg_cluster
+from harness import Server, check, shared_server
 
 APLUSB_C = "#include <stdio.h>\nint main(void){long a,b;if(scanf(\"%ld %ld\",&a,&b)!=2)return 1;" \
            "printf(\"%ld\\n\",a+b);return 0;}"
@@ -74,7 +77,10 @@ TAR = {"Content-Type": "application/x-tar"}
 # ---------------------------------------------------------------- stored problems
 
 def test_problem_aplusb_50_tests_judged_by_id():
-    s = shared_server()
+    _aplusb_50_tests_judged_by_id(shared_server())
+
+
+def _aplusb_50_tests_judged_by_id(s):
     p = pid("aplusb")
     js = post_problem(s, {"id": p, "time_limit": 1, "memory_limit_mb": 128, "compare": "tokens",
                           "tests": aplusb_tests(50)})
@@ -96,10 +102,14 @@ def test_problem_aplusb_50_tests_judged_by_id():
     for v in ("accepted", "wrong_answer"):
         line = f'executioner_problem_verdicts_total{{problem="{p}",verdict="{v}"}} 1'
         check(line in text, f"/metrics lacks {line}")
+    return p
 
 
 def test_problem_versions_put_and_delete():
-    s = shared_server()
+    _versions_put_and_delete(shared_server())
+
+
+def _versions_put_and_delete(s):
     p = pid("ver")
     post_problem(s, {"id": p, "tests": aplusb_tests(3)})
     post_problem(s, {"id": p, "tests": aplusb_tests(3)}, http=409)
@@ -108,6 +118,8 @@ def test_problem_versions_put_and_delete():
           for t in aplusb_tests(3)]
     js = post_problem(s, {"tests": v2}, http=200, path=f"/problems/{p}", method="PUT")
     check(js["version"] == 2, js)
+    if hasattr(s, "db"):  # the PostgreSQL store holds both versions
+        check(pg_rows(s, p) == [["1", "t"], ["2", "t"]], pg_rows(s, p))
     r = judge(s, p, APLUSB_C)
     check(r["problem_version"] == 2 and r["verdict"] == "wrong_answer", r)
     r = judge(s, p, APLUSB_C, problem_version=1)
@@ -127,6 +139,8 @@ def test_problem_versions_put_and_delete():
     st, js, _ = s.request("PUT", f"/problems/{p}", {"tests": aplusb_tests(1)})
     check(st == 404, js)
     check(not os.path.exists(os.path.join(s.problems_dir, "problems", p)), "its files stay")
+    if hasattr(s, "db"):
+        check(pg_rows(s, p) == [], pg_rows(s, p))
 
 
 def test_problem_tar_archive():
@@ -418,3 +432,53 @@ def test_problem_checker_that_does_not_compile_is_refused():
             "checker": {"language": "nope", "source": "x"}}
     js = post_problem(s, body, http=400)
     check(js["field"] == "checker", js)
+
+
+# ---------------------------------------------------------------- the PostgreSQL store
+
+_pg = {}  # this file's own cluster and server with a PostgreSQL store (started on first use)
+
+
+def pg_server():
+    """A server whose store (submissions and problems) is a fresh PostgreSQL database."""
+    c = _pg.get("cluster")
+    if c is None:
+        c = _pg["cluster"] = pg_cluster.Cluster("itest-problems")
+    if not c.running():
+        c.start()
+    s = _pg.get("server")
+    if s is None or s.proc.poll() is not None:
+        url = c.create_db("problems")
+        s = _pg["server"] = Server(workers=2, env={"EXECUTIONER_STORE_URL": url}).wait_ready()
+        s.db = url.rsplit("/", 1)[1]
+        st, js, _ = s.request("GET", "/health")
+        check(st == 200 and js["store"]["backend"] == "postgresql", js)
+    return s
+
+
+def pg_rows(s, p):
+    """The problems table's (version, bytes > 0) rows of id p in the PostgreSQL store."""
+    return _pg["cluster"].psql(f"SELECT version, bytes > 0 FROM problems WHERE id = '{p}' "
+                               "ORDER BY version", db=s.db)
+
+
+def teardown():
+    try:
+        s = _pg.pop("server", None)
+        if s is not None:
+            check(s.stop() == 0, f"the server did not exit 0; log: {s.log_path}")
+    finally:
+        c = _pg.pop("cluster", None)
+        if c is not None:
+            c.stop()
+
+
+def test_problem_aplusb_50_tests_judged_by_id_pg():
+    s = pg_server()
+    p = _aplusb_50_tests_judged_by_id(s)
+    check(pg_rows(s, p) == [["1", "t"]], pg_rows(s, p))
+
+
+def test_problem_versions_put_and_delete_pg():
+    s = pg_server()
+    _versions_put_and_delete(s)

@@ -361,13 +361,13 @@ def test_pg_migrations_fresh_then_none_then_concurrent():
     env = b.fresh()
     with Server(workers=1, env=env) as s:
         s.wait_ready()
-        s.wait_log("schema at version 2 (2 migrations applied)", 30)
+        s.wait_log("schema at version 3 (3 migrations applied)", 30)
     rows = b.sql(env, "SELECT version, name FROM schema_migrations ORDER BY version")
-    check(rows == [["1", "init"], ["2", "status_index"]], rows)
+    check(rows == [["1", "init"], ["2", "status_index"], ["3", "problems"]], rows)
     with Server(workers=1, env=env) as s:
         s.wait_ready()
-        s.wait_log("schema at version 2 (0 migrations applied)", 30)
-    check(b.sql(env, "SELECT count(*) FROM schema_migrations") == [["2"]])
+        s.wait_log("schema at version 3 (0 migrations applied)", 30)
+    check(b.sql(env, "SELECT count(*) FROM schema_migrations") == [["3"]])
     env = b.fresh()
     with Server(workers=1, env=env) as s1, Server(workers=1, env=env) as s2:
         s1.wait_ready()
@@ -375,7 +375,7 @@ def test_pg_migrations_fresh_then_none_then_concurrent():
         logs = "".join(s1.lines) + "".join(s2.lines)
         check(logs.count("migration 0001_init applied") == 1, logs)
         check(logs.count("(0 migrations applied)") == 1, logs)
-    check(b.sql(env, "SELECT count(*) FROM schema_migrations") == [["2"]])
+    check(b.sql(env, "SELECT count(*) FROM schema_migrations") == [["3"]])
 
 
 def test_pg_bad_url_and_unreachable_server():
