@@ -148,9 +148,10 @@ FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Ishared -Imaster -Iworkers -g -O1 \
 	     -fsanitize=fuzzer,address,undefined
 build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c master/files.c shared/config.c \
 			 shared/seccomp_profile.c shared/jsonutil.c shared/buf.c shared/log.c \
-			 shared/relpath.c shared/b64.c shared/store_url.c shared/cbdest.c
+			 shared/relpath.c shared/b64.c shared/store_url.c shared/cbdest.c \
+			 master/problem_pkg.c
 	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lconfig -lcurl -lm
+	clang $(FUZZ_FLAGS) -o $@ $^ -lcjson -lconfig -lcurl -larchive -lm
 # no libcurl: the demultiplexer is docker_demux.c; session.c's engine calls are stubbed out
 build/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c tests/fuzz/engine_stubs.c workers/session.c \
 		workers/outfiles.c workers/reuse.c shared/b64.c shared/jsonutil.c \
