@@ -47,7 +47,7 @@ static enum MHD_Result route_metrics(struct MHD_Connection *c, struct reqctx *x)
 			       NULL);
 }
 
-/* The job's completion callback: its connection resumes, and on_request sends the answer. */
+/* The job's completion callback: its connection resumes, and http.c's on_request answers. */
 static void job_done(struct job *j, void *conn)
 {
 	(void)j;
@@ -110,7 +110,7 @@ static const char *api_key(struct MHD_Connection *c)
 	return key;
 }
 
-/* A submission's answer (subs.c): the connection resumes and on_request sends it. */
+/* A submission's answer (subs.c): the connection resumes and http.c's on_request sends it. */
 static void subs_answered(void *cx, int http, char *body, const char *token)
 {
 	struct reqctx *x = cx;
