@@ -1,14 +1,17 @@
 /*
- * http.h - the REST front (libmicrohttpd in external epoll mode, driven by main.c's poll loop):
- * POST /execute, GET /languages, /health, /metrics.
+ * http.h - the REST front's plumbing (libmicrohttpd in external epoll mode, driven by main.c's
+ * poll loop); its endpoints are the router given at start (http_routes.h).
  */
 #ifndef EXECUTIONER_HTTP_H
 #define EXECUTIONER_HTTP_H
 
 #include "master.h"
 
-/* Listens on m->cfg's address and port; m must outlive the front. 0 or -1 (logged). */
-int http_start(struct master *m);
+struct http_router;
+
+/* Listens on m->cfg's address and port and hands each request to r; m and r must outlive the
+ * front. 0 or -1 (logged). */
+int http_start(struct master *m, const struct http_router *r);
 void http_stop_accepting(void);
 void http_stop(void);
 int http_poll_fd(void);

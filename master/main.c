@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "grpc_proc.h"
 #include "http.h"
+#include "http_routes.h"
 #include "jobs.h"
 #include "log.h"
 #include "master.h"
@@ -265,7 +266,7 @@ static int serve(void)
 	    store_proc_start(&M, subs_store_up) < 0 || callbacks_start(&M) < 0 ||
 	    grpc_proc_start(&M) < 0)
 		return 1;
-	if (serve_http && http_start(&M) < 0) {
+	if (serve_http && http_start(&M, http_routes(&M)) < 0) {
 		procs_stop_all(2000);
 		return 1;
 	}

@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "policy.h"
 #include "pool.h"
+#include "sched_spec.h"
 #include "scheduler.h"
 #include "wire.h"
 #include "wire_msg.h"
@@ -123,51 +124,6 @@ static int slot_begin_on(struct slot *s, enum task t, uint16_t type, const char 
 	return rc;
 }
 
-/* How a worker makes a stored problem's checker sandbox: hardened as the pool's (container.c),
- * of this service's owner so that a cleanup finds it if the worker dies. */
-static cJSON *sandbox_json(void)
-{
-	const struct config *c = &m->cfg;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "owner", m->owner);
-	cJSON_AddNumberToObject(o, "cpus", c->cpus);
-	cJSON_AddNumberToObject(o, "pids", c->pids);
-	cJSON_AddNumberToObject(o, "workdir_mb", c->workdir_mb);
-	cJSON_AddNumberToObject(o, "tmp_mb", c->tmp_mb);
-	cJSON_AddNumberToObject(o, "shm_mb", c->shm_mb);
-	cJSON_AddNumberToObject(o, "nofile", c->nofile);
-	cJSON_AddNumberToObject(o, "fsize_bytes", (double)c->fsize_kb * 1024);
-	cJSON_AddStringToObject(o, "runtime", c->runtime);
-	cJSON_AddStringToObject(o, "transport", "attach");
-	cJSON_AddNumberToObject(o, "slack_mb", config_slack_mb(c));
-	return o;
-}
-
-/* The spec as the worker gets it: the request plus the container and how to reach it. The spec
- * stays with the job until it ends: a job whose container was gone runs again. */
-static char *job_json(struct job *j, const char *id, int paused, const char *transport, int uses)
-{
-	static const char *const added[] = { "container", "id", "queue_ms", "pause", "transport",
-					     "uses", "max_uses" };
-	const struct lang *g = config_lang(&m->cfg, j->lang);
-	for (size_t k = 0; k < sizeof(added) / sizeof(added[0]); k++)
-		cJSON_DeleteItemFromObjectCaseSensitive(j->spec, added[k]);
-	cJSON_AddStringToObject(j->spec, "container", id);
-	cJSON_AddNumberToObject(j->spec, "id", j->id);
-	cJSON_AddNumberToObject(j->spec, "queue_ms", (double)(clock_ms() - j->t_admit));
-	cJSON_AddBoolToObject(j->spec, "pause", paused);
-	cJSON_AddStringToObject(j->spec, "transport", transport);
-	cJSON *pr = cJSON_GetObjectItem(j->spec, "problem");
-	if (pr) {
-		cJSON_DeleteItemFromObjectCaseSensitive(pr, "sandbox");
-		cJSON_AddItemToObject(pr, "sandbox", sandbox_json());
-	}
-	/* reuse: jobs the container served before this one, and how many it may serve */
-	cJSON_AddNumberToObject(j->spec, "uses", uses);
-	cJSON_AddNumberToObject(j->spec, "max_uses", g ? policy_max_uses(&m->cfg, g) : 1);
-	return cJSON_PrintUnformatted(j->spec);
-}
-
 static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct pool *p)
 {
 	char id[72];
@@ -176,7 +132,7 @@ static int dispatch_job(struct slot *s, struct job *prev, struct job *j, struct 
 		return -1;
 	jobs_unlink(&m->queue, prev, j);
 	j->deadline = clock_ms() + jobs_deadline_ms(j->spec, &m->cfg);
-	char *txt = job_json(j, id, paused, p->transport, uses);
+	char *txt = sched_spec_job(&m->cfg, m->owner, j, id, paused, p->transport, uses);
 	int rc = txt ? slot_begin(s, TASK_JOB, MSG_JOB, j->id, txt) : -1;
 	free(txt);
 	if (rc < 0) {
@@ -250,32 +206,6 @@ static int try_chore(struct slot *s)
 	return try_pause(s);
 }
 
-/* The seccomp profile is not sent: each worker has it in the config it was forked with (read
- * once at start, kept across SIGHUP). pause: whether the container waits paused. */
-static char *fill_json(const struct lang *g, int pause)
-{
-	const struct config *c = &m->cfg;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "lang", g->id);
-	cJSON_AddStringToObject(o, "image", g->image);
-	cJSON_AddStringToObject(o, "owner", m->owner);
-	cJSON_AddNumberToObject(o, "memory_mb", config_container_mb(c, g));
-	cJSON_AddNumberToObject(o, "cpus", c->cpus);
-	cJSON_AddNumberToObject(o, "pids", g->pids);
-	cJSON_AddNumberToObject(o, "workdir_mb", c->workdir_mb);
-	cJSON_AddNumberToObject(o, "tmp_mb", c->tmp_mb);
-	cJSON_AddNumberToObject(o, "shm_mb", c->shm_mb);
-	cJSON_AddNumberToObject(o, "nofile", c->nofile);
-	cJSON_AddNumberToObject(o, "fsize_bytes", (double)c->fsize_kb * 1024);
-	cJSON_AddStringToObject(o, "runtime", c->runtime);
-	cJSON_AddBoolToObject(o, "pause", pause);
-	cJSON_AddStringToObject(o, "transport", c->pool_transport);
-	cJSON_AddNumberToObject(o, "max_uses", policy_max_uses(c, g));
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
-}
-
 static int try_fill(struct slot *s, int urgent)
 {
 	if (!m->cleanup_done || m->stopping != STOP_NONE)
@@ -286,7 +216,8 @@ static int try_fill(struct slot *s, int urgent)
 	const struct lang *g = p ? config_lang(&m->cfg, p->lang) : NULL;
 	if (!g)
 		return -1;
-	char *txt = fill_json(g, policy_fill_paused(&m->cfg, urgent));
+	char *txt =
+		sched_spec_fill(&m->cfg, m->owner, g, policy_fill_paused(&m->cfg, urgent));
 	int rc = txt ? slot_begin(s, TASK_FILL, MSG_FILL, 0, txt) : -1;
 	free(txt);
 	if (rc == 0) {

@@ -1,7 +1,8 @@
 /*
  * config.c - loads executioner.conf with libconfig. Scalar settings come from one table
  * (section, key, type, default, range), so parsing, EXECUTIONER_<SECTION>_<KEY> overrides,
- * validation and --check-config printing cannot drift apart; languages are parsed apart.
+ * validation and --check-config printing cannot drift apart; the language list is parsed apart
+ * (config_lang.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -238,170 +239,15 @@ static int load_scalars(config_t *cf, struct config *c, char *err, size_t errlen
 	return 0;
 }
 
-static void argv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
-/* A language's member: 1 found, 0 absent (fine), -1 absent but required (err set). */
-static int member(const config_setting_t *l, const char *key, int required, config_setting_t **out,
-		  const char *file, char *err, size_t errlen)
-{
-	*out = config_setting_get_member(l, key);
-	if (*out)
-		return 1;
-	if (required)
-		return ERR("%s:%d: language needs \"%s\"", file, config_setting_source_line(l),
-			   key),
-		       -1;
-	return 0;
-}
-
-/* An array of strings -> NULL-terminated argv. Missing -> *out NULL, returns 0. */
-static int load_argv(const config_setting_t *l, const char *key, char ***out, int required,
-		     const char *file, char *err, size_t errlen)
-{
-	config_setting_t *a;
-	*out = NULL;
-	int m = member(l, key, required, &a, file, err, errlen);
-	if (m <= 0)
-		return m;
-	int n = config_setting_length(a);
-	if (!config_setting_is_array(a) || (n == 0 && required))
-		return ERR("%s:%d: %s must be a non-empty array of strings", file,
-			   config_setting_source_line(a), key), -1;
-	char **v = calloc((size_t)n + 1, sizeof(char *));
-	if (!v)
-		return ERR("%s: out of memory", file), -1;
-	for (int i = 0; i < n; i++) {
-		const char *s = config_setting_get_string_elem(a, i);
-		if (!s || !(v[i] = strdup(s))) {
-			argv_free(v);
-			return ERR("%s:%d: %s must be an array of strings", file,
-				   config_setting_source_line(a), key), -1;
-		}
-	}
-	*out = v;
-	return 0;
-}
-
-static int lang_str(const config_setting_t *l, const char *key, char *dst, size_t n, int required,
-		    const char *file, char *err, size_t errlen)
-{
-	config_setting_t *s;
-	int m = member(l, key, required, &s, file, err, errlen);
-	if (m <= 0)
-		return m;
-	const char *v = config_setting_get_string(s);
-	if (!v || strlen(v) >= n || (required && !*v))
-		return ERR("%s:%d: %s must be a non-empty string of at most %zu bytes", file,
-			   config_setting_source_line(s), key, n - 1), -1;
-	memcpy(dst, v, strlen(v) + 1);
-	return 0;
-}
-
-static int lang_num(const config_setting_t *l, const char *key, double *v, double lo, double hi,
-		    const char *file, char *err, size_t errlen)
-{
-	config_setting_t *s = config_setting_get_member(l, key);
-	if (!s)
-		return 0;
-	int t = config_setting_type(s);
-	if (t == CONFIG_TYPE_FLOAT)
-		*v = config_setting_get_float(s);
-	else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
-		*v = (double)config_setting_get_int64(s);
-	else
-		return ERR("%s:%d: %s must be a number", file, config_setting_source_line(s), key),
-		       -1;
-	if (*v < lo || *v > hi)
-		return ERR("%s:%d: %s must be between %g and %g", file,
-			   config_setting_source_line(s), key, lo, hi),
-		       -1;
-	return 0;
-}
-
-static int id_ok(const char *id)
-{
-	for (const char *p = id; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_' &&
-		    *p != '-')
-			return 0;
-	return *id != '\0';
-}
-
-static int load_lang(const config_setting_t *l, struct config *c, struct lang *g, char *err,
-		     size_t errlen)
-{
-	const char *f = c->path;
-	double pool = c->pool_size, mem = c->memory_mb, pids = c->pids;
-	double ct = c->compile_time_s, cm = c->compile_memory_mb, uses = c->pool_max_uses;
-	if (!config_setting_is_group(l))
-		return ERR("%s:%d: each language must be a group { ... }", f,
-			   config_setting_source_line(l)),
-		       -1;
-	if (lang_str(l, "id", g->id, sizeof(g->id), 1, f, err, errlen) < 0 ||
-	    lang_str(l, "name", g->name, sizeof(g->name), 1, f, err, errlen) < 0 ||
-	    lang_str(l, "version", g->version, sizeof(g->version), 1, f, err, errlen) < 0 ||
-	    lang_str(l, "image", g->image, sizeof(g->image), 1, f, err, errlen) < 0 ||
-	    lang_str(l, "file", g->file, sizeof(g->file), 1, f, err, errlen) < 0 ||
-	    load_argv(l, "compile", &g->compile, 0, f, err, errlen) < 0 ||
-	    load_argv(l, "run", &g->run, 1, f, err, errlen) < 0 ||
-	    load_argv(l, "env", &g->env, 0, f, err, errlen) < 0 ||
-	    lang_num(l, "pool_size", &pool, 0, 64, f, err, errlen) < 0 ||
-	    lang_num(l, "memory_mb", &mem, 8, 65536, f, err, errlen) < 0 ||
-	    lang_num(l, "pids", &pids, 8, 100000, f, err, errlen) < 0 ||
-	    lang_num(l, "compile_time_s", &ct, 0.1, 3600, f, err, errlen) < 0 ||
-	    lang_num(l, "compile_memory_mb", &cm, 8, 65536, f, err, errlen) < 0 ||
-	    lang_num(l, "max_uses", &uses, 1, 999, f, err, errlen) < 0)
-		return -1;
-	if (!id_ok(g->id))
-		return ERR("%s:%d: language id \"%s\" must be lowercase letters, digits, '-' or "
-			   "'_'",
-			   f, config_setting_source_line(l), g->id),
-		       -1;
-	if (strchr(g->file, '/') || !strcmp(g->file, ".") || !strcmp(g->file, ".."))
-		return ERR("%s:%d: file \"%s\" must be a plain file name", f,
-			   config_setting_source_line(l), g->file),
-		       -1;
-	g->pool_size = (int)pool;
-	g->memory_mb = (int)mem;
-	g->pids = (int)pids;
-	g->compile_time_s = ct;
-	g->compile_memory_mb = (int)cm;
-	g->max_uses = (int)uses;
-	if (g->max_uses != uses)
-		return ERR("%s:%d: max_uses must be an integer", f, config_setting_source_line(l)),
-		       -1;
-	return 0;
-}
-
+/* The languages, each member left out taken from the global settings (config_lang.c). */
 static int load_langs(config_t *cf, struct config *c, char *err, size_t errlen)
 {
-	config_setting_t *ls = config_lookup(cf, "languages");
-	if (!ls || !config_setting_is_list(ls) || config_setting_length(ls) == 0)
-		return ERR("%s: \"languages\" must be a non-empty list ( {...}, ... )", c->path),
-		       -1;
-	int n = config_setting_length(ls);
-	c->langs = calloc((size_t)n, sizeof(struct lang));
-	if (!c->langs)
-		return ERR("%s: out of memory", c->path), -1;
-	for (int i = 0; i < n; i++) {
-		struct lang *g = &c->langs[i];
-		c->nlangs = i + 1;
-		if (load_lang(config_setting_get_elem(ls, (unsigned)i), c, g, err, errlen) < 0)
-			return -1;
-		for (int j = 0; j < i; j++)
-			if (!strcmp(c->langs[j].id, g->id))
-				return ERR("%s:%d: language id \"%s\" appears twice", c->path,
-					   config_setting_source_line(
-						   config_setting_get_elem(ls, (unsigned)i)),
-					   g->id),
-				       -1;
-	}
-	return 0;
+	const struct lang def = {
+		.pool_size = c->pool_size, .memory_mb = c->memory_mb, .pids = c->pids,
+		.compile_time_s = c->compile_time_s, .compile_memory_mb = c->compile_memory_mb,
+		.max_uses = c->pool_max_uses,
+	};
+	return config_langs_load(cf, c->path, &def, &c->langs, &c->nlangs, err, errlen);
 }
 
 /* auth.keys: a list of strings in the file, or EXECUTIONER_AUTH_KEYS="k1,k2". */
@@ -564,17 +410,12 @@ out:
 
 void config_free(struct config *c)
 {
-	for (int i = 0; c->langs && i < c->nlangs; i++) {
-		argv_free(c->langs[i].compile);
-		argv_free(c->langs[i].run);
-		argv_free(c->langs[i].env);
-	}
-	free(c->langs);
+	config_langs_free(c->langs, c->nlangs);
 	c->langs = NULL;
 	c->nlangs = 0;
-	argv_free(c->api_keys);
+	config_argv_free(c->api_keys);
 	c->api_keys = NULL;
-	argv_free(c->cb_allow);
+	config_argv_free(c->cb_allow);
 	c->cb_allow = NULL;
 	free(c->seccomp);
 	c->seccomp = NULL;
@@ -599,16 +440,6 @@ int config_container_mb(const struct config *c, const struct lang *g)
 	if (g->compile && g->compile_memory_mb > mem)
 		mem = g->compile_memory_mb;
 	return mem + config_slack_mb(c);
-}
-
-static void print_argv(FILE *f, const char *key, char **v)
-{
-	if (!v)
-		return;
-	fprintf(f, " %s = [", key);
-	for (int i = 0; v[i]; i++)
-		fprintf(f, "%s\"%s\"", i ? ", " : "", v[i]);
-	fprintf(f, "];");
 }
 
 void config_print(const struct config *c, FILE *f)
@@ -643,21 +474,8 @@ void config_print(const struct config *c, FILE *f)
 	fprintf(f, "];\n};\nauth = { keys = [");
 	for (int i = 0; c->api_keys && c->api_keys[i]; i++)
 		fprintf(f, "%s\"(%zu characters)\"", i ? ", " : "", strlen(c->api_keys[i]));
-	fprintf(f, "]; };\nlanguages = (\n");
-	for (int i = 0; i < c->nlangs; i++) {
-		const struct lang *g = &c->langs[i];
-		fprintf(f,
-			"  { id = \"%s\"; name = \"%s\"; version = \"%s\"; image = \"%s\"; file = "
-			"\"%s\";",
-			g->id, g->name, g->version, g->image, g->file);
-		print_argv(f, "compile", g->compile);
-		print_argv(f, "run", g->run);
-		print_argv(f, "env", g->env);
-		fprintf(f, " pool_size = %d; memory_mb = %d; pids = %d; max_uses = %d; }%s\n",
-			g->pool_size, g->memory_mb, g->pids, g->max_uses,
-			i + 1 < c->nlangs ? "," : "");
-	}
-	fprintf(f, ");\n");
+	fprintf(f, "]; };\n");
+	config_langs_print(c->langs, c->nlangs, f);
 	if (c->seccomp)
 		fprintf(f, "# docker.seccomp_profile: %s (%zu bytes of compact JSON)\n",
 			c->seccomp_path, strlen(c->seccomp));

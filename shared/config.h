@@ -8,25 +8,7 @@
 
 #include <stdio.h>
 
-#define CONF_ID_MAX 32
-#define CONF_STR_MAX 256
-
-struct lang {
-	char id[CONF_ID_MAX];
-	char name[64];
-	char version[64];
-	char image[CONF_STR_MAX];
-	char file[128];       /* source file name in the work dir, e.g. "main.py" */
-	char **compile;       /* argv, NULL-terminated, or NULL when nothing is compiled */
-	char **run; /* argv, NULL-terminated; "{memory_mb}" and "{heap_mb}" are expanded */
-	char **env;           /* "K=V" entries added to the base environment, NULL-terminated */
-	int pool_size;        /* containers kept ready */
-	int memory_mb;        /* default memory limit of a run */
-	int pids;             /* container PID limit */
-	double compile_time_s;
-	int compile_memory_mb;
-	int max_uses;         /* jobs per container (pool.max_uses); > 1: reset between jobs */
-};
+#include "config_lang.h"
 
 struct config {
 	char path[CONF_STR_MAX];

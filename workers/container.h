@@ -16,7 +16,7 @@
 #define SANDBOX_ID 10001
 #define SANDBOX_UIDS 999 /* a reused container's jobs run as 10001..10999 (job.c) */
 
-/* Builds the create body for a fill spec (see sched.c fill_json); seccomp is the profile's JSON
+/* Builds the create body for a fill spec (see sched_spec_fill); seccomp is the profile's JSON
  * text (config.seccomp, read at start) or NULL for the engine's default. Caller frees; NULL on
  * ENOMEM. */
 cJSON *container_spec(const cJSON *fill, const char *instance, const char *seccomp);
