@@ -147,6 +147,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -Ishared -Imaster -Iworkers -g -O1 \
 	     -fsanitize=fuzzer,address,undefined
 build/fuzz/fuzz_request: tests/fuzz/fuzz_request.c master/request.c master/files.c shared/config.c \
+			 shared/config_lang.c \
 			 shared/seccomp_profile.c shared/jsonutil.c shared/buf.c shared/log.c \
 			 shared/relpath.c shared/b64.c shared/store_url.c shared/cbdest.c \
 			 master/problem_pkg.c
