@@ -92,7 +92,7 @@ $(B)/executioner-helper: $(HELPER_SRC) shared/wire.h shared/buf.h shared/clock.h
 	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ishared -O2 -static -o $@ $(HELPER_SRC)
 
 $(B)/test_%: tests/unit/test_%.c tests/unit/fake_engine.c tests/unit/fake_engine.h \
-		tests/unit/request_check.h $(LIB_OBJ)
+		tests/unit/request_check.h tests/unit/conf_fixture.h $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka -lpthread
 
 deps:

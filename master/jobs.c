@@ -154,3 +154,20 @@ void jobs_drop_queue(struct queue *q, int http, const char *msg)
 		jobs_finish(j, http, json_error(msg, NULL));
 	}
 }
+
+void jobs_rewrite(struct job *j, cJSON *(*fn)(cJSON *native), const char *who)
+{
+	cJSON *n = cJSON_Parse(j->body);
+	cJSON *o = n ? fn(n) : NULL;
+	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(n);
+	if (!o)
+		return;
+	cJSON_Delete(o);
+	if (!s) {
+		log_errorx("%s: out of memory rendering the answer of job %u", who, j->id);
+		return; /* the native answer is sent instead */
+	}
+	free(j->body);
+	j->body = s;
+}

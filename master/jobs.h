@@ -21,6 +21,10 @@ void jobs_finish(struct job *j, int http, char *body);
 void jobs_detach(struct job *j);
 /* The one place a job is freed (with its spec and body). */
 void jobs_free(struct job *j);
+/* Replaces j's JSON answer by fn(the parsed answer, which fn may take items from): a foreign
+ * API's shape (v1.c, piston.c). fn returning NULL keeps the native answer; so does a failure to
+ * print (logged under who). */
+void jobs_rewrite(struct job *j, cJSON *(*fn)(cJSON *native), const char *who);
 long jobs_deadline_ms(const cJSON *spec, const struct config *c); /* dispatch to forced end */
 /* Ends the queued jobs older than timeout_s (503), but those marked keep_queued. */
 void jobs_expire(struct queue *q, long now, double timeout_s, int engine_ok);

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "b64.h"
+#include "jobs.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "piston.h"
@@ -426,7 +427,7 @@ static void outcome_of(const cJSON *s, const cJSON *d, const char *st, struct pi
 }
 
 /* Piston's answer from the native one n (its "detail": language, version, steps' flags). */
-static cJSON *piston_result(const cJSON *n)
+static cJSON *piston_result(cJSON *n)
 {
 	const cJSON *d = cJSON_GetObjectItem(n, "detail"), *p = d;
 	const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "status"));
@@ -459,17 +460,7 @@ void piston_render(struct job *j)
 		j->body = piston_error_body(j->body);
 		return;
 	}
-	cJSON *n = cJSON_Parse(j->body);
-	cJSON *o = n ? piston_result(n) : NULL;
-	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
-	cJSON_Delete(o);
-	cJSON_Delete(n);
-	if (!s) {
-		log_errorx("piston: out of memory rendering the answer of job %u", j->id);
-		return; /* the native answer is sent instead */
-	}
-	free(j->body);
-	j->body = s;
+	jobs_rewrite(j, piston_result, "piston");
 }
 
 void piston_done(struct job *j, void *conn)

@@ -10,20 +10,27 @@
 #include "policy.h"
 #include "sched_spec.h"
 
-/* How a worker makes a stored problem's checker sandbox: hardened as the pool's (container.c),
- * of this service's owner so that a cleanup finds it if the worker dies. */
-static cJSON *sandbox_json(const struct config *c, const char *owner)
+/* What every container the service makes shares (container.c reads it): owner, limits, runtime. */
+static cJSON *container_base(const struct config *c, const char *owner, int pids)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "owner", owner);
 	cJSON_AddNumberToObject(o, "cpus", c->cpus);
-	cJSON_AddNumberToObject(o, "pids", c->pids);
+	cJSON_AddNumberToObject(o, "pids", pids);
 	cJSON_AddNumberToObject(o, "workdir_mb", c->workdir_mb);
 	cJSON_AddNumberToObject(o, "tmp_mb", c->tmp_mb);
 	cJSON_AddNumberToObject(o, "shm_mb", c->shm_mb);
 	cJSON_AddNumberToObject(o, "nofile", c->nofile);
 	cJSON_AddNumberToObject(o, "fsize_bytes", (double)c->fsize_kb * 1024);
 	cJSON_AddStringToObject(o, "runtime", c->runtime);
+	return o;
+}
+
+/* How a worker makes a stored problem's checker sandbox: hardened as the pool's (container.c),
+ * of this service's owner so that a cleanup finds it if the worker dies. */
+static cJSON *sandbox_json(const struct config *c, const char *owner)
+{
+	cJSON *o = container_base(c, owner, c->pids);
 	cJSON_AddStringToObject(o, "transport", "attach");
 	cJSON_AddNumberToObject(o, "slack_mb", config_slack_mb(c));
 	return o;
@@ -60,19 +67,10 @@ char *sched_spec_job(const struct config *c, const char *owner, struct job *j, c
 char *sched_spec_fill(const struct config *c, const char *owner, const struct lang *g,
 		      int pause)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = container_base(c, owner, g->pids);
 	cJSON_AddStringToObject(o, "lang", g->id);
 	cJSON_AddStringToObject(o, "image", g->image);
-	cJSON_AddStringToObject(o, "owner", owner);
 	cJSON_AddNumberToObject(o, "memory_mb", config_container_mb(c, g));
-	cJSON_AddNumberToObject(o, "cpus", c->cpus);
-	cJSON_AddNumberToObject(o, "pids", g->pids);
-	cJSON_AddNumberToObject(o, "workdir_mb", c->workdir_mb);
-	cJSON_AddNumberToObject(o, "tmp_mb", c->tmp_mb);
-	cJSON_AddNumberToObject(o, "shm_mb", c->shm_mb);
-	cJSON_AddNumberToObject(o, "nofile", c->nofile);
-	cJSON_AddNumberToObject(o, "fsize_bytes", (double)c->fsize_kb * 1024);
-	cJSON_AddStringToObject(o, "runtime", c->runtime);
 	cJSON_AddBoolToObject(o, "pause", pause);
 	cJSON_AddStringToObject(o, "transport", c->pool_transport);
 	cJSON_AddNumberToObject(o, "max_uses", policy_max_uses(c, g));

@@ -10,7 +10,7 @@
 
 #include <microhttpd.h>
 
-#include "log.h"
+#include "jobs.h"
 #include "v1.h"
 
 /* Generated at build time from master/openapi.json (xxd -i, see the Makefile). */
@@ -168,11 +168,14 @@ static double seconds(const cJSON *n, const char *k)
 	return cJSON_IsNumber(v) ? round(v->valuedouble) / 1000.0 : 0;
 }
 
-/* The seed's answer from the native one n (a plain run's result; see README's POST /execute). */
+/* The seed's answer from the native one n (a plain run's result; see README's POST /execute),
+ * or NULL for an {"error": ...} of the master (503, deadline), passed on as it is. */
 static cJSON *v1_result(cJSON *n)
 {
-	cJSON *o = cJSON_CreateObject();
 	const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(n, "status"));
+	if (!st)
+		return NULL;
+	cJSON *o = cJSON_CreateObject();
 	const cJSON *mem = cJSON_GetObjectItemCaseSensitive(n, "memory_used_kb");
 	const cJSON *co = cJSON_GetObjectItemCaseSensitive(n, "compile_output");
 	int compile_error = !strcmp(st, "compile_error");
@@ -206,23 +209,8 @@ static cJSON *v1_result(cJSON *n)
 
 void v1_render(struct job *j)
 {
-	if (!j->body)
-		return;
-	cJSON *n = cJSON_Parse(j->body);
-	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(n, "status"))) {
-		cJSON_Delete(n); /* {"error": ...} from the master (503, deadline): as it is */
-		return;
-	}
-	cJSON *o = v1_result(n);
-	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
-	cJSON_Delete(o);
-	cJSON_Delete(n);
-	if (!s) {
-		log_errorx("v1: out of memory rendering the answer of job %u", j->id);
-		return; /* the native answer is sent instead */
-	}
-	free(j->body);
-	j->body = s;
+	if (j->body)
+		jobs_rewrite(j, v1_result, "v1");
 }
 
 void v1_done(struct job *j, void *conn)

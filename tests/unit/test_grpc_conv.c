@@ -17,21 +17,7 @@
 #include "grpc_conv.h"
 #include "request.h"
 
-static struct config cfg;
-
-static int setup(void **state)
-{
-	(void)state;
-	struct config_error e;
-	return config_load("executioner.conf", &cfg, &e);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	config_free(&cfg);
-	return 0;
-}
+#include "conf_fixture.h"
 
 /* Converts r and runs request.c on it: 0 with *spec, or -1 with *e. */
 static int parse(const Executor__ExecuteRequest *r, cJSON **spec, struct req_error *e)
@@ -40,7 +26,7 @@ static int parse(const Executor__ExecuteRequest *r, cJSON **spec, struct req_err
 	assert_non_null(j);
 	char *txt = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
-	int rc = request_parse(txt, strlen(txt), &cfg, spec, e);
+	int rc = request_parse(txt, strlen(txt), &m.cfg, spec, e);
 	free(txt);
 	return rc;
 }

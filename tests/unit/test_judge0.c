@@ -15,21 +15,7 @@
 #include "judge0_json.h"
 #include "judge0_map.h"
 
-static struct config cfg;
-
-static int setup(void **state)
-{
-	(void)state;
-	struct config_error e;
-	return config_load("executioner.conf", &cfg, &e);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	config_free(&cfg);
-	return 0;
-}
+#include "conf_fixture.h"
 
 /* app/enumerations/status.rb, word for word */
 static void test_statuses(void **state)
@@ -77,8 +63,8 @@ static void test_languages(void **state)
 		assert_int_equal(l[i].id, want[i].id);
 		assert_string_equal(judge0_lang_find(want[i].id)->ours, want[i].ours);
 		int configured = 0;
-		for (int k = 0; k < cfg.nlangs; k++)
-			configured |= !strcmp(cfg.langs[k].id, want[i].ours);
+		for (int k = 0; k < m.cfg.nlangs; k++)
+			configured |= !strcmp(m.cfg.langs[k].id, want[i].ours);
 		assert_true(configured);
 	}
 	assert_null(judge0_lang_find(4)); /* the docs' old C id */
@@ -205,7 +191,7 @@ static void test_fields(void **state)
 static void refused(const char *body, int base64, const char *field, const char *msg)
 {
 	cJSON *s = cJSON_Parse(body), *e = NULL;
-	char *n = judge0_to_native(s, base64, &cfg, &e);
+	char *n = judge0_to_native(s, base64, &m.cfg, &e);
 	assert_null(n);
 	const cJSON *a = cJSON_GetObjectItem(e, field);
 	if (!a) {
@@ -259,7 +245,7 @@ static void test_native_body_and_spec(void **state)
 			    "\"stack_limit\":8192,\"max_file_size\":64,\"command_line_arguments\":"
 			    "\"x 'y z'\",\"compiler_options\":\"-O0 -Wall\"}");
 	cJSON *e = NULL;
-	char *body = judge0_to_native(s, 1, &cfg, &e);
+	char *body = judge0_to_native(s, 1, &m.cfg, &e);
 	assert_non_null(body);
 	cJSON *n = cJSON_Parse(body);
 	assert_string_equal(cJSON_GetObjectItem(n, "language")->valuestring, "c");
@@ -272,7 +258,7 @@ static void test_native_body_and_spec(void **state)
 			    "y z");
 	struct req_error re;
 	cJSON *spec;
-	assert_int_equal(request_parse(body, strlen(body), &cfg, &spec, &re), 0);
+	assert_int_equal(request_parse(body, strlen(body), &m.cfg, &spec, &re), 0);
 	assert_int_equal(judge0_patch_spec(body, strlen(body), spec, &re), 0);
 	assert_int_equal(cJSON_GetObjectItem(spec, "fsize_bytes")->valueint, 64 * 1024);
 	assert_int_equal(cJSON_GetObjectItem(spec, "stack_kb")->valueint, 8192);
@@ -284,7 +270,7 @@ static void test_native_body_and_spec(void **state)
 	cJSON_Delete(spec);
 	/* a native body without "judge0" is left alone */
 	const char *plain = "{\"language\":\"c\",\"source_code\":\"int main(){}\"}";
-	assert_int_equal(request_parse(plain, strlen(plain), &cfg, &spec, &re), 0);
+	assert_int_equal(request_parse(plain, strlen(plain), &m.cfg, &spec, &re), 0);
 	assert_int_equal(judge0_patch_spec(plain, strlen(plain), spec, &re), 0);
 	assert_null(cJSON_GetObjectItem(spec, "stack_kb"));
 	cJSON_Delete(spec);
@@ -297,7 +283,7 @@ static void test_native_body_and_spec(void **state)
 static cJSON *rendered(const char *request, const char *result, int http, const char *f, int base64)
 {
 	cJSON *s = cJSON_Parse(request), *e = NULL;
-	char *body = judge0_to_native(s, 0, &cfg, &e);
+	char *body = judge0_to_native(s, 0, &m.cfg, &e);
 	assert_non_null(body);
 	cJSON *req = cJSON_Parse(body), *res = result ? cJSON_Parse(result) : NULL;
 	char bad[64];
@@ -356,7 +342,7 @@ static void test_callback_body(void **state)
 	cJSON *s = cJSON_Parse("{\"language_id\":71,\"source_code\":\"print(1)\","
 			       "\"callback_url\":\"https://example.com/cb\"}"),
 	      *e = NULL, *scratch = NULL;
-	char *body = judge0_to_native(s, 0, &cfg, &e);
+	char *body = judge0_to_native(s, 0, &m.cfg, &e);
 	const char *url = NULL;
 	char *cb = judge0_callback_body(body, "tok", 200, "{\"status\":\"ok\",\"stdout\":\"1\\n\"}",
 					&url, &scratch);

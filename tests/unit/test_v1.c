@@ -14,21 +14,7 @@
 
 #include "v1.h"
 
-static struct master m;
-
-static int setup(void **state)
-{
-	(void)state;
-	struct config_error e;
-	return config_load("executioner.conf", &m.cfg, &e);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	config_free(&m.cfg);
-	return 0;
-}
+#include "conf_fixture.h"
 
 static void bad(const char *body, int http, const char *field)
 {
