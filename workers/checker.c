@@ -11,7 +11,7 @@
 
 #include "checker.h"
 #include "container.h"
-#include "job.h"
+#include "jobspec.h"
 #include "jsonutil.h"
 #include "log.h"
 
@@ -24,7 +24,7 @@ void checker_init(const struct config *c)
 	cfg = c;
 }
 
-/* The spec job_setup_msg() turns into the checker sandbox's H_SETUP. */
+/* The spec jobspec_setup_msg() turns into the checker sandbox's H_SETUP. */
 static cJSON *setup_spec(const cJSON *spec, const cJSON *ck)
 {
 	cJSON *o = cJSON_CreateObject(), *lang = cJSON_CreateObject(), *files, *t;
@@ -115,7 +115,7 @@ int checker_open(struct checker *c, struct docker *d, const cJSON *spec)
 	cJSON *ss = setup_spec(spec, ck);
 	struct buf m;
 	buf_init(&m, (size_t)WIRE_MAX_PAYLOAD);
-	rc = job_setup_msg(ss, &m);
+	rc = jobspec_setup_msg(ss, &m);
 	cJSON_Delete(ss);
 	if (rc == 0)
 		rc = session_send(&c->s, &m, SESSION_IO_MS);

@@ -30,11 +30,5 @@ struct job_stats {
 int job_run(struct docker *d, const cJSON *spec, const struct session_watch *watch, char **body,
 	    struct job_stats *st);
 
-/* The uid a job runs as: SANDBOX_ID for a fresh container, then one more per job the container
- * served before (spec "uses"), so no two jobs of a container share a uid. */
-int job_run_uid(const cJSON *spec);
-
-/* The H_SETUP message for spec into msg (exposed for unit tests). 0 or -1. */
-int job_setup_msg(const cJSON *spec, struct buf *msg);
 
 #endif
