@@ -149,8 +149,7 @@ static void call_execute(uint32_t call, const cJSON *q, const char *client, long
 		access_log(client, stream, code, NULL, 0, t0);
 		return;
 	}
-	const char *lang =
-		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
+	const char *lang = request_lang_id(spec);
 	char owner[65];
 	admit_owner(&m->cfg, json_str(q, "key", NULL), owner);
 	cJSON_AddStringToObject(spec, "reuse_key", owner); /* pool.reuse_scope "key" */

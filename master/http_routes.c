@@ -74,8 +74,7 @@ static enum MHD_Result route_execute(struct MHD_Connection *c, struct reqctx *x)
 		: (v1 ? v1_parse : request_parse)(data, x->body.len, &m->cfg, &spec, &e))
 		return http_respond(c, x, e.http,
 				    (pv2 ? piston_error_json : request_error_json)(&e), NULL);
-	const char *lang =
-		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
+	const char *lang = request_lang_id(spec);
 	/* pool.reuse_scope "key": a reused container serves the jobs of one API key (its hash) */
 	char rkey[65];
 	admit_owner(&m->cfg, api_key(c), rkey);

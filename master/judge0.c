@@ -305,7 +305,7 @@ static int post_direct(struct judge0_call *c, const char *native, const char *ke
 		*body = print(judge0_error_422(&e));
 		return 0;
 	}
-	const char *lang = json_str(cJSON_GetObjectItem(spec, "lang"), "id", "");
+	const char *lang = request_lang_id(spec);
 	char owner[65];
 	admit_owner(&m->cfg, key, owner);
 	cJSON_AddStringToObject(spec, "reuse_key", owner); /* pool.reuse_scope "key" */

@@ -464,3 +464,8 @@ char *request_error_json(const struct req_error *e)
 {
 	return json_error(e->msg, e->field);
 }
+
+const char *request_lang_id(const cJSON *job)
+{
+	return json_str(cJSON_GetObjectItem(job, "lang"), "id", "");
+}

@@ -25,5 +25,7 @@ int request_parse(const char *body, size_t len, const struct config *c, cJSON **
 
 /* {"error": msg, "field": field} as a JSON string (malloc'd). */
 char *request_error_json(const struct req_error *e);
+/* The language id of a parsed job (request_parse's *job): "" when it has none. */
+const char *request_lang_id(const cJSON *job);
 
 #endif

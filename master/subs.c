@@ -275,9 +275,8 @@ static struct sub *sub_admit(cJSON *spec, const char *token, int *http, char **b
 		*body = json_error("internal_error: no submission token could be made", NULL);
 		return NULL;
 	}
-	const char *lang =
-		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "lang"), "id"));
-	s->job = sched_submit(spec, lang ? lang : "", sub_done, s, http, body);
+	const char *lang = request_lang_id(spec);
+	s->job = sched_submit(spec, lang, sub_done, s, http, body);
 	if (!s->job) {
 		cJSON_Delete(spec);
 		free(s);
